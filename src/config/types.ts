@@ -1,0 +1,127 @@
+/**
+ * The typed model of the flows file (see ../shared/spec/flows.md). The loader turns YAML into these
+ * objects once at start; nothing downstream reads raw YAML.
+ */
+
+/** One part of a prompt: text read by text-to-speech (`@name` substituted at play time) or an audio library file. */
+export type PromptPart = { text: string } | { audio: string };
+/** Always normalised to a list of parts, even when the file gives a plain string. */
+export type Prompt = PromptPart[];
+
+export type BlockKind = 'ivr' | 'findme' | 'vr' | 'voicemail';
+export interface BlockRef {
+  kind: BlockKind;
+  id: number;
+}
+
+export interface SayQuestion {
+  type: 'say';
+  prompt: Prompt;
+}
+export interface KeypadQuestion {
+  type: 'keypad';
+  prompt: Prompt;
+  minDigits: number; // default 1
+  maxDigits: number; // default 20
+  terminator: string; // default "#"; "" for none
+  timeoutS: number; // first-digit and inter-digit timeout; default 5
+}
+export interface MenuQuestion {
+  type: 'menu';
+  prompt: Prompt;
+  options: Record<string, string>; // key pressed -> answer value
+  timeoutS: number; // default 5
+}
+export interface RecordedQuestion {
+  type: 'recorded';
+  prompt: Prompt;
+  maxSeconds: number; // default 60
+  transcribe: 'none' | 'standard' | 'human'; // default none
+}
+export type Question = SayQuestion | KeypadQuestion | MenuQuestion | RecordedQuestion;
+
+/** Call fields a dynamic parameter may take its value from (`call.<field>` in the flows file). */
+export const CALL_FIELDS = [
+  'caller_id',
+  'number_called',
+  'session_id',
+  'pass_through',
+  'timestamp',
+  'ivr_id',
+  'response_id',
+] as const;
+export type CallField = (typeof CALL_FIELDS)[number];
+
+/** `question.N`, `user.NAME` or `call.FIELD` in the flows file. */
+export type ParamSource =
+  | { kind: 'question'; n: number }
+  | { kind: 'user'; name: string }
+  | { kind: 'call'; field: CallField };
+
+export interface WebhookParam {
+  name: string;
+  source: ParamSource;
+}
+
+export interface WebhookConfig {
+  action: 'next_action' | 'read_text'; // default next_action
+  method: 'GET' | 'POST'; // default POST
+  url: string;
+  parameters: WebhookParam[];
+  includeSourcetrak: boolean; // default false
+  timeoutS: number; // 1-30, default 10
+  secret?: string;
+  transcriptionUrl?: string;
+  /** Said before hanging up when the webhook fails; default the spec's apology. */
+  onFailure: Prompt;
+}
+
+export interface IvrConfig {
+  id: number;
+  name: string;
+  optOutKey?: string;
+  questions: Question[];
+  webhook?: WebhookConfig;
+}
+
+export interface FindMeConfig {
+  id: number;
+  phoneList: string[];
+  simultaneous: number; // default 1
+  timeoutS: number; // ring time per attempt, default 20
+  screenMethod: 0 | 1 | 2 | 3; // default 3
+  whisperPhrase: string;
+  whisperAudio?: string;
+  record: 0 | 1;
+  autoAccept: 0 | 1 | 2 | 3;
+  nextaction: 1 | 2 | 3 | 4 | 5 | 6 | 7; // default 1
+  nextactionitem?: number;
+  loopCount: number; // default 1
+  randomize: boolean;
+  holdmusic: string; // "ringback" or an audio library file
+}
+
+export interface VrConfig {
+  id: number;
+  prompt: Prompt;
+  options: Record<string, BlockRef>;
+}
+
+export interface VoicemailConfig {
+  id: number;
+  greeting: Prompt;
+  maxSeconds: number; // default 120
+}
+
+export interface Flows {
+  /** Path of the file the flows came from, for messages. */
+  file: string;
+  timezone: string; // IANA zone, default UTC
+  numbers: Map<string, BlockRef>;
+  ivrs: Map<number, IvrConfig>;
+  findmes: Map<number, FindMeConfig>;
+  vrs: Map<number, VrConfig>;
+  voicemails: Map<number, VoicemailConfig>;
+}
+
+export const DEFAULT_FAILURE_TEXT = 'We are sorry, we are unable to complete your call at this time. Goodbye.';

@@ -1,0 +1,139 @@
+/**
+ * Repository interfaces the rest of the server uses. Async everywhere so that a Postgres
+ * implementation can slot in without touching callers. Every write happens as the event happens
+ * (not at the end of the call), so a crash loses nothing already said or pressed.
+ */
+
+export interface CallRecord {
+  sessionId: string; // 32 lowercase hex
+  direction: 'inbound' | 'outbound';
+  from: string;
+  to: string;
+  startedAt: Date;
+  endedAt?: Date;
+  /** How the call ended: caller_hangup, hangup, transfer, failed, busy, no_answer, canceled, ... */
+  endReason?: string;
+  passThrough: string;
+  monitoredSeconds: number;
+}
+
+export interface InteractionRecord {
+  /** The `ivr_response_id`: a unique positive integer handed out by the store. */
+  responseId: number;
+  sessionId: string;
+  ivrId: number;
+  startedAt: Date;
+  endedAt?: Date;
+  completed: boolean;
+  optedOut: boolean;
+}
+
+export interface AnswerRecord {
+  responseId: number;
+  questionNo: number; // from 1
+  questionType: 'keypad' | 'menu' | 'recorded';
+  /** keypad digits (no terminator), the menu option's value, or the recording's path. */
+  value: string;
+  /** The raw keys pressed for keypad/menu. */
+  keys?: string;
+  durationMs?: number;
+  at: Date;
+}
+
+export interface WebhookLogEntry {
+  id: number;
+  sessionId?: string;
+  kind: 'ivr' | 'transcription' | 'post_call' | 'voicemail';
+  method: 'GET' | 'POST';
+  url: string; // as sent, query included
+  /** Parameters as sent, in order. */
+  params: Array<[string, string]>;
+  sentAt: Date;
+  status?: number;
+  latencyMs?: number;
+  /** First 64 KiB of the response body. */
+  responseBody?: string;
+  /** Why the request counts as failed; undefined on success. */
+  failure?: string;
+  attempt: number;
+}
+
+export interface RecordingRecord {
+  id: number;
+  sessionId: string;
+  kind: 'question' | 'voicemail' | 'call' | 'name';
+  path: string; // relative to the data dir
+  durationMs: number;
+  callerId: string;
+  createdAt: Date;
+  responseId?: number;
+  questionNo?: number;
+  voicemailId?: number;
+}
+
+export interface CallRepo {
+  create(call: CallRecord): Promise<void>;
+  update(sessionId: string, patch: Partial<Omit<CallRecord, 'sessionId'>>): Promise<void>;
+  get(sessionId: string): Promise<CallRecord | undefined>;
+  list(limit: number): Promise<CallRecord[]>;
+}
+
+export interface InteractionRepo {
+  /** Starts an interaction and returns the new `ivr_response_id`. */
+  start(input: { sessionId: string; ivrId: number; startedAt: Date }): Promise<number>;
+  addAnswer(answer: AnswerRecord): Promise<void>;
+  finish(responseId: number, result: { completed: boolean; optedOut: boolean; endedAt: Date }): Promise<void>;
+  get(responseId: number): Promise<InteractionRecord | undefined>;
+  answers(responseId: number): Promise<AnswerRecord[]>;
+  forSession(sessionId: string): Promise<InteractionRecord[]>;
+}
+
+export interface WebhookLogRepo {
+  /** Records the request as it leaves; returns the entry id to complete with the outcome. */
+  logRequest(entry: Omit<WebhookLogEntry, 'id' | 'status' | 'latencyMs' | 'responseBody' | 'failure'>): Promise<number>;
+  logOutcome(id: number, outcome: { status?: number; latencyMs: number; responseBody?: string; failure?: string }): Promise<void>;
+  forSession(sessionId: string): Promise<WebhookLogEntry[]>;
+  recent(limit: number): Promise<WebhookLogEntry[]>;
+}
+
+export interface RecordingRepo {
+  add(rec: Omit<RecordingRecord, 'id'>): Promise<number>;
+  forSession(sessionId: string): Promise<RecordingRecord[]>;
+}
+
+/**
+ * Durable deliveries (transcription post-backs, post-call actions, notifications): a request waits here
+ * until it gets a 2xx or gives up, so retries survive a restart and a delivered request is never re-sent.
+ */
+export interface OutboxItem {
+  id: number;
+  kind: string;
+  /** The request as JSON (method, url, params, headers...), opaque to the store. */
+  payload: string;
+  attempts: number;
+  nextAttemptAt: Date;
+  createdAt: Date;
+  /** Give up after this instant. */
+  expiresAt: Date;
+  state: 'pending' | 'delivered' | 'failed';
+  lastError?: string;
+}
+
+export interface OutboxRepo {
+  enqueue(item: { kind: string; payload: string; nextAttemptAt: Date; expiresAt: Date }): Promise<number>;
+  /** Pending items whose next attempt is due at `now`, oldest first. */
+  due(now: Date, limit: number): Promise<OutboxItem[]>;
+  markDelivered(id: number): Promise<void>;
+  markRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
+  markFailed(id: number, error: string): Promise<void>;
+  get(id: number): Promise<OutboxItem | undefined>;
+}
+
+export interface Store {
+  calls: CallRepo;
+  outbox: OutboxRepo;
+  interactions: InteractionRepo;
+  webhooks: WebhookLogRepo;
+  recordings: RecordingRepo;
+  close(): Promise<void>;
+}
