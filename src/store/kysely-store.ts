@@ -1,0 +1,60 @@
+import type { Kysely } from 'kysely';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { createCallRepo, createInteractionRepo } from './call-repos.js';
+import type { RepoContext } from './codec.js';
+import { StoreError, type ErrorClassifier } from './errors.js';
+import { createRecordingRepo, createWebhookLogRepo } from './log-repos.js';
+import { createOutboxRepo } from './outbox-repo.js';
+import type { Database } from './schema.js';
+import type { Store } from './types.js';
+
+export interface KyselyStoreOptions {
+  /** Stamps `createdAt` on outbox items; inject a FakeClock in tests. */
+  clock?: Clock;
+  /** Turns the dialect's driver errors into StoreError codes. */
+  classify: ErrorClassifier;
+}
+
+/**
+ * The repositories over any Kysely database that has run the migrations. Dialect-specific concerns
+ * (opening, PRAGMAs, error codes) stay in `sqlite.ts` and a future `postgres.ts`; the queries here are
+ * the portable subset both understand (RETURNING, ON CONFLICT ... DO UPDATE).
+ *
+ * There are no explicit transactions: every repository method is a single statement, or a statement
+ * followed by a read-only check, and a single statement in autocommit mode is committed by the time
+ * its promise resolves. That is what lets the flow write each event as it happens and lose nothing
+ * already said or pressed when the process dies.
+ */
+export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOptions): Store {
+  let closed = false;
+  let closing: Promise<void> | undefined;
+
+  const ctx: RepoContext = {
+    clock: options.clock ?? systemClock,
+    async run(operation, fn) {
+      if (closed) throw new StoreError('closed', `${operation}: the store is closed`);
+      try {
+        return await fn(db);
+      } catch (err) {
+        if (err instanceof StoreError) throw err;
+        const detail = err instanceof Error ? err.message : String(err);
+        // A query queued behind close() meets a closed driver; say so rather than "query_failed".
+        throw new StoreError(closed ? 'closed' : options.classify(err), `${operation}: ${detail}`, { cause: err });
+      }
+    },
+  };
+
+  return {
+    calls: createCallRepo(ctx),
+    interactions: createInteractionRepo(ctx),
+    webhooks: createWebhookLogRepo(ctx),
+    recordings: createRecordingRepo(ctx),
+    outbox: createOutboxRepo(ctx),
+    close() {
+      // Idempotent, and calls made after close fail with a StoreError instead of a driver TypeError.
+      closed = true;
+      closing ??= db.destroy();
+      return closing;
+    },
+  };
+}

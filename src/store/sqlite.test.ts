@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StoreError } from './errors.js';
+import { createSqliteStore, openSqliteDatabase } from './sqlite.js';
+import { call, runStoreSuite } from './store.suite.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hookline-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const freshFile = (): string => join(dir, `db-${++n}`, 'hookline.sqlite');
+
+runStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { clock }));
+// A file too, since WAL and the created directory only exist there.
+runStoreSuite('sqlite file', ({ clock }) => createSqliteStore(freshFile(), { clock }));
+
+describe('SQLite specifics', () => {
+  it('creates the parent directory and sets the PRAGMAs', () => {
+    const path = join(dir, 'nested', 'deeper', 'x.sqlite');
+    const db = openSqliteDatabase(path, { busyTimeoutMs: 1234 });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(1234);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keeps data across reopen and runs each migration once', async () => {
+    const path = freshFile();
+    const first = await createSqliteStore(path);
+    await first.calls.create(call());
+    await first.close();
+
+    const second = await createSqliteStore(path);
+    expect(await second.calls.get(call().sessionId)).toEqual(call());
+    await second.close();
+
+    const raw = new BetterSqlite3(path, { readonly: true });
+    try {
+      expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual(['001_initial']);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('never reuses an ivr_response_id, even after the newest row is deleted', async () => {
+    const path = freshFile();
+    const store = await createSqliteStore(path);
+    await store.calls.create(call());
+    const first = await store.interactions.start({ sessionId: call().sessionId, ivrId: 1, startedAt: new Date() });
+    const raw = new BetterSqlite3(path);
+    raw.prepare('delete from interactions where id = ?').run(first);
+    raw.close();
+    const second = await store.interactions.start({ sessionId: call().sessionId, ivrId: 1, startedAt: new Date() });
+    expect(second).toBeGreaterThan(first);
+    await store.close();
+  });
+
+  it('fails to open with a StoreError naming the path', async () => {
+    const notADir = join(dir, 'plain-file');
+    writeFileSync(notADir, 'x');
+    const err: unknown = await createSqliteStore(join(notADir, 'db.sqlite')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect(err).toMatchObject({ code: 'open_failed' });
+    expect((err as StoreError).message).toContain(notADir);
+  });
+
+  it('reports a migration failure as migration_failed', async () => {
+    const path = freshFile();
+    const raw = openSqliteDatabase(path);
+    // A table with the right name but the wrong shape makes the index creation fail.
+    raw.exec('create table calls (x integer)');
+    raw.close();
+    await expect(createSqliteStore(path)).rejects.toMatchObject({ code: 'migration_failed' });
+  });
+
+  it('maps a held write lock to busy after the busy timeout', async () => {
+    const path = freshFile();
+    const store = await createSqliteStore(path, { busyTimeoutMs: 50 });
+    const other = new BetterSqlite3(path);
+    other.exec('begin immediate');
+    try {
+      await expect(store.calls.create(call())).rejects.toMatchObject({ code: 'busy' });
+    } finally {
+      other.exec('rollback');
+      other.close();
+      await store.close();
+    }
+  });
+});
