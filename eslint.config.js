@@ -11,5 +11,5 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read settings in src/config/ only.' }],
     },
   },
-  { files: ['src/config/**'], rules: { 'no-restricted-properties': 'off' } },
+  { files: ['src/config/**', 'test/**', 'bench/**', 'scripts/**'], rules: { 'no-restricted-properties': 'off' } },
 );

@@ -1,0 +1,16 @@
+// Prints the plain `N passed, N failed` line CI reads, from vitest's JSON report, so that a run which
+// executed no test (or never reached the tests) is visible as such. Exits non-zero unless tests ran
+// and none failed.
+import { readFileSync, existsSync } from 'node:fs';
+
+const file = process.argv[2] ?? 'test-results/vitest.json';
+if (!existsSync(file)) {
+  console.error(`no test report at ${file}: the tests did not run`);
+  console.log('0 passed, 0 failed');
+  process.exit(1);
+}
+const r = JSON.parse(readFileSync(file, 'utf8'));
+const suitesFailed = r.numFailedTestSuites ?? 0;
+if (suitesFailed > 0) console.error(`${suitesFailed} test file(s) failed to run`);
+console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+process.exit(r.numPassedTests > 0 && r.numFailedTests === 0 && suitesFailed === 0 ? 0 : 1);

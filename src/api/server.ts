@@ -1,0 +1,39 @@
+import { Hono } from 'hono';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Metrics } from '../lib/metrics.js';
+import { demoHook } from './demo-hook.js';
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  metrics: Metrics;
+  /** Serve the demo webhook at /demo/hook (the demo flows point there). */
+  demo: boolean;
+  isReady(): boolean;
+}
+
+export function createHttpApp(o: Omit<HttpServerOptions, 'host' | 'port'>): Hono {
+  const app = new Hono();
+  app.get('/healthz', (c) => (o.isReady() ? c.text('ok') : c.text('starting', 503)));
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', o.metrics.registry.contentType);
+    return c.body(await o.metrics.registry.metrics());
+  });
+  if (o.demo) app.on(['GET', 'POST'], '/demo/hook', demoHook);
+  return app;
+}
+
+/** Starts the HTTP server; resolves once it listens, with the bound port (0 picks a free one). */
+export function startHttpServer(o: HttpServerOptions): Promise<{ server: ServerType; port: number; close(): Promise<void> }> {
+  const app = createHttpApp(o);
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, (info) => {
+      resolve({
+        server,
+        port: info.port,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      });
+    });
+    server.once('error', reject);
+  });
+}

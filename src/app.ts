@@ -1,0 +1,77 @@
+import path from 'node:path';
+import type { Flows } from './config/types.js';
+import type { Settings } from './config/settings.js';
+import type { Clock } from './lib/clock.js';
+import type { Logger } from './lib/logger.js';
+import { Metrics } from './lib/metrics.js';
+import type { Store } from './store/types.js';
+import type { FlowDeps } from './flow/deps.js';
+import type { FlowEventSink } from './flow/events.js';
+import type { WebhookSender } from './flow/webhook-step.js';
+import { deliverLogged } from './webhook/log.js';
+import { compileDialPolicy } from './config/dial-policy.js';
+import { VERSION } from './version.js';
+
+export interface AppOptions {
+  settings: Pick<Settings, 'dataDir' | 'webhookNetworks' | 'dialAllow'>;
+  flows: Flows;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  metrics?: Metrics;
+}
+
+export interface App {
+  flows: Flows;
+  store: Store;
+  metrics: Metrics;
+  logger: Logger;
+  /** Flow dependencies for one call; `events` lets a caller (the simulator) watch it. */
+  flowDeps(events?: FlowEventSink): FlowDeps;
+}
+
+/** The one place that wires the layers together. */
+export function createApp(o: AppOptions): App {
+  const metrics = o.metrics ?? new Metrics();
+  const dataDir = path.resolve(o.settings.dataDir);
+  const dialPolicy = compileDialPolicy(o.settings.dialAllow);
+  const checkDial = (n: string): string | undefined =>
+    dialPolicy.allows(n) ? undefined : `${n} is refused by the dial-out policy (HOOKLINE_DIAL_ALLOW=${o.settings.dialAllow.join(',')})`;
+
+  const sendWebhook: WebhookSender = async (req) => {
+    const r = await deliverLogged(
+      o.store.webhooks,
+      { sessionId: req.sessionId, kind: 'ivr' },
+      { method: req.method, url: req.url, params: req.params, userAgentVersion: VERSION, ...(req.secret ? { secret: req.secret } : {}) },
+      { timeoutMs: req.timeoutMs, networks: o.settings.webhookNetworks, clock: o.clock },
+    );
+    metrics.webhooksTotal.inc({ kind: 'ivr', outcome: r.ok ? 'ok' : r.failure.code });
+    metrics.webhookLatency.observe({ kind: 'ivr' }, r.latencyMs / 1000);
+    if (r.ok) return { ok: true, logId: r.logId, status: r.status, body: r.body, latencyMs: r.latencyMs };
+    return {
+      ok: false,
+      logId: r.logId,
+      latencyMs: r.latencyMs,
+      failure: r.failure.message,
+      ...(r.status !== undefined ? { status: r.status } : {}),
+      ...(r.body !== undefined ? { body: r.body } : {}),
+    };
+  };
+
+  return {
+    flows: o.flows,
+    store: o.store,
+    metrics,
+    logger: o.logger,
+    flowDeps: (events) => ({
+      flows: o.flows,
+      store: o.store,
+      clock: o.clock,
+      logger: o.logger,
+      dataDir,
+      sendWebhook,
+      checkDial,
+      ...(events ? { events } : {}),
+    }),
+  };
+}

@@ -1,0 +1,72 @@
+import type { Flows } from '../config/types.js';
+import { createApp } from '../app.js';
+import { systemClock } from '../lib/clock.js';
+import { newSessionId } from '../lib/ids.js';
+import type { Logger } from '../lib/logger.js';
+import type { Store } from '../store/types.js';
+import { SimulatedCall, type SimEvent } from '../calls/simulator.js';
+import { parseFarEnds } from '../calls/sim-script.js';
+import type { FlowEvent } from '../flow/events.js';
+import { runCall } from '../flow/runner.js';
+import { writeSilentWav } from './sim-audio.js';
+
+export interface SimulateOptions {
+  to: string;
+  from: string;
+  keys: string;
+  json: boolean;
+  farEnd: string;
+}
+
+/** Human-readable line for one event (the default output of `hookline simulate`). */
+export function formatEvent(e: SimEvent | FlowEvent): string {
+  const leg = 'leg' in e && e.leg ? `[${e.leg}] ` : '';
+  switch (e.type) {
+    case 'answered': return 'answered';
+    case 'answer': return `answer ${e.question}: ${e.value}`;
+    case 'prompt': return `${leg}say: ${e.text}`;
+    case 'digits': return `${leg}keys: ${e.digits}${e.terminator ?? ''}${e.timedOut ? ' (timeout)' : ''}`;
+    case 'record': return `${leg}recorded ${e.durationMs} ms`;
+    case 'ringing': return `ringing ${e.destination}`;
+    case 'cancel': return `cancel ${e.destination}`;
+    case 'hold': return `${e.on ? 'start' : 'stop'} ${e.audio}`;
+    case 'hangup': return `${leg}hangup by ${e.by}`;
+    case 'transition': return `-> ${e.to}`;
+    case 'webhook_request': return `webhook ${e.method} ${e.url} ${new URLSearchParams(e.params).toString()}`;
+    case 'webhook_response': return `webhook response ${e.status ?? '-'} in ${e.latencyMs} ms${e.failure ? ` (failed: ${e.failure})` : ''}${e.body ? `: ${e.body.slice(0, 500)}` : ''}`;
+    case 'dial': return `dial ${e.destination}: ${e.outcome}`;
+    case 'bridge': return `bridged to ${e.destination} for ${e.durationMs} ms${e.recordedMs ? `, recorded ${e.recordedMs} ms` : ''}`;
+    case 'recording': return `recording saved ${e.path} (${e.durationMs} ms)`;
+    case 'error': return `error: ${e.message}`;
+    default: return JSON.stringify(e);
+  }
+}
+
+/**
+ * Runs one call without any phone (spec/flows.md `hookline simulate`): prompts are printed, the keys
+ * script plays the caller, webhooks really go out and are logged in the store like a real call's.
+ */
+export async function simulate(o: SimulateOptions, env: { flows: Flows; store: Store; logger: Logger; dataDir: string; dialAllow: string[]; webhookNetworks: 'all' | 'public'; out(line: string): void }): Promise<void> {
+  const start = Date.now();
+  const emit = (e: SimEvent | FlowEvent): void => {
+    env.out(o.json ? JSON.stringify({ t: Date.now() - start, ...e }) : formatEvent(e));
+  };
+  const app = createApp({
+    settings: { dataDir: env.dataDir, dialAllow: env.dialAllow, webhookNetworks: env.webhookNetworks },
+    flows: env.flows,
+    store: env.store,
+    clock: systemClock,
+    logger: env.logger,
+  });
+  const call = new SimulatedCall({
+    sessionId: newSessionId(),
+    from: o.from,
+    to: o.to,
+    keys: o.keys,
+    clock: systemClock,
+    farEnds: parseFarEnds(o.farEnd),
+    writeRecording: writeSilentWav,
+    onEvent: emit,
+  });
+  await runCall(call, env.flows.numbers.get(o.to), app.flowDeps(emit));
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DIAL_ALLOW } from './dial-policy.js';
+import { ConfigError } from './errors.js';
+import { loadSettings, type CliOptions, type Settings } from './settings.js';
+
+describe('loadSettings', () => {
+  it('has the defaults of the spec', () => {
+    expect(loadSettings({}, {})).toEqual<Settings>({
+      flowsPath: 'flows.yaml',
+      dataDir: './data',
+      sipHost: '127.0.0.1',
+      sipPort: 5060,
+      httpPort: 8080,
+      rtpPorts: { min: 20000, max: 20999 },
+      dialAllow: [...DEFAULT_DIAL_ALLOW],
+      webhookNetworks: 'all',
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every HOOKLINE_* variable', () => {
+    const env = {
+      HOOKLINE_FLOWS: 'flows.yaml',
+      HOOKLINE_DATA_DIR: '/var/lib/hookline',
+      HOOKLINE_SIP_HOST: '0.0.0.0',
+      HOOKLINE_SIP_PORT: '5080',
+      HOOKLINE_HTTP_PORT: '9090',
+      HOOKLINE_RTP_PORTS: '30000-30099',
+      HOOKLINE_API_KEY: 'k3y',
+      HOOKLINE_TRUNK: 'sip:user:pw@trunk.example.com:5060;transport=tcp',
+      HOOKLINE_DATABASE_URL: 'postgres://u:p@db/hookline',
+      HOOKLINE_DIAL_ALLOW: '+1NXXNXXXXXX, !+1900.',
+      HOOKLINE_WEBHOOK_NETWORKS: 'public',
+      HOOKLINE_LOG_LEVEL: 'debug',
+      UNRELATED: 'x',
+    };
+    expect(loadSettings({}, env)).toEqual<Settings>({
+      flowsPath: 'flows.yaml',
+      dataDir: '/var/lib/hookline',
+      sipHost: '0.0.0.0',
+      sipPort: 5080,
+      httpPort: 9090,
+      rtpPorts: { min: 30000, max: 30099 },
+      apiKey: 'k3y',
+      trunk: 'sip:user:pw@trunk.example.com:5060;transport=tcp',
+      databaseUrl: 'postgres://u:p@db/hookline',
+      dialAllow: ['+1NXXNXXXXXX', '!+1900.'],
+      webhookNetworks: 'public',
+      logLevel: 'debug',
+    });
+  });
+
+  it('lets flags win over the environment, one setting at a time', () => {
+    const env = { HOOKLINE_SIP_PORT: '5080', HOOKLINE_HTTP_PORT: '9090', HOOKLINE_FLOWS: 'env.yaml' };
+    const s = loadSettings({ sipPort: '5070', flows: 'cli.yaml' }, env);
+    expect([s.sipPort, s.httpPort, s.flowsPath]).toEqual([5070, 9090, 'cli.yaml']);
+  });
+
+  it('accepts numbers from code as well as strings from commander', () => {
+    expect(loadSettings({ httpPort: 0, sipPort: 5062 }, {})).toMatchObject({ httpPort: 0, sipPort: 5062 });
+  });
+
+  it('treats empty values as unset', () => {
+    const s = loadSettings({ flows: '' }, { HOOKLINE_API_KEY: '', HOOKLINE_SIP_PORT: ' ', HOOKLINE_FLOWS: 'env.yaml' });
+    expect(s.apiKey).toBeUndefined();
+    expect(s.sipPort).toBe(5060);
+    expect(s.flowsPath).toBe('env.yaml');
+  });
+
+  it('expands "default" in the dial-out patterns', () => {
+    expect(loadSettings({ dialAllow: 'default,+44.' }, {}).dialAllow).toEqual([...DEFAULT_DIAL_ALLOW, '+44.']);
+  });
+
+  const invalid: Array<[string, Partial<CliOptions>, Record<string, string>, string]> = [
+    ['port not a number', {}, { HOOKLINE_SIP_PORT: 'abc' }, 'HOOKLINE_SIP_PORT: expected a port number 0-65535, got "abc"'],
+    ['port too high (flag)', { httpPort: '70000' }, {}, '--http-port: expected a port number 0-65535, got "70000"'],
+    ['flag checked, not the env it hides', { sipPort: 'x' }, { HOOKLINE_SIP_PORT: '5060' }, '--sip-port: expected a port number 0-65535, got "x"'],
+    ['rtp range reversed', {}, { HOOKLINE_RTP_PORTS: '21000-20000' }, 'HOOKLINE_RTP_PORTS: expected a port range A-B with 1024 <= A < B <= 65535, got "21000-20000"'],
+    ['rtp range form', { rtpPorts: '20000' }, {}, '--rtp-ports: expected a port range A-B with 1024 <= A < B <= 65535, got "20000"'],
+    ['sip host', {}, { HOOKLINE_SIP_HOST: 'not a host' }, 'HOOKLINE_SIP_HOST: expected an IP address or host name to bind to, got "not a host"'],
+    ['trunk (value not echoed)', {}, { HOOKLINE_TRUNK: 'http://user:secret@x' }, 'HOOKLINE_TRUNK: expected a SIP URI such as sip:user:password@trunk.example.com:5060'],
+    ['database (value not echoed)', { databaseUrl: 'mysql://u:secret@db' }, {}, '--database-url: expected a postgres:// URL (leave it unset for SQLite in the data dir)'],
+    ['api key', {}, { HOOKLINE_API_KEY: 'two words' }, 'HOOKLINE_API_KEY: must not contain white space'],
+    ['dial pattern', {}, { HOOKLINE_DIAL_ALLOW: '+1NXX?' }, 'HOOKLINE_DIAL_ALLOW: unexpected "?" in +1NXX?; patterns use digits, a leading +, X, Z, N and .'],
+    ['no dial pattern', { dialAllow: ' , ' }, {}, '--dial-allow: expected comma-separated dial patterns, or default'],
+    ['webhook networks', {}, { HOOKLINE_WEBHOOK_NETWORKS: 'private' }, 'HOOKLINE_WEBHOOK_NETWORKS: expected one of all, public, got "private"'],
+    ['log level', { logLevel: 'verbose' }, {}, '--log-level: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
+  ];
+  it.each(invalid)('refuses %s', (_name, cli, env, message) => {
+    let caught: unknown;
+    try {
+      loadSettings(cli, env);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).message).toBe(message);
+    expect((caught as ConfigError).key).toBe(message.slice(0, message.indexOf(':')));
+    expect((caught as ConfigError).message).not.toContain('secret');
+  });
+});

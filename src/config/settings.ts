@@ -1,0 +1,157 @@
+/**
+ * Server settings (../shared/spec/flows.md "Running"): command-line flags win over HOOKLINE_*
+ * environment variables, which win over defaults. This is the only module that reads the
+ * environment, and even it only reads what the caller passes (`process.env` in the CLI, a literal in
+ * tests), so nothing depends on the state of the process at import time.
+ */
+import { isIP } from 'node:net';
+import { compileDialPolicy, DEFAULT_DIAL_ALLOW } from './dial-policy.js';
+import { ConfigError } from './errors.js';
+
+/** Flags as commander hands them over (strings; numbers when a caller builds them in code). */
+export interface CliOptions {
+  flows: string;
+  dataDir: string;
+  sipHost: string;
+  sipPort: string | number;
+  httpPort: string | number;
+  rtpPorts: string;
+  apiKey: string;
+  trunk: string;
+  databaseUrl: string;
+  dialAllow: string;
+  webhookNetworks: string;
+  logLevel: string;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Settings {
+  /** The flows file; default `flows.yaml` in the working directory (a customer's repo checkout). */
+  flowsPath: string;
+  dataDir: string;
+  /** Bind address for SIP (and RTP). */
+  sipHost: string;
+  sipPort: number;
+  httpPort: number;
+  rtpPorts: { min: number; max: number };
+  /** One key with every right (admin API and Call Initiation API). */
+  apiKey?: string;
+  /** SIP URI of the outbound trunk, credentials included when needed. */
+  trunk?: string;
+  /** `postgres://...`; SQLite in the data dir when absent. */
+  databaseUrl?: string;
+  /** Dial-out patterns, `default` already expanded (see dial-policy.ts). */
+  dialAllow: string[];
+  /** `public` refuses webhook targets on loopback, link-local, private and metadata addresses. */
+  webhookNetworks: 'all' | 'public';
+  logLevel: LogLevel;
+}
+
+type Parse<T> = (value: string) => T | { error: string };
+
+interface Spec<T> {
+  cli: keyof CliOptions;
+  env: string;
+  parse: Parse<T>;
+}
+
+const flagOf = (key: keyof CliOptions): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** Reads one setting: the flag if given, else the variable; "" counts as unset (compose files leave them empty). */
+function read<T>(spec: Spec<T>, cli: Partial<CliOptions>, env: Record<string, string | undefined>): T | undefined {
+  const fromCli = cli[spec.cli];
+  const [raw, key] = fromCli !== undefined && fromCli !== '' ? [String(fromCli), flagOf(spec.cli)] : [env[spec.env], spec.env];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const result = spec.parse(raw.trim());
+  if (result !== null && typeof result === 'object' && 'error' in result) throw new ConfigError({ key, message: result.error });
+  return result as T;
+}
+
+const text: Parse<string> = (v) => v;
+
+/** `allowZero`: port 0 asks the OS for a free port, which tests use to run servers side by side. */
+function port(allowZero: boolean): Parse<number> {
+  const min = allowZero ? 0 : 1;
+  return (v) => {
+    const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
+    return n >= min && n <= 65535 ? n : { error: `expected a port number ${min}-65535, got ${JSON.stringify(v)}` };
+  };
+}
+
+const portRange: Parse<{ min: number; max: number }> = (v) => {
+  const m = /^([0-9]+)-([0-9]+)$/.exec(v);
+  const [min, max] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  // Two ports at least: RTP takes an even port and RTCP the odd one after it (RFC 3550 §11).
+  if (!(min >= 1024 && max <= 65535 && min < max)) {
+    return { error: `expected a port range A-B with 1024 <= A < B <= 65535, got ${JSON.stringify(v)}` };
+  }
+  return { min, max };
+};
+
+const host: Parse<string> = (v) =>
+  isIP(v) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(v)
+    ? v
+    : { error: `expected an IP address or host name to bind to, got ${JSON.stringify(v)}` };
+
+// Secrets: the messages below never repeat the value, since they end up in logs and terminals.
+const apiKey: Parse<string> = (v) => (/\s/.test(v) ? { error: 'must not contain white space' } : v);
+
+const SIP_URI = /^sips?:(?:[^@\s]+@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?(?:;\S*)?$/i;
+const trunk: Parse<string> = (v) =>
+  SIP_URI.test(v) ? v : { error: 'expected a SIP URI such as sip:user:password@trunk.example.com:5060' };
+
+const databaseUrl: Parse<string> = (v) => {
+  try {
+    const url = new URL(v);
+    if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') return v;
+  } catch {
+    // fall through to the message
+  }
+  return { error: 'expected a postgres:// URL (leave it unset for SQLite in the data dir)' };
+};
+
+const dialAllow: Parse<string[]> = (v) => {
+  const patterns = v.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  // An empty list would refuse every call; nobody means that by leaving the value blank.
+  if (patterns.length === 0) return { error: 'expected comma-separated dial patterns, or default' };
+  try {
+    return compileDialPolicy(patterns).patterns.slice();
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+};
+
+function oneOf<T extends string>(values: readonly T[]): Parse<T> {
+  return (v) => ((values as readonly string[]).includes(v) ? (v as T) : { error: `expected one of ${values.join(', ')}, got ${JSON.stringify(v)}` });
+}
+
+/**
+ * Builds the settings from flags and environment. Throws ConfigError naming the flag or variable
+ * (as given) of the first invalid value.
+ */
+export function loadSettings(cli: Partial<CliOptions>, env: Record<string, string | undefined>): Settings {
+  const get = <T>(key: keyof CliOptions, name: string, parse: Parse<T>): T | undefined =>
+    read({ cli: key, env: `HOOKLINE_${name}`, parse }, cli, env);
+
+  const settings: Settings = {
+    flowsPath: get('flows', 'FLOWS', text) ?? 'flows.yaml',
+    dataDir: get('dataDir', 'DATA_DIR', text) ?? './data',
+    sipHost: get('sipHost', 'SIP_HOST', host) ?? '127.0.0.1',
+    sipPort: get('sipPort', 'SIP_PORT', port(true)) ?? 5060,
+    httpPort: get('httpPort', 'HTTP_PORT', port(true)) ?? 8080,
+    rtpPorts: get('rtpPorts', 'RTP_PORTS', portRange) ?? { min: 20000, max: 20999 },
+    dialAllow: get('dialAllow', 'DIAL_ALLOW', dialAllow) ?? [...DEFAULT_DIAL_ALLOW],
+    webhookNetworks: get('webhookNetworks', 'WEBHOOK_NETWORKS', oneOf(['all', 'public'] as const)) ?? 'all',
+    logLevel: get('logLevel', 'LOG_LEVEL', oneOf(LOG_LEVELS)) ?? 'info',
+  };
+  // Optional settings stay absent (not undefined-valued) so that spreading and equality stay simple.
+  const key = get('apiKey', 'API_KEY', apiKey);
+  if (key !== undefined) settings.apiKey = key;
+  const sipTrunk = get('trunk', 'TRUNK', trunk);
+  if (sipTrunk !== undefined) settings.trunk = sipTrunk;
+  const dbUrl = get('databaseUrl', 'DATABASE_URL', databaseUrl);
+  if (dbUrl !== undefined) settings.databaseUrl = dbUrl;
+  return settings;
+}

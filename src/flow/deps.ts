@@ -1,0 +1,33 @@
+import type { Flows, Prompt } from '../config/types.js';
+import type { PlayablePart } from '../calls/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { Store } from '../store/types.js';
+import type { FlowEventSink } from './events.js';
+import type { WebhookSender } from './webhook-step.js';
+import { substitute } from './substitute.js';
+
+/** Everything the flow needs from outside, injected once per server (or per simulated call). */
+export interface FlowDeps {
+  flows: Flows;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** Absolute data dir: recordings/ and audio/ live under it. */
+  dataDir: string;
+  sendWebhook: WebhookSender;
+  /** Dial-out policy: undefined when the number may be dialled, else the reason it may not. */
+  checkDial(destination: string): string | undefined;
+  events?: FlowEventSink;
+}
+
+/** Turns a configured prompt into playable parts: `@name` substituted in text and in audio file names. */
+export function renderPrompt(prompt: Prompt, params: Readonly<Record<string, string>>): PlayablePart[] {
+  return prompt.map((part) =>
+    'text' in part ? { text: substitute(part.text, params) } : { audioPath: substitute(part.audio, params) },
+  );
+}
+
+export function say(text: string): PlayablePart[] {
+  return [{ text }];
+}

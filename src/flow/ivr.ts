@@ -1,0 +1,84 @@
+import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import type { IvrConfig } from '../config/types.js';
+import type { CallControl } from '../calls/types.js';
+import type { FlowDeps } from './deps.js';
+import { renderPrompt } from './deps.js';
+import { askKeypad, askMenu, askRecorded, type AskOutcome } from './questions.js';
+import type { CallState } from './state.js';
+
+/** The result of asking an IVR's questions: what the webhook reports. */
+export interface IvrRun {
+  ivrId: number;
+  responseId: number;
+  startedAt: Date;
+  /** Question number (from 1) -> answer value, for the questions that were answered. */
+  answers: Map<number, string>;
+  completed: boolean;
+  optedOut: boolean;
+  hungUp: boolean;
+}
+
+/**
+ * Asks an IVR's questions in order. Each answer is written to the store the moment it is given, so a
+ * hang-up or a crash part-way loses nothing already said or pressed.
+ */
+export async function askIvr(call: CallControl, ivr: IvrConfig, state: CallState, deps: FlowDeps): Promise<IvrRun> {
+  const startedAt = new Date(deps.clock.now());
+  const responseId = await deps.store.interactions.start({ sessionId: state.sessionId, ivrId: ivr.id, startedAt });
+  const run: IvrRun = { ivrId: ivr.id, responseId, startedAt, answers: new Map(), completed: false, optedOut: false, hungUp: false };
+
+  let finished = true;
+  for (const [i, q] of ivr.questions.entries()) {
+    const n = i + 1;
+    if (call.hungUp) {
+      finished = false;
+      break;
+    }
+    const prompt = renderPrompt(q.prompt, state.userParameters);
+    let outcome: AskOutcome | undefined;
+    switch (q.type) {
+      case 'say':
+        await call.play(prompt, { bargeIn: false });
+        if (call.hungUp) outcome = { kind: 'hangup' };
+        break;
+      case 'keypad':
+        outcome = await askKeypad(call, q, prompt, ivr.optOutKey);
+        break;
+      case 'menu':
+        outcome = await askMenu(call, q, prompt, ivr.optOutKey);
+        break;
+      case 'recorded': {
+        const rel = path.join('recordings', state.sessionId, `${responseId}-q${n}.wav`);
+        const abs = path.join(deps.dataDir, rel);
+        await mkdir(path.dirname(abs), { recursive: true });
+        const r = await askRecorded(call, q, prompt, abs, ivr.optOutKey);
+        if (r.durationMs > 0) {
+          run.answers.set(n, rel);
+          const at = new Date(deps.clock.now());
+          await deps.store.interactions.addAnswer({ responseId, questionNo: n, questionType: 'recorded', value: rel, durationMs: r.durationMs, at });
+          await deps.store.recordings.add({ sessionId: state.sessionId, kind: 'question', path: rel, durationMs: r.durationMs, callerId: state.callerId, createdAt: at, responseId, questionNo: n });
+          deps.events?.({ type: 'recording', path: rel, durationMs: r.durationMs });
+          deps.events?.({ type: 'answer', question: n, value: rel });
+        }
+        outcome = r.hungUp ? { kind: 'hangup' } : r.optedOut ? { kind: 'opt_out' } : undefined;
+        break;
+      }
+    }
+    if (outcome?.kind === 'answer' && (q.type === 'keypad' || q.type === 'menu')) {
+      run.answers.set(n, outcome.value);
+      await deps.store.interactions.addAnswer({ responseId, questionNo: n, questionType: q.type, value: outcome.value, keys: outcome.keys, at: new Date(deps.clock.now()) });
+      deps.events?.({ type: 'answer', question: n, value: outcome.value, keys: outcome.keys });
+    }
+    if (outcome?.kind === 'opt_out') run.optedOut = true;
+    if (outcome?.kind === 'opt_out' || outcome?.kind === 'hangup') {
+      finished = false;
+      break;
+    }
+  }
+  run.hungUp = call.hungUp;
+  // "Did the caller make it to the end": a hang-up after the last answer still counts as completed.
+  run.completed = finished;
+  await deps.store.interactions.finish(responseId, { completed: run.completed, optedOut: run.optedOut, endedAt: new Date(deps.clock.now()) });
+  return run;
+}

@@ -1,0 +1,111 @@
+import type { BlockRef } from '../config/types.js';
+import type { CallControl } from '../calls/types.js';
+import type { FlowDeps } from './deps.js';
+import { say } from './deps.js';
+import { askIvr } from './ivr.js';
+import { afterIvr } from './webhook-step.js';
+import { runFindMe } from './findme.js';
+import { runVoicemail, runVr, runTransfer } from './blocks.js';
+import { describeRef, type CallState, type Next } from './state.js';
+
+export const NOT_IN_SERVICE = 'The number you have dialed is not in service. Goodbye.';
+export const GENERIC_FAILURE = 'We are sorry, we are unable to complete your call at this time. Goodbye.';
+/** A webhook that sends a call round in circles must not hold the line forever. */
+export const MAX_STEPS = 100;
+
+/**
+ * Runs one call from its entry block to the end, one building block at a time. The call record is
+ * written when the call starts and updated after every step, so a crash keeps what happened so far.
+ * Nothing here throws at the caller: an unexpected error is logged and the caller hears an apology.
+ */
+export async function runCall(call: CallControl, entry: BlockRef | undefined, deps: FlowDeps, initial?: Partial<CallState>): Promise<CallState> {
+  const state: CallState = {
+    sessionId: call.sessionId,
+    direction: call.direction,
+    callerId: call.from,
+    numberCalled: call.to,
+    passThrough: '',
+    userParameters: {},
+    monitoredSeconds: 0,
+    callResult: '',
+    ...initial,
+  };
+  const log = deps.logger.child({ sessionId: state.sessionId });
+  await deps.store.calls.create({
+    sessionId: state.sessionId,
+    direction: state.direction,
+    from: state.callerId,
+    to: state.numberCalled,
+    startedAt: new Date(deps.clock.now()),
+    passThrough: state.passThrough,
+    monitoredSeconds: 0,
+  });
+  let endReason = 'hangup';
+  try {
+    await call.answer();
+    let next: Next = entry ? { kind: 'block', ref: entry } : { kind: 'hangup', reason: 'not_in_service' };
+    if (!entry) await call.play(say(NOT_IN_SERVICE));
+    let from: string | undefined;
+    for (let steps = 0; ; steps++) {
+      if (steps >= MAX_STEPS) {
+        log.error(`call stopped after ${MAX_STEPS} steps`);
+        await call.play(say(GENERIC_FAILURE));
+        next = { kind: 'hangup', reason: 'too_many_steps' };
+      }
+      if (next.kind === 'hangup' || next.kind === 'ended') {
+        endReason = next.kind === 'ended' || call.hungUp ? 'caller_hangup' : next.reason;
+        break;
+      }
+      const to = next.kind === 'block' ? describeRef(next.ref) : next.kind === 'transfer' ? `transfer/${next.destination}` : 'findme/dynamic';
+      deps.events?.({ type: 'transition', to, ...(from ? { from } : {}) });
+      log.info({ to }, 'transition');
+      from = to;
+      next = await step(call, next, state, deps);
+      await deps.store.calls.update(state.sessionId, { passThrough: state.passThrough, monitoredSeconds: state.monitoredSeconds });
+    }
+  } catch (err) {
+    endReason = 'failed';
+    log.error({ err }, 'call flow failed');
+    deps.events?.({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    if (!call.hungUp) await call.play(say(GENERIC_FAILURE)).catch(() => undefined);
+  } finally {
+    if (!call.hungUp) await call.hangup().catch(() => undefined);
+    await deps.store.calls.update(state.sessionId, {
+      endedAt: new Date(deps.clock.now()),
+      endReason,
+      passThrough: state.passThrough,
+      monitoredSeconds: state.monitoredSeconds,
+    });
+  }
+  return state;
+}
+
+async function step(call: CallControl, next: Exclude<Next, { kind: 'hangup' | 'ended' }>, state: CallState, deps: FlowDeps): Promise<Next> {
+  if (next.kind === 'transfer') return runTransfer(call, next.destination, state, deps);
+  if (next.kind === 'dynamic_findme') return runFindMe(call, next.config, state, deps);
+  const { kind, id } = next.ref;
+  const { flows } = deps;
+  switch (kind) {
+    case 'ivr': {
+      const ivr = flows.ivrs.get(id);
+      if (!ivr) throw new Error(`no IVR with id ${id}`);
+      const run = await askIvr(call, ivr, state, deps);
+      return afterIvr(call, ivr, run, state, deps);
+    }
+    case 'findme': {
+      const fm = flows.findmes.get(id);
+      if (!fm) throw new Error(`no Find Me with id ${id}`);
+      return runFindMe(call, fm, state, deps);
+    }
+    case 'vr': {
+      const vr = flows.vrs.get(id);
+      if (!vr) throw new Error(`no Virtual Receptionist with id ${id}`);
+      return runVr(call, vr, state, deps);
+    }
+    case 'voicemail': {
+      const vm = flows.voicemails.get(id);
+      if (!vm) throw new Error(`no voicemail box with id ${id}`);
+      return runVoicemail(call, vm, state, deps);
+    }
+  }
+}
