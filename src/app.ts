@@ -11,6 +11,8 @@ import type { WebhookSender } from './flow/webhook-step.js';
 import { deliverLogged } from './webhook/log.js';
 import { compileDialPolicy } from './config/dial-policy.js';
 import { VERSION } from './version.js';
+import type { CallControl } from './calls/types.js';
+import { runCall } from './flow/runner.js';
 
 export interface AppOptions {
   settings: Pick<Settings, 'dataDir' | 'webhookNetworks' | 'dialAllow'>;
@@ -28,6 +30,8 @@ export interface App {
   logger: Logger;
   /** Flow dependencies for one call; `events` lets a caller (the simulator) watch it. */
   flowDeps(events?: FlowEventSink): FlowDeps;
+  /** Runs a call from the block its dialed number routes to, counting it in the metrics. */
+  runCall(call: CallControl, events?: FlowEventSink): Promise<void>;
 }
 
 /** The one place that wires the layers together. */
@@ -58,20 +62,31 @@ export function createApp(o: AppOptions): App {
     };
   };
 
+  const flowDeps = (events?: FlowEventSink): FlowDeps => ({
+    flows: o.flows,
+    store: o.store,
+    clock: o.clock,
+    logger: o.logger,
+    dataDir,
+    sendWebhook,
+    checkDial,
+    ...(events ? { events } : {}),
+  });
+
   return {
     flows: o.flows,
     store: o.store,
     metrics,
     logger: o.logger,
-    flowDeps: (events) => ({
-      flows: o.flows,
-      store: o.store,
-      clock: o.clock,
-      logger: o.logger,
-      dataDir,
-      sendWebhook,
-      checkDial,
-      ...(events ? { events } : {}),
-    }),
+    flowDeps,
+    async runCall(call, events) {
+      metrics.callsTotal.inc({ direction: call.direction });
+      metrics.callsActive.inc();
+      try {
+        await runCall(call, o.flows.numbers.get(call.to), flowDeps(events));
+      } finally {
+        metrics.callsActive.dec();
+      }
+    },
   };
 }

@@ -7,7 +7,6 @@ import type { Store } from '../store/types.js';
 import { SimulatedCall, type SimEvent } from '../calls/simulator.js';
 import { parseFarEnds } from '../calls/sim-script.js';
 import type { FlowEvent } from '../flow/events.js';
-import { runCall } from '../flow/runner.js';
 import { writeSilentWav } from './sim-audio.js';
 
 export interface SimulateOptions {
@@ -38,6 +37,7 @@ export function formatEvent(e: SimEvent | FlowEvent): string {
     case 'bridge': return `bridged to ${e.destination} for ${e.durationMs} ms${e.recordedMs ? `, recorded ${e.recordedMs} ms` : ''}`;
     case 'recording': return `recording saved ${e.path} (${e.durationMs} ms)`;
     case 'error': return `error: ${e.message}`;
+    case 'ivr_end': return `ivr ${e.ivrId} ended${e.completed ? '' : ' before its last question'}`;
     default: return JSON.stringify(e);
   }
 }
@@ -68,5 +68,5 @@ export async function simulate(o: SimulateOptions, env: { flows: Flows; store: S
     writeRecording: writeSilentWav,
     onEvent: emit,
   });
-  await runCall(call, env.flows.numbers.get(o.to), app.flowDeps(emit));
+  await app.runCall(call, emit);
 }

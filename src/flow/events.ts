@@ -4,6 +4,8 @@
  */
 export type FlowEvent =
   | { type: 'transition'; to: string; from?: string }
+  /** The caller finished (or left) an IVR; `at` is performance.now(), for measuring webhook overhead. */
+  | { type: 'ivr_end'; ivrId: number; completed: boolean; at: number }
   | { type: 'answer'; question: number; value: string; keys?: string }
   | { type: 'webhook_request'; method: string; url: string; params: Array<[string, string]> }
   | { type: 'webhook_response'; status?: number; latencyMs: number; body?: string; failure?: string }

@@ -76,6 +76,7 @@ export async function askIvr(call: CallControl, ivr: IvrConfig, state: CallState
       break;
     }
   }
+  deps.events?.({ type: 'ivr_end', ivrId: ivr.id, completed: finished, at: performance.now() });
   run.hungUp = call.hungUp;
   // "Did the caller make it to the end": a hang-up after the last answer still counts as completed.
   run.completed = finished;
