@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { Pacer, plan, type PacerTimers } from './pacer.js';
+
+const MS = 1_000_000n;
+
+describe('plan (pure scheduling)', () => {
+  const I = 20n * MS;
+  const spin = 2n * MS;
+  it.each([
+    ['far from the deadline: sleep until the spin window', 0n, 20n * MS, { kind: 'sleep', ms: 18 }],
+    ['rounds the sleep down', 500_000n, 20n * MS, { kind: 'sleep', ms: 17 }],
+    ['inside the spin window: spin', 18_500_000n, 20n * MS, { kind: 'spin' }],
+    ['at the deadline: tick', 20n * MS, 20n * MS, { kind: 'tick', skip: 0 }],
+    ['a little late: tick', 21n * MS, 20n * MS, { kind: 'tick', skip: 0 }],
+    ['5 intervals behind: catch up, skip none', 121n * MS, 20n * MS, { kind: 'tick', skip: 0 }],
+    ['8 intervals behind: skip 3', 181n * MS, 20n * MS, { kind: 'tick', skip: 3 }],
+  ] as const)('%s', (_name, now, deadline, expected) => {
+    expect(plan(now, deadline, I, spin, 5)).toEqual(expected);
+  });
+  it('without a spin window sleeps to the deadline', () => {
+    expect(plan(0n, 20n * MS, I, 0n, 5)).toEqual({ kind: 'sleep', ms: 20 });
+  });
+});
+
+/**
+ * A fake event loop in nanoseconds: setTimeout fires `timerLateMs` after it was due (as real timers do),
+ * and each setImmediate turn costs `turnNs`.
+ */
+class FakeTimers implements PacerTimers {
+  t = 0n;
+  timerLateNs = 800_000n;
+  turnNs = 30_000n;
+  private queue: { at: bigint; fn: () => void; id: number }[] = [];
+  private seq = 0;
+  timeouts = 0;
+  immediates = 0;
+
+  nowNs(): bigint {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): () => void {
+    this.timeouts++;
+    return this.add(this.t + BigInt(ms) * MS + this.timerLateNs, fn);
+  }
+  setImmediate(fn: () => void): () => void {
+    this.immediates++;
+    return this.add(this.t + this.turnNs, fn);
+  }
+  pending(): number {
+    return this.queue.length;
+  }
+  /** Runs callbacks in time order until `ns` has passed. */
+  run(ns: bigint): void {
+    const end = this.t + ns;
+    for (;;) {
+      this.queue.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id - b.id));
+      const next = this.queue[0];
+      if (!next || next.at > end) break;
+      this.queue.shift();
+      if (next.at > this.t) this.t = next.at;
+      next.fn();
+    }
+    this.t = end;
+  }
+  private add(at: bigint, fn: () => void): () => void {
+    const e = { at, fn, id: ++this.seq };
+    this.queue.push(e);
+    return () => {
+      this.queue = this.queue.filter((x) => x !== e);
+    };
+  }
+}
+
+function recorder(timers: FakeTimers) {
+  const at: bigint[] = [];
+  return { at, source: { tick: () => void at.push(timers.t) } };
+}
+
+describe('Pacer with a fake clock', () => {
+  it('ticks every 20 ms against start + n × 20 ms, without drift, despite late timers', () => {
+    const timers = new FakeTimers();
+    const pacer = new Pacer({ timers });
+    const r = recorder(timers);
+    pacer.register(r.source);
+    timers.run(20_000n * MS); // 1000 ticks
+    expect(r.at).toHaveLength(1000);
+    r.at.forEach((t, i) => {
+      const deadline = BigInt(i + 1) * 20n * MS;
+      expect(t >= deadline).toBe(true);
+      expect(t - deadline).toBeLessThan(timers.turnNs); // finished by spinning
+    });
+    const s = pacer.stats();
+    expect(s.ticks).toBe(1000);
+    expect(s.interval.count).toBe(999);
+    expect(Math.abs(s.interval.meanMs - 20)).toBeLessThan(0.001);
+    expect(s.interval.maxMs - s.interval.minMs).toBeLessThan(0.1);
+    expect(s.lateness.maxMs).toBeLessThan(0.05);
+    pacer.close();
+    expect(timers.pending()).toBe(0);
+  });
+
+  it('with spinMs 0 relies on the timer alone (late, but still no drift)', () => {
+    const timers = new FakeTimers();
+    const pacer = new Pacer({ timers, spinMs: 0 });
+    const r = recorder(timers);
+    pacer.register(r.source);
+    timers.run(2_010n * MS);
+    expect(r.at).toHaveLength(100);
+    r.at.forEach((t, i) => expect(t - BigInt(i + 1) * 20n * MS).toBeLessThan(2n * MS)); // late, never drifting
+    expect(timers.immediates).toBe(0);
+    pacer.close();
+  });
+
+  it('ticks every source once per interval; register/unregister; the loop stops when idle', () => {
+    const timers = new FakeTimers();
+    const pacer = new Pacer({ timers });
+    const a = recorder(timers);
+    const b = recorder(timers);
+    const offA = pacer.register(a.source);
+    timers.run(100n * MS);
+    pacer.register(b.source);
+    timers.run(100n * MS);
+    offA();
+    timers.run(100n * MS);
+    expect(a.at).toHaveLength(10);
+    expect(b.at).toHaveLength(10);
+    expect(pacer.size).toBe(1);
+    pacer.unregister(b.source);
+    expect(timers.pending()).toBe(0); // no work while no call is up
+    timers.run(100n * MS);
+    expect(b.at).toHaveLength(10);
+  });
+
+  it('catches up a short stall back-to-back and drops the excess of a long one', () => {
+    const timers = new FakeTimers();
+    const pacer = new Pacer({ timers, maxCatchUp: 5 });
+    const r = recorder(timers);
+    let stallOnTick = 5;
+    let stallNs = 90n * MS;
+    pacer.register(r.source);
+    // Synchronous work elsewhere blocks the event loop inside tick 5.
+    pacer.register({
+      tick() {
+        if (--stallOnTick === 0) timers.t += stallNs;
+      },
+    });
+    timers.run(401n * MS);
+    // 20 deadlines by 400 ms; the 90 ms stall (4 intervals) is caught up, nothing is dropped.
+    expect(pacer.stats().skipped).toBe(0);
+    expect(r.at).toHaveLength(20);
+    const burst = r.at.filter((t) => t === r.at[5]);
+    expect(burst.length).toBe(4); // the deadlines at 120-180 ms, all due when the stall ends at 190 ms
+
+    stallOnTick = 5;
+    stallNs = 300n * MS; // the next deadline is 280 ms overdue: 14 intervals, 5 caught up, 9 dropped
+    timers.run(600n * MS);
+    const s = pacer.stats();
+    expect(s.skipped).toBe(9);
+    expect(s.ticks + s.skipped).toBe(50);
+    pacer.close();
+  });
+
+  it('counts a throwing source and keeps ticking the others', () => {
+    const timers = new FakeTimers();
+    const errors: unknown[] = [];
+    const pacer = new Pacer({ timers, onError: (e) => errors.push(e) });
+    const r = recorder(timers);
+    pacer.register({
+      tick() {
+        throw new Error('boom');
+      },
+    });
+    pacer.register(r.source);
+    timers.run(61n * MS);
+    expect(r.at).toHaveLength(3);
+    expect(errors).toHaveLength(3);
+    expect(pacer.stats().errors).toBe(3);
+    pacer.close();
+  });
+
+  it('survives a source that ends the last call and starts another inside its tick', () => {
+    const timers = new FakeTimers();
+    const pacer = new Pacer({ timers });
+    const r = recorder(timers);
+    const first = {
+      tick() {
+        pacer.unregister(first);
+        pacer.register(r.source);
+      },
+    };
+    pacer.register(first);
+    timers.run(200n * MS);
+    expect(r.at.length).toBeGreaterThanOrEqual(9);
+    const gaps = r.at.slice(1).map((t, i) => t - r.at[i]!);
+    expect(gaps.every((g) => g >= 19n * MS && g <= 21n * MS)).toBe(true); // one loop, not two
+    pacer.close();
+    expect(timers.pending()).toBe(0);
+  });
+});
+
+describe('Pacer on the real clock', () => {
+  it('keeps 20 ms intervals', async () => {
+    const pacer = new Pacer();
+    let n = 0;
+    pacer.register({ tick: () => void n++ });
+    await new Promise((r) => setTimeout(r, 500));
+    const s = pacer.stats();
+    pacer.close();
+    expect(n).toBeGreaterThanOrEqual(15);
+    expect(Math.abs(s.interval.meanMs - 20)).toBeLessThan(2);
+    expect(s.interval.p50Ms).toBeGreaterThan(19);
+  });
+});

@@ -1,0 +1,384 @@
+/**
+ * One call's RTP session (RFC 3550): a socket pair from the port range, the send side (sequence numbers,
+ * timestamps, SSRC, marker bit, packetisation to the negotiated ptime, RFC 4733 digits), the receive side
+ * (symmetric RTP latching, audio and DTMF events, statistics) and periodic RTCP.
+ *
+ * It has no timer of its own for media: the one pacer calls `sendFrame` once per 20 ms for every call.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { isIP } from 'node:net';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { RtpError } from './errors.js';
+import { parseRtp, writeRtp, type RtpHeader } from './packet.js';
+import type { PortAllocator } from './ports.js';
+import { digitPackets, TelephoneEventReceiver, type DigitInfo, type EventPacket, type TelephoneEventReceiverOptions } from './rfc4733.js';
+import { RtcpSender } from './rtcp-sender.js';
+import { ReceptionStats } from './stats.js';
+import { bindPair, closeSocket } from './socket-pair.js';
+
+export type RtpDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+
+export interface RtpRemote {
+  address: string;
+  port: number;
+  /** Default port + 1. */
+  rtcpPort?: number;
+}
+
+/** What an SDP negotiation decides; given at open and again on every re-INVITE through `update`. */
+export interface RtpMediaParams {
+  payloadType: number;
+  telephoneEventPt?: number;
+  /** Milliseconds per outgoing packet, default 20. */
+  ptime?: number;
+  /** Address from SDP; symmetric RTP replaces it with the packets' real source. */
+  remote?: RtpRemote;
+  /** Our direction: recvonly and inactive send nothing; sendonly and inactive drop what arrives. */
+  direction?: RtpDirection;
+}
+
+export interface RtpSessionOptions extends RtpMediaParams {
+  allocator: PortAllocator;
+  /** Address to bind, e.g. "0.0.0.0". */
+  bindAddress: string;
+  clock?: Clock;
+  /** Uniform in [0, 1): initial sequence number, timestamp and SSRC (§5.1), RTCP interval jitter. */
+  random?: () => number;
+  /** Latch on the source of incoming packets and send there (NAT traversal); default true. */
+  symmetric?: boolean;
+  /** RTCP report interval, default 5000 ms (§6.2), randomised ×[0.5, 1.5] (§6.3.1). */
+  rtcpIntervalMs?: number;
+  /** SDES CNAME, default "hookline@<bindAddress>". */
+  cname?: string;
+  dtmf?: Omit<TelephoneEventReceiverOptions, 'clock'>;
+}
+
+export interface RtpStats {
+  packetsSent: number;
+  /** Payload octets sent (§6.4.1 sender's octet count). */
+  octetsSent: number;
+  packetsReceived: number;
+  octetsReceived: number;
+  /** Cumulative loss from sequence numbers (§A.3). */
+  packetsLost: number;
+  /** Interarrival jitter of incoming audio (§A.8). */
+  jitterMs: number;
+  /** Round-trip time from the peer's last report block about us (§6.4.1 LSR/DLSR), when known. */
+  rttMs?: number;
+  /** Loss the peer reports for our stream, 0-1. */
+  remoteFractionLost?: number;
+  /** Datagrams that were not RTP, or had a payload type not negotiated, or came from a foreign source. */
+  dropped: number;
+  sendErrors: number;
+  /** clock.now() of the last RTP packet received, for media timeouts. */
+  lastReceivedAt?: number;
+}
+
+export interface RtpSessionEvents {
+  /** One incoming audio packet; `payload` is a view into the datagram: copy it to keep it. */
+  audio: [payload: Uint8Array, header: RtpHeader];
+  dtmf: [digit: string, info: DigitInfo];
+  /** Symmetric RTP picked the address it sends to. */
+  latched: [address: string, port: number];
+  /** The peer sent RTCP BYE (§6.6). */
+  bye: [];
+}
+
+const RING = 16;
+const MAX_PACKET = 12 + 480; // header + 60 ms of G.711
+
+interface Pending {
+  packets: EventPacket[];
+  resolve: () => void;
+  reject: (e: unknown) => void;
+  gapTicks: number;
+  started: boolean;
+}
+
+export class RtpSession extends EventEmitter<RtpSessionEvents> {
+  readonly ssrc: number;
+  private readonly clock: Clock;
+  private readonly rtcp: RtcpSender;
+  private readonly dtmf: TelephoneEventReceiver;
+  private params: Required<Omit<RtpMediaParams, 'telephoneEventPt' | 'remote'>> & Pick<RtpMediaParams, 'telephoneEventPt' | 'remote'>;
+  private seq: number;
+  private ts: number;
+  private marker = true; // the first packet starts a talkspurt (RFC 3551 §4.1)
+  private readonly ring = Array.from({ length: RING }, () => Buffer.alloc(MAX_PACKET));
+  private ringIdx = 0;
+  private readonly pending = Buffer.alloc(MAX_PACKET * 2);
+  private pendingLen = 0;
+  private pendingTs = 0;
+  private digits: Pending[] = [];
+  private eventTs = 0;
+  private latched: { address: string; port: number } | undefined;
+  private latchedRtcp: { address: string; port: number } | undefined;
+  private remoteSsrc: number | undefined;
+  private recv = new ReceptionStats();
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private readonly counters = { packetsSent: 0, octetsSent: 0, octetsReceived: 0, dropped: 0, sendErrors: 0 };
+  private lastReceivedAt: number | undefined;
+  private lastSentAt: number | undefined;
+
+  private constructor(
+    readonly localPort: number,
+    private readonly rtpSocket: Socket,
+    private readonly rtcpSocket: Socket,
+    private readonly opts: RtpSessionOptions,
+  ) {
+    super();
+    this.clock = opts.clock ?? systemClock;
+    const random = opts.random ?? (() => randomBytes(4).readUInt32BE(0) / 0x100000000);
+    this.seq = Math.floor(random() * 0x10000);
+    this.ts = Math.floor(random() * 0x100000000) >>> 0;
+    this.ssrc = Math.floor(random() * 0x100000000) >>> 0;
+    this.params = { payloadType: 0, ptime: 20, direction: 'sendrecv' };
+    this.update(opts);
+    this.dtmf = new TelephoneEventReceiver((d, info) => this.emit('dtmf', d, info), { ...opts.dtmf, clock: this.clock });
+    this.rtcp = new RtcpSender({
+      ssrc: this.ssrc,
+      cname: opts.cname ?? `hookline@${opts.bindAddress}`,
+      clock: this.clock,
+      random,
+      intervalMs: opts.rtcpIntervalMs ?? 5000,
+      socket: rtcpSocket,
+      destination: () => this.rtcpDestination(),
+      sender: () => ({ packets: this.counters.packetsSent, octets: this.counters.octetsSent, rtpTimestamp: this.rtpNow(), sentSinceLast: this.lastSentAt }),
+      receiver: () => (this.remoteSsrc === undefined ? undefined : { ssrc: this.remoteSsrc, stats: this.recv }),
+      onError: () => this.counters.sendErrors++,
+    });
+    rtpSocket.on('message', (msg, rinfo) => this.onRtp(msg, rinfo));
+    rtcpSocket.on('message', (msg, rinfo) => this.onRtcp(msg, rinfo));
+    // A UDP socket error (e.g. ICMP unreachable surfaced by the OS) must not crash the process.
+    rtpSocket.on('error', () => this.counters.sendErrors++);
+    rtcpSocket.on('error', () => this.counters.sendErrors++);
+    this.rtcp.start();
+  }
+
+  /** Binds a socket pair on the next free even port of the range. */
+  static async open(opts: RtpSessionOptions): Promise<RtpSession> {
+    const { port, rtp, rtcp } = await bindPair(opts.allocator, opts.bindAddress);
+    return new RtpSession(port, rtp, rtcp, opts);
+  }
+
+  /** Applies a new negotiation (re-INVITE). A new remote address forgets the latched one. */
+  update(p: RtpMediaParams): void {
+    const remoteChanged = p.remote !== undefined && (p.remote.address !== this.params.remote?.address || p.remote.port !== this.params.remote?.port);
+    this.params = {
+      payloadType: p.payloadType,
+      telephoneEventPt: p.telephoneEventPt,
+      ptime: p.ptime ?? 20,
+      direction: p.direction ?? 'sendrecv',
+      remote: p.remote ?? this.params.remote,
+    };
+    if (remoteChanged) {
+      this.latched = undefined;
+      this.latchedRtcp = undefined;
+    }
+  }
+
+  /** Where RTP goes now: the latched source, else the SDP address (none for 0.0.0.0 / hold). */
+  get remoteAddress(): { address: string; port: number } | undefined {
+    if (this.latched) return this.latched;
+    const r = this.params.remote;
+    if (!r || r.port === 0 || r.address === '0.0.0.0' || r.address === '::') return undefined;
+    return { address: r.address, port: r.port };
+  }
+
+  get stats(): RtpStats {
+    const s: RtpStats = {
+      ...this.counters,
+      packetsReceived: this.recv.packetsReceived,
+      packetsLost: Math.max(0, this.recv.lost),
+      jitterMs: this.recv.jitterMs,
+    };
+    if (this.rtcp.rttMs !== undefined) s.rttMs = this.rtcp.rttMs;
+    if (this.rtcp.remoteFractionLost !== undefined) s.remoteFractionLost = this.rtcp.remoteFractionLost;
+    if (this.lastReceivedAt !== undefined) s.lastReceivedAt = this.lastReceivedAt;
+    return s;
+  }
+
+  /**
+   * One 20 ms tick of outgoing media: `payload` is the encoded frame (160 bytes of G.711), or null for
+   * silence (nothing is sent, the timestamp still advances, and the next packet carries the marker bit).
+   * While a digit is being sent its event packets replace the audio. `frameSamples` must match the pacer's
+   * interval (160 = 20 ms at 8 kHz).
+   */
+  sendFrame(payload: Uint8Array | null, frameSamples = 160): void {
+    if (this.closed) return;
+    if (payload && payload.length > MAX_PACKET - 12) throw new RtpError('invalid_argument', `frame of ${payload.length} bytes`);
+    const dest = this.params.direction === 'sendrecv' || this.params.direction === 'sendonly' ? this.remoteAddress : undefined;
+    const digit = this.digits[0];
+    if (digit && digit.packets.length > 0) {
+      this.flushPending(dest);
+      if (!digit.started) {
+        digit.started = true;
+        this.eventTs = this.ts; // every packet of the press carries its start time (RFC 4733 §2.3.1)
+      }
+      const p = digit.packets.shift()!;
+      if (dest && this.params.telephoneEventPt !== undefined) this.send(dest, this.params.telephoneEventPt, p.marker, this.eventTs, p.payload);
+      this.ts = (this.ts + frameSamples) >>> 0;
+      this.marker = true;
+      return;
+    }
+    if (digit) {
+      if (digit.gapTicks-- <= 0 || !this.digits[1]) {
+        this.digits.shift();
+        digit.resolve();
+      }
+    }
+    if (!payload || !dest) {
+      this.flushPending(dest);
+      this.ts = (this.ts + frameSamples) >>> 0;
+      this.marker = true;
+      return;
+    }
+    // Re-packetise 20 ms frames to the negotiated ptime (10, 20, 30 … ms of G.711 = 8 bytes per ms).
+    const bytes = Math.min(MAX_PACKET - 12, this.params.ptime * 8);
+    if (this.pendingLen === 0) this.pendingTs = this.ts;
+    this.pending.set(payload, this.pendingLen);
+    this.pendingLen += payload.length;
+    this.ts = (this.ts + frameSamples) >>> 0;
+    let off = 0;
+    while (this.pendingLen - off >= bytes) {
+      this.send(dest, this.params.payloadType, this.marker, this.pendingTs, this.pending.subarray(off, off + bytes));
+      this.marker = false;
+      this.pendingTs = (this.pendingTs + bytes) >>> 0;
+      off += bytes;
+    }
+    if (off > 0) {
+      this.pending.copyWithin(0, off, this.pendingLen);
+      this.pendingLen -= off;
+    }
+  }
+
+  /**
+   * Queues RFC 4733 key presses, sent on the following `sendFrame` ticks; resolves once the last end packet
+   * went out. Rejects with `no_telephone_event` when the peer did not negotiate RFC 4733 (play in-band tones
+   * instead, see media/dtmf-tones.ts), `invalid_argument` for a character that is no key, `closed` on close().
+   */
+  sendDigits(digits: string, opts: { durationMs?: number; gapMs?: number } = {}): Promise<void> {
+    if (this.closed) return Promise.reject(new RtpError('closed', 'RTP session closed'));
+    if (this.params.telephoneEventPt === undefined) return Promise.reject(new RtpError('no_telephone_event', 'telephone-event was not negotiated'));
+    let plans: EventPacket[][];
+    try {
+      plans = [...digits].map((d) => digitPackets(d, { durationMs: opts.durationMs ?? 100, ptimeMs: 20 }));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const all: Promise<void>[] = [];
+    for (const packets of plans) {
+      all.push(new Promise<void>((resolve, reject) => this.digits.push({ packets, resolve, reject, gapTicks: Math.round((opts.gapMs ?? 60) / 20), started: false })));
+    }
+    return Promise.all(all).then(() => undefined);
+  }
+
+  /** Sends RTCP BYE, closes both sockets, stops timers and gives the port back. Idempotent. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closed = true;
+    for (const d of this.digits) d.reject(new RtpError('closed', 'RTP session closed'));
+    this.digits = [];
+    this.dtmf.dispose();
+    this.closing = this.rtcp.stop(true).then(async () => {
+      await Promise.all([closeSocket(this.rtpSocket), closeSocket(this.rtcpSocket)]);
+      this.opts.allocator.release(this.localPort);
+    });
+    return this.closing;
+  }
+
+  private send(dest: { address: string; port: number }, pt: number, marker: boolean, timestamp: number, payload: Uint8Array): void {
+    // dgram resolves the destination before sending (a tick later), so the buffer must stay untouched until
+    // then: a ring of buffers, or a fresh one for a host name whose lookup may take longer.
+    const buf = isIP(dest.address) ? this.ring[(this.ringIdx = (this.ringIdx + 1) % RING)]! : Buffer.alloc(MAX_PACKET);
+    const n = writeRtp({ marker, payloadType: pt, sequenceNumber: this.seq, timestamp, ssrc: this.ssrc }, payload, buf);
+    this.seq = (this.seq + 1) & 0xffff;
+    this.counters.packetsSent++;
+    this.counters.octetsSent += payload.length;
+    this.lastSentAt = this.clock.now();
+    this.rtpSocket.send(buf, 0, n, dest.port, dest.address, (err) => {
+      if (err) this.counters.sendErrors++;
+    });
+  }
+
+  private flushPending(dest: { address: string; port: number } | undefined): void {
+    if (this.pendingLen > 0 && dest) this.send(dest, this.params.payloadType, this.marker, this.pendingTs, this.pending.subarray(0, this.pendingLen));
+    this.pendingLen = 0;
+  }
+
+  /** RTP timestamp for "now", for the SR's NTP/RTP correspondence (§6.4.1). */
+  private rtpNow(): number {
+    return this.ts;
+  }
+
+  private rtcpDestination(): { address: string; port: number } | undefined {
+    if (this.latchedRtcp) return this.latchedRtcp;
+    if (this.latched) return { address: this.latched.address, port: this.latched.port + 1 };
+    const r = this.params.remote;
+    const rtp = this.remoteAddress;
+    return rtp && r ? { address: rtp.address, port: r.rtcpPort ?? rtp.port + 1 } : undefined;
+  }
+
+  private onRtp(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.closed) return;
+    let pkt;
+    try {
+      pkt = parseRtp(msg);
+    } catch {
+      this.counters.dropped++;
+      return;
+    }
+    const h = pkt.header;
+    const isEvent = h.payloadType === this.params.telephoneEventPt;
+    if (h.payloadType !== this.params.payloadType && !isEvent) {
+      this.counters.dropped++; // comfort noise, a codec we did not agree on, or junk
+      return;
+    }
+    if (this.opts.symmetric !== false) {
+      const l = this.latched;
+      if (!l) {
+        this.latched = { address: rinfo.address, port: rinfo.port };
+        this.emit('latched', rinfo.address, rinfo.port);
+      } else if (l.address !== rinfo.address || l.port !== rinfo.port) {
+        // Same SSRC from a new address: the NAT rebound the stream; anything else is not our peer.
+        if (h.ssrc !== this.remoteSsrc) {
+          this.counters.dropped++;
+          return;
+        }
+        this.latched = { address: rinfo.address, port: rinfo.port };
+        this.emit('latched', rinfo.address, rinfo.port);
+      }
+    }
+    if (h.ssrc !== this.remoteSsrc) {
+      // §8.2: a new SSRC is a new source; its sequence space and events start over.
+      this.remoteSsrc = h.ssrc;
+      this.recv = new ReceptionStats();
+      this.dtmf.reset();
+    }
+    const now = this.clock.now();
+    this.lastReceivedAt = now;
+    this.recv.updateSeq(h.sequenceNumber);
+    this.counters.octetsReceived += pkt.payload.length;
+    const receiving = this.params.direction === 'sendrecv' || this.params.direction === 'recvonly';
+    if (isEvent) {
+      if (receiving) this.dtmf.push(h.timestamp, pkt.payload);
+      return;
+    }
+    this.recv.updateJitter(h.timestamp, now); // audio only: event packets repeat one timestamp
+    if (receiving) this.emit('audio', pkt.payload, h);
+  }
+
+  private onRtcp(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.closed) return;
+    const r = this.rtcp.receive(msg, this.remoteSsrc, this.recv);
+    if (!r.ok) {
+      this.counters.dropped++;
+      return;
+    }
+    if (this.opts.symmetric !== false && this.latched?.address === rinfo.address) this.latchedRtcp = { address: rinfo.address, port: rinfo.port };
+    if (r.bye) this.emit('bye');
+  }
+}
