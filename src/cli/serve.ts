@@ -1,9 +1,17 @@
+import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { loadFlowsFile } from '../config/flows.js';
 import type { Logger } from '../lib/logger.js';
 import { systemClock } from '../lib/clock.js';
 import { createApp } from '../app.js';
 import { startHttpServer } from '../api/server.js';
+import { Pacer } from '../media/pacer.js';
+import { createTtsEngine } from '../speech/engines.js';
+import { PromptCache } from '../speech/prompt-cache.js';
+import { AudioLibrary } from '../speech/audio-library.js';
+import { PromptRenderer } from '../calls/telephony/renderer.js';
+import { TelephonyServer } from '../calls/telephony/server.js';
+import { VERSION } from '../version.js';
 import { openStore } from './open-store.js';
 
 /** `hookline serve`: runs until SIGINT/SIGTERM, then closes everything and returns 0. */
@@ -11,16 +19,46 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
   const flows = loadFlowsFile(settings.flowsPath);
   const store = await openStore(settings);
   const app = createApp({ settings, flows, store, clock: systemClock, logger });
+  const dataDir = path.resolve(settings.dataDir);
+  const tts = await createTtsEngine(settings.tts);
+  const prompts = new PromptCache({ dataDir, engine: tts });
+  const renderer = new PromptRenderer(prompts, new AudioLibrary({ dataDir }), dataDir);
+  const pacer = new Pacer({ onError: (err) => logger.error({ err }, 'media tick failed') });
   let ready = false;
   const http = await startHttpServer({ host: settings.sipHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready });
+  const sip = await TelephonyServer.start({
+    host: settings.sipHost,
+    ...(settings.sipAdvertise ? { advertisedHost: settings.sipAdvertise } : {}),
+    sipPort: settings.sipPort,
+    rtpPorts: settings.rtpPorts,
+    clock: systemClock,
+    logger,
+    pacer,
+    renderer,
+    userAgent: `hookline/${VERSION}`,
+    onCall: (call) => {
+      app.runCall(call).catch((err: unknown) => logger.error({ err, sessionId: call.sessionId }, 'call failed'));
+    },
+  });
   ready = true;
-  o.out(`hookline ${flows.ivrs.size} IVRs from ${settings.flowsPath}; HTTP on http://${settings.sipHost}:${http.port} (GET /healthz, /metrics)`);
-  for (const number of flows.numbers.keys()) o.out(`  call sip:${number}@${settings.sipHost}:${settings.sipPort}`);
+  const host = settings.sipAdvertise ?? settings.sipHost;
+  o.out(`hookline ${VERSION}: ${flows.ivrs.size} IVRs from ${settings.flowsPath}`);
+  o.out(`HTTP on http://${settings.sipHost}:${http.port} (GET /healthz, /metrics)`);
+  o.out(`SIP on ${host}:${sip.port('UDP')} (UDP and TCP), RTP ports ${settings.rtpPorts.min}-${settings.rtpPorts.max}, text-to-speech ${tts.name}`);
+  for (const [number, ref] of flows.numbers) o.out(`  ${ref.kind}/${ref.id}: sip:${number}@${host}:${sip.port('UDP')}`);
+  const first = flows.numbers.keys().next().value;
+  if (first !== undefined) {
+    o.out(`Call it with a softphone at the URI above, or: sipp -sn uac -s ${first} ${host}:${sip.port('UDP')} -m 1`);
+    o.out(`  or: baresip, then type  /dial sip:${first}@${host}:${sip.port('UDP')}`);
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   ready = false;
+  await sip.close();
+  pacer.close();
+  await tts.close?.();
   await http.close();
   await store.close();
   return 0;

@@ -1,11 +1,13 @@
 /**
  * From the validated shape to the typed model (snake_case -> camelCase), plus the checks that need
  * the whole file: duplicate ids, references between building blocks, question numbers in webhook
- * parameters, parameter-name collisions with the contract's names, and opt-out key conflicts.
+ * parameters, parameter-name collisions with the contract's names, opt-out key conflicts, and what
+ * post-call actions refer to (IVR questions, dialed numbers, blocks).
  */
 import {
   CALL_FIELDS,
   DEFAULT_FAILURE_TEXT,
+  POST_CALL_FIELDS,
   type BlockKind,
   type BlockRef,
   type CallField,
@@ -13,6 +15,11 @@ import {
   type Flows,
   type IvrConfig,
   type ParamSource,
+  type PostCallAction,
+  type PostCallField,
+  type PostCallParam,
+  type PostCallScope,
+  type PostCallSource,
   type Prompt,
   type Question,
   type VoicemailConfig,
@@ -21,7 +28,16 @@ import {
   type WebhookParam,
 } from './types.js';
 import { reservedParamKind, USER_PARAM_NAME } from './names.js';
-import { BLOCK_REF, PHONE_NUMBER, type RawFindMe, type RawFlows, type RawIvr, type RawPrompt, type RawWebhook } from './schema.js';
+import {
+  BLOCK_REF,
+  PHONE_NUMBER,
+  type RawFindMe,
+  type RawFlows,
+  type RawIvr,
+  type RawPostCallAction,
+  type RawPrompt,
+  type RawWebhook,
+} from './schema.js';
 import type { PathMessage } from './issues.js';
 import type { Path } from './yaml-source.js';
 
@@ -84,6 +100,8 @@ export class FlowsBuilder {
     raw.findmes.forEach((r, i) => {
       if (this.accepted.has(r)) this.findmeNext(r, ['findmes', i]);
     });
+    // Last: post-call actions refer to IVR questions and dialed numbers, so those must all be known.
+    flows.postCallActions = raw.post_call_actions.map((a, i) => this.postCallAction(a, flows, ['post_call_actions', i]));
     return flows;
   }
 
@@ -185,11 +203,8 @@ export class FlowsBuilder {
     const [kind, rest] = dot < 0 ? [value, ''] : [value.slice(0, dot), value.slice(dot + 1)];
     if (kind === 'question') {
       if (!/^[1-9][0-9]*$/.test(rest)) return this.bad(path, 'expected question.N with N a question number (from 1)');
-      const n = Number(rest);
-      const q = questions[n - 1];
-      if (!q) return this.bad(path, `question ${n} does not exist: this IVR has ${questions.length} question${questions.length === 1 ? '' : 's'}`);
-      if (q.type === 'say') return this.bad(path, `question ${n} is a say question and has no answer`);
-      return { kind: 'question', n };
+      const n = this.answerable(Number(rest), questions, 'this IVR', path);
+      return n === undefined ? undefined : { kind: 'question', n };
     }
     if (kind === 'user') {
       if (!USER_PARAM_NAME.test(rest)) return this.bad(path, 'expected user.NAME with NAME of letters, digits and _');
@@ -200,6 +215,65 @@ export class FlowsBuilder {
       return { kind: 'call', field: rest as CallField };
     }
     return this.bad(path, 'expected question.N, user.NAME or call.FIELD');
+  }
+
+  /** Question `n` exists and has an answer (a say question has none); `owner` names the IVR in messages. */
+  private answerable(n: number, questions: Question[], owner: string, path: Path): number | undefined {
+    const q = questions[n - 1];
+    if (!q) return this.bad(path, `question ${n} does not exist: ${owner} has ${questions.length} question${questions.length === 1 ? '' : 's'}`);
+    if (q.type === 'say') return this.bad(path, `question ${n} is a say question and has no answer`);
+    return n;
+  }
+
+  /**
+   * One post-call action. Everything it names must exist now: an `applies_to` or an answer that can
+   * never match a call would silently send nothing, or empty values, on every call.
+   */
+  private postCallAction(a: RawPostCallAction, flows: Flows, path: Path): PostCallAction {
+    const parameters: PostCallParam[] = [];
+    const seen = new Set<string>();
+    a.parameters.forEach((p, i) => {
+      const pPath = [...path, 'parameters', i];
+      if (seen.has(p.name)) this.fail([...pPath, 'name'], `duplicate parameter name "${p.name}"`);
+      seen.add(p.name);
+      const source = this.postCallSource(p.value, flows, [...pPath, 'value']);
+      if (source) parameters.push({ name: p.name, source });
+    });
+    const appliesTo: PostCallScope[] = [];
+    a.applies_to.forEach((entry, i) => {
+      const at = [...path, 'applies_to', i];
+      // YAML reads an unquoted 8005550100 (or +1800...) as a number; the source text keeps what was meant.
+      const text = typeof entry === 'string' ? entry : (this.src.sourceOf(at) ?? String(entry));
+      if (BLOCK_REF.test(text)) appliesTo.push(this.ref(text, at));
+      else if (!PHONE_NUMBER.test(text)) this.fail(at, 'expected a dialed number (digits with an optional leading +) or a reference like ivr/10');
+      else if (!flows.numbers.has(text)) this.fail(at, `${text} is not a dialed number in numbers, so no call can match it`);
+      else appliesTo.push({ kind: 'number', number: text });
+    });
+    const action: PostCallAction = { url: a.url, method: a.method, parameters, appliesTo };
+    if (a.secret !== undefined) action.secret = a.secret;
+    return action;
+  }
+
+  /** `call.FIELD` or `ivr.ID.question.N`. */
+  private postCallSource(value: string, flows: Flows, path: Path): PostCallSource | undefined {
+    if (value.startsWith('call.')) {
+      const field = value.slice('call.'.length);
+      if (!(POST_CALL_FIELDS as readonly string[]).includes(field)) {
+        return this.bad(path, `unknown call field "${field}"; expected one of ${POST_CALL_FIELDS.join(', ')}`);
+      }
+      return { kind: 'call', field: field as PostCallField };
+    }
+    const m = /^ivr\.([^.]*)\.question\.([^.]*)$/.exec(value);
+    if (!m) return this.bad(path, 'expected call.FIELD or ivr.ID.question.N');
+    const [, idText = '', nText = ''] = m;
+    if (!/^[1-9][0-9]*$/.test(idText) || !/^[1-9][0-9]*$/.test(nText)) {
+      return this.bad(path, 'expected ivr.ID.question.N with ID an IVR id and N a question number (from 1)');
+    }
+    const ivrId = Number(idText);
+    const ivr = flows.ivrs.get(ivrId);
+    if (!ivr) return this.bad(path, `no IVR with id ${ivrId} in this file`);
+    const questionNo = this.answerable(Number(nText), ivr.questions, `IVR ${ivrId}`, path);
+    return questionNo === undefined ? undefined : { kind: 'answer', ivrId, questionNo };
   }
 
   private bad(path: Path, message: string): undefined {

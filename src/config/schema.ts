@@ -153,6 +153,20 @@ const vr = strict({ id, prompt, options: keyedBy(DTMF_KEY, DTMF_MESSAGE, blockRe
 
 const voicemail = strict({ id, greeting: prompt, max_seconds: seconds(1, 3600, 120) });
 
+/**
+ * Post Call Action (reference §6). `applies_to` entries are dialed numbers or block references; which
+ * is which, and whether they exist, is decided in build.ts, where the source text and the ids are known.
+ */
+const postCallAction = strict({
+  url: httpUrl,
+  method: z.enum(['GET', 'POST']).default('GET'),
+  parameters: z.array(strict({ name: z.string().min(1), value: z.string().min(1) })).default([]),
+  applies_to: z
+    .array(z.union([z.string().min(1), z.int().min(0)], { error: 'expected a dialed number or a reference like ivr/10' }))
+    .default([]),
+  secret: z.string().min(1).optional(),
+});
+
 function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -172,6 +186,7 @@ export const flowsSchema = strict({
   findmes: z.array(findme).default([]),
   vrs: z.array(vr).default([]),
   voicemails: z.array(voicemail).default([]),
+  post_call_actions: z.array(postCallAction).default([]),
 });
 
 export type RawFlows = z.output<typeof flowsSchema>;
@@ -180,3 +195,4 @@ export type RawQuestion = RawIvr['questions'][number];
 export type RawWebhook = NonNullable<RawIvr['webhook']>;
 export type RawFindMe = RawFlows['findmes'][number];
 export type RawPrompt = z.output<typeof prompt>;
+export type RawPostCallAction = RawFlows['post_call_actions'][number];

@@ -15,6 +15,7 @@ describe('loadSettings', () => {
       dialAllow: [...DEFAULT_DIAL_ALLOW],
       webhookNetworks: 'all',
       logLevel: 'info',
+      tts: 'espeak-wasm',
     });
   });
 
@@ -32,6 +33,8 @@ describe('loadSettings', () => {
       HOOKLINE_DIAL_ALLOW: '+1NXXNXXXXXX, !+1900.',
       HOOKLINE_WEBHOOK_NETWORKS: 'public',
       HOOKLINE_LOG_LEVEL: 'debug',
+      HOOKLINE_TTS: 'flite-cli',
+      HOOKLINE_SIP_ADVERTISE: '192.0.2.10',
       UNRELATED: 'x',
     };
     expect(loadSettings({}, env)).toEqual<Settings>({
@@ -47,6 +50,8 @@ describe('loadSettings', () => {
       dialAllow: ['+1NXXNXXXXXX', '!+1900.'],
       webhookNetworks: 'public',
       logLevel: 'debug',
+      tts: 'flite-cli',
+      sipAdvertise: '192.0.2.10',
     });
   });
 

@@ -22,7 +22,13 @@ export interface CliOptions {
   dialAllow: string;
   webhookNetworks: string;
   logLevel: string;
+  tts: string;
+  sipAdvertise: string;
 }
+
+/** Text-to-speech engines (src/speech/engines.ts): the WASM one needs no system package. */
+export const TTS_ENGINES = ['espeak-wasm', 'espeak-cli', 'flite-cli'] as const;
+export type TtsEngineSetting = (typeof TTS_ENGINES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -47,6 +53,10 @@ export interface Settings {
   /** `public` refuses webhook targets on loopback, link-local, private and metadata addresses. */
   webhookNetworks: 'all' | 'public';
   logLevel: LogLevel;
+  /** HOOKLINE_TTS: the text-to-speech engine; default espeak-wasm. */
+  tts: TtsEngineSetting;
+  /** HOOKLINE_SIP_ADVERTISE: the address written in Contact and SDP when binding 0.0.0.0. */
+  sipAdvertise?: string;
 }
 
 type Parse<T> = (value: string) => T | { error: string };
@@ -145,7 +155,10 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
     dialAllow: get('dialAllow', 'DIAL_ALLOW', dialAllow) ?? [...DEFAULT_DIAL_ALLOW],
     webhookNetworks: get('webhookNetworks', 'WEBHOOK_NETWORKS', oneOf(['all', 'public'] as const)) ?? 'all',
     logLevel: get('logLevel', 'LOG_LEVEL', oneOf(LOG_LEVELS)) ?? 'info',
+    tts: get('tts', 'TTS', oneOf(TTS_ENGINES)) ?? 'espeak-wasm',
   };
+  const advertise = get('sipAdvertise', 'SIP_ADVERTISE', host);
+  if (advertise !== undefined) settings.sipAdvertise = advertise;
   // Optional settings stay absent (not undefined-valued) so that spreading and equality stay simple.
   const key = get('apiKey', 'API_KEY', apiKey);
   if (key !== undefined) settings.apiKey = key;

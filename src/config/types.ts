@@ -113,6 +113,47 @@ export interface VoicemailConfig {
   maxSeconds: number; // default 120
 }
 
+/**
+ * Call fields a post-call action parameter may take its value from (`call.<field>` in
+ * `post_call_actions`). A list of its own, not CALL_FIELDS: a post-call request describes the whole
+ * call once it has ended (start, end, how it ended), not one IVR interaction (ivr_id, response_id).
+ */
+export const POST_CALL_FIELDS = [
+  'session_id',
+  'caller_id',
+  'number_called',
+  'start',
+  'end',
+  'duration',
+  'end_reason',
+  'transfer_target',
+  'monitored_time',
+  'recording_url',
+  'pass_through',
+] as const;
+export type PostCallField = (typeof POST_CALL_FIELDS)[number];
+
+/** `call.FIELD`, or `ivr.ID.question.N`: the answer to question N of IVR ID (empty when not asked). */
+export type PostCallSource = { kind: 'call'; field: PostCallField } | { kind: 'answer'; ivrId: number; questionNo: number };
+
+export interface PostCallParam {
+  name: string;
+  source: PostCallSource;
+}
+
+/** Which calls an action fires for: a dialed number from `numbers`, or a building block the call visited. */
+export type PostCallScope = { kind: 'number'; number: string } | BlockRef;
+
+/** Post Call Action (reference §6): one request to `url` after every call it applies to. */
+export interface PostCallAction {
+  url: string;
+  method: 'GET' | 'POST'; // default GET, as the original's "REST" call
+  parameters: PostCallParam[];
+  /** Empty: every call. Otherwise the call must match any one entry. */
+  appliesTo: PostCallScope[];
+  secret?: string;
+}
+
 export interface Flows {
   /** Path of the file the flows came from, for messages. */
   file: string;
@@ -122,6 +163,11 @@ export interface Flows {
   findmes: Map<number, FindMeConfig>;
   vrs: Map<number, VrConfig>;
   voicemails: Map<number, VoicemailConfig>;
+  /**
+   * `post_call_actions`, in file order. The loader always sets it (default []); optional only so that
+   * Flows built by hand in tests elsewhere keep compiling until they set it. Read as `?? []`.
+   */
+  postCallActions?: PostCallAction[];
 }
 
 export const DEFAULT_FAILURE_TEXT = 'We are sorry, we are unable to complete your call at this time. Goodbye.';

@@ -1,0 +1,252 @@
+import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
+import type { RtpSession } from '../../rtp/session.js';
+import type { Pacer, PacedSource } from '../../media/pacer.js';
+import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw, ALAW_SILENCE, ULAW_SILENCE } from '../../media/g711.js';
+import { DtmfDetector } from '../../media/dtmf-detect.js';
+import { ringbackFrames } from '../../media/tones.js';
+import { WavWriter } from '../../media/wav.js';
+import type { G711Law } from '../../speech/prompt-cache.js';
+import { DigitBuffer } from '../digits.js';
+import type { PlayResult, PlayablePart, RecordOptions, RecordResult } from '../types.js';
+import type { PromptRenderer } from './renderer.js';
+
+const FRAME = 160; // 20 ms at 8 kHz
+/** Below this RMS (about -40 dBFS) a 20 ms frame counts as silence for ending recordings. */
+const SILENCE_RMS = 320;
+/** The same key from a second DTMF path within this window is the same press (RFC 4733 + in-band). */
+const SAME_PRESS_MS = 300;
+
+export type DigitSource = 'rfc4733' | 'inband' | 'info';
+
+export interface MediaChannelDeps {
+  pacer: Pacer;
+  clock: Clock;
+  renderer: PromptRenderer;
+  logger: Logger;
+}
+
+interface Playing {
+  bytes: Uint8Array;
+  offset: number;
+  done(): void;
+}
+
+/**
+ * The media side of one call leg: plays prompts one 20 ms frame per pacer tick, detects DTMF from
+ * every path (each key reaches the IVR exactly once), records what the caller says. Pure media: it
+ * knows nothing of SIP, so bridging and the simulator-vs-SIP split stay above it.
+ */
+export class MediaChannel implements PacedSource {
+  readonly digits: DigitBuffer;
+  private playing: Playing | undefined;
+  private hold: (() => Uint8Array) | undefined;
+  private recorder: ((pcm: Int16Array) => void) | undefined;
+  private readonly detector = new DtmfDetector();
+  private rfc4733Seen = false;
+  private last = { key: '', at: -Infinity, source: '' as DigitSource | '' };
+  private readonly onClose: Array<() => void> = [];
+  private readonly unregister: () => void;
+  private silence: Uint8Array;
+  private readonly out = new Uint8Array(FRAME);
+  private readonly pcm = new Int16Array(FRAME);
+  private closed = false;
+  /** Receives every decoded inbound frame (bridging and call recording hook in here). */
+  inboundTap: ((pcm: Int16Array, payload: Uint8Array) => void) | undefined;
+
+  constructor(
+    readonly session: RtpSession,
+    public law: G711Law,
+    private readonly deps: MediaChannelDeps,
+  ) {
+    this.digits = new DigitBuffer(deps.clock);
+    this.silence = new Uint8Array(FRAME).fill(law === 'ulaw' ? ULAW_SILENCE : ALAW_SILENCE);
+    session.on('audio', (payload) => this.onAudio(payload));
+    session.on('dtmf', (digit) => this.onDigit(digit, 'rfc4733'));
+    this.unregister = deps.pacer.register(this);
+  }
+
+  /** Called by the pacer every 20 ms: exactly one frame goes out (prompt, hold audio or silence). */
+  tick(): void {
+    const p = this.playing;
+    if (p) {
+      const end = p.offset + FRAME;
+      let frame = p.bytes.subarray(p.offset, end);
+      if (frame.length < FRAME) {
+        this.out.set(frame);
+        this.out.fill(this.silence[0] as number, frame.length);
+        frame = this.out;
+      }
+      this.session.sendFrame(frame);
+      p.offset = end;
+      if (end >= p.bytes.length) {
+        this.playing = undefined;
+        p.done();
+      }
+      return;
+    }
+    this.session.sendFrame(this.hold ? this.hold() : this.silence);
+  }
+
+  /** A re-INVITE or a late-offer answer changed the codec. */
+  setLaw(law: G711Law): void {
+    this.law = law;
+    this.silence = new Uint8Array(FRAME).fill(law === 'ulaw' ? ULAW_SILENCE : ALAW_SILENCE);
+  }
+
+  /** A key from SIP INFO (application/dtmf-relay). */
+  infoDigit(key: string): void {
+    this.onDigit(key, 'info');
+  }
+
+  private onDigit(key: string, source: DigitSource): void {
+    if (this.closed) return;
+    if (source === 'rfc4733') this.rfc4733Seen = true;
+    const now = this.deps.clock.now();
+    if (key === this.last.key && source !== this.last.source && now - this.last.at < SAME_PRESS_MS) return;
+    this.last = { key, at: now, source };
+    this.digits.push(key);
+  }
+
+  private onAudio(payload: Uint8Array): void {
+    const wantPcm = this.recorder || this.inboundTap || !this.rfc4733Seen;
+    if (!wantPcm || this.closed) return;
+    for (let off = 0; off + FRAME <= payload.length; off += FRAME) {
+      const codes = payload.subarray(off, off + FRAME);
+      if (this.law === 'ulaw') decodeUlaw(codes, this.pcm);
+      else decodeAlaw(codes, this.pcm);
+      // Once the caller sends RFC 4733 events, tones in the audio are the same presses: ignore them.
+      if (!this.rfc4733Seen) for (const k of this.detector.detect(this.pcm)) this.onDigit(k, 'inband');
+      this.recorder?.(this.pcm);
+      this.inboundTap?.(this.pcm, codes);
+    }
+  }
+
+  async play(parts: PlayablePart[], opts: { bargeIn?: boolean } = {}): Promise<PlayResult> {
+    if (this.closed) return { interrupted: false };
+    if (opts.bargeIn && this.digits.pending > 0) return { interrupted: true };
+    // Render every part at once (synthesis of later parts overlaps playback of the first).
+    const renders = parts.map((p) =>
+      this.deps.renderer.render(p, this.law).catch((err: unknown) => {
+        this.deps.logger.error({ err, part: p }, 'prompt could not be rendered');
+        return new Uint8Array(0);
+      }),
+    );
+    let interrupted = false;
+    const off = opts.bargeIn
+      ? this.digits.onKey(() => {
+          interrupted = true;
+          this.stopPlayback();
+        })
+      : undefined;
+    try {
+      for (const r of renders) {
+        const bytes = await r;
+        if (interrupted || this.closed) break;
+        if (bytes.length === 0) continue;
+        await new Promise<void>((done) => (this.playing = { bytes, offset: 0, done }));
+        if (interrupted || this.closed) break;
+      }
+    } finally {
+      off?.();
+    }
+    return { interrupted };
+  }
+
+  private stopPlayback(): void {
+    const p = this.playing;
+    this.playing = undefined;
+    p?.done();
+  }
+
+  /** Ringback or an audio file, looped, whenever no prompt is playing; returns the stop function. */
+  startHold(kind: 'ringback' | { audioPath: string }): () => void {
+    let stopped = false;
+    if (kind === 'ringback') {
+      const frames = ringbackFrames();
+      this.hold = () => (this.law === 'ulaw' ? encodeUlaw(frames.next().value, this.out) : encodeAlaw(frames.next().value, this.out));
+    } else {
+      void this.deps.renderer.render(kind, this.law).then(
+        (bytes) => {
+          if (stopped || bytes.length < FRAME) return;
+          let off = 0;
+          this.hold = () => {
+            if (off + FRAME > bytes.length) off = 0;
+            const f = bytes.subarray(off, off + FRAME);
+            off += FRAME;
+            return f;
+          };
+        },
+        (err: unknown) => this.deps.logger.error({ err }, 'hold audio could not be rendered'),
+      );
+    }
+    return () => {
+      stopped = true;
+      this.hold = undefined;
+    };
+  }
+
+  /**
+   * Records the caller to a WAV file (written as it arrives, so a crash keeps it) until a finish key,
+   * `silenceMs` of silence, `maxMs`, or the call ending.
+   */
+  async record(o: RecordOptions): Promise<RecordResult> {
+    if (this.closed) return { durationMs: 0, reason: 'hangup' };
+    this.digits.flush();
+    const writer = await WavWriter.open(o.path, { channels: 1 });
+    let samples = 0;
+    let silentMs = 0;
+    return new Promise<RecordResult>((resolve) => {
+      let finished = false;
+      const finish = (reason: RecordResult['reason'], key?: string): void => {
+        if (finished) return;
+        finished = true;
+        cancelMax();
+        offKey();
+        this.recorder = undefined;
+        const i = this.onClose.indexOf(onClose);
+        if (i >= 0) this.onClose.splice(i, 1);
+        // Keys pressed while recording (the finish key included) are not answers to what comes next.
+        this.digits.flush();
+        const result: RecordResult = { durationMs: Math.round(samples / 8), reason, ...(key ? { key } : {}) };
+        writer.close().then(
+          () => resolve(result),
+          (err: unknown) => {
+            this.deps.logger.error({ err, path: o.path }, 'recording could not be closed');
+            resolve(result);
+          },
+        );
+      };
+      const onClose = (): void => finish('hangup');
+      this.onClose.push(onClose);
+      const cancelMax = this.deps.clock.setTimer(o.maxMs, () => finish('max'));
+      const offKey = this.digits.onKey((k) => {
+        if (o.finishKeys.includes(k)) finish('key', k);
+      });
+      this.recorder = (pcm) => {
+        writer.write(pcm);
+        samples += pcm.length;
+        let sum = 0;
+        for (let i = 0; i < pcm.length; i++) sum += (pcm[i] as number) * (pcm[i] as number);
+        silentMs = Math.sqrt(sum / pcm.length) < SILENCE_RMS ? silentMs + pcm.length / 8 : 0;
+        if (o.silenceMs !== undefined && silentMs >= o.silenceMs) finish('silence');
+      };
+    });
+  }
+
+  /** Sends keys to the far end as RFC 4733 events (used when bridging). */
+  sendDigits(keys: string): Promise<void> {
+    return this.session.sendDigits(keys);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unregister();
+    this.stopPlayback();
+    this.hold = undefined;
+    for (const f of [...this.onClose]) f();
+    this.digits.close();
+    await this.session.close();
+  }
+}

@@ -1,0 +1,250 @@
+import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
+import { newSessionId } from '../../lib/ids.js';
+import { createSipEndpoint, Dialog, InviteServerTransaction, tagOf, type SipEndpoint, type SipRequest, type ServerTransaction, type RemoteInfo, type Destination } from '../../sip/index.js';
+import { RtpSession } from '../../rtp/session.js';
+import { PortAllocator } from '../../rtp/ports.js';
+import { negotiate, createOffer, parseAnswer, SdpError } from '../../sdp/index.js';
+import type { SdpOrigin } from '../../sdp/types.js';
+import type { Pacer } from '../../media/pacer.js';
+import { MediaChannel } from './media-channel.js';
+import type { PromptRenderer } from './renderer.js';
+import { TelephonyCall } from './call.js';
+import { applyMedia, infoDigit } from './sdp-media.js';
+
+export interface TelephonyOptions {
+  /** Address to bind SIP and RTP to. */
+  host: string;
+  /** Address written in Contact and SDP; defaults to `host`. */
+  advertisedHost?: string;
+  sipPort: number;
+  rtpPorts: { min: number; max: number };
+  clock: Clock;
+  logger: Logger;
+  pacer: Pacer;
+  renderer: PromptRenderer;
+  userAgent: string;
+  /** A new call is ready for the flow (which answers it). */
+  onCall(call: TelephonyCall): void;
+}
+
+interface Entry {
+  call: TelephonyCall;
+  session: RtpSession;
+  dialog?: Dialog;
+  origin: SdpOrigin;
+  /** Our SDP went in the 200 as an offer (INVITE without SDP): the answer comes in the ACK. */
+  awaitingAnswer: boolean;
+  source: RemoteInfo;
+}
+
+/**
+ * Inbound calls over SIP (UDP and TCP on the same port): turns each INVITE into a TelephonyCall with
+ * its RTP session and hands it to the flow; routes in-dialog BYE, re-INVITE, INFO and ACK to it.
+ */
+export class TelephonyServer {
+  private readonly calls = new Map<string, Entry>();
+  private readonly allocator: PortAllocator;
+  private endpoint!: SipEndpoint;
+
+  private constructor(private readonly o: TelephonyOptions) {
+    this.allocator = new PortAllocator(o.rtpPorts.min, o.rtpPorts.max);
+  }
+
+  static async start(o: TelephonyOptions): Promise<TelephonyServer> {
+    const server = new TelephonyServer(o);
+    server.endpoint = await createSipEndpoint({
+      host: o.host,
+      ...(o.advertisedHost ? { advertisedHost: o.advertisedHost } : {}),
+      udpPort: o.sipPort,
+      tcpPort: o.sipPort,
+      clock: o.clock,
+      logger: o.logger,
+      userAgent: o.userAgent,
+      methods: ['INVITE', 'ACK', 'BYE', 'CANCEL', 'INFO'],
+      onRequest: (req, tx) => server.onRequest(req, tx),
+      onAck: (ack) => server.onAck(ack),
+    });
+    return server;
+  }
+
+  get activeCalls(): number {
+    return this.calls.size;
+  }
+
+  /** The SIP port actually bound (useful with port 0). */
+  port(protocol: 'UDP' | 'TCP' = 'UDP'): number {
+    return Number(this.endpoint.sentBy(protocol).split(':').pop());
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.calls.values()].map((e) => e.call.hangup().catch(() => undefined)));
+    await this.endpoint.close();
+  }
+
+  private onRequest(req: SipRequest, tx: ServerTransaction): void {
+    if (req.method === 'INVITE' && !tagOf(req.to) && tx instanceof InviteServerTransaction) {
+      this.newCall(req, tx).catch((err: unknown) => {
+        this.o.logger.error({ err }, 'could not set up an incoming call');
+        if (!tx.answered) tx.respond(500, 'Server Internal Error');
+      });
+      return;
+    }
+    const entry = this.calls.get(Dialog.idOfRequest(req));
+    if (!entry?.dialog) {
+      tx.respond(481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    const check = entry.dialog.checkRequest(req);
+    if (!check.ok) {
+      tx.respond(check.status, check.reason);
+      return;
+    }
+    switch (req.method) {
+      case 'BYE':
+        tx.respond(200);
+        this.end(entry, 'remote_hangup');
+        return;
+      case 'INVITE':
+        this.reInvite(entry, req, tx);
+        return;
+      case 'INFO': {
+        const key = req.body.length ? infoDigit(req.contentType, req.text) : undefined;
+        if (req.body.length && key === undefined) {
+          tx.respond(415, 'Unsupported Media Type', { headers: { Accept: 'application/dtmf-relay, application/dtmf' } });
+          return;
+        }
+        tx.respond(200);
+        if (key) entry.call.media.infoDigit(key);
+        return;
+      }
+      default:
+        tx.respond(501, 'Not Implemented');
+    }
+  }
+
+  private async newCall(req: SipRequest, tx: InviteServerTransaction): Promise<void> {
+    const uri = req.uri;
+    const number = 'user' in uri && uri.user ? uri.user : '';
+    const fromUri = req.from.uri;
+    const rawFrom = 'user' in fromUri && fromUri.user ? fromUri.user : '';
+    // Withheld or non-numeric caller ids ("anonymous") are reported as empty, as the spec asks.
+    const from = /^\+?[0-9]+$/.test(rawFrom) ? rawFrom : '';
+    const offer = req.body.length && (req.contentType ?? '').toLowerCase().startsWith('application/sdp') ? req.text : undefined;
+
+    let session: RtpSession;
+    try {
+      session = await RtpSession.open({ allocator: this.allocator, bindAddress: this.o.host, payloadType: 0, clock: this.o.clock, dtmf: { emitOn: 'start' } });
+    } catch (err) {
+      this.o.logger.error({ err }, 'no RTP port free');
+      tx.respond(503, 'Service Unavailable', { headers: { 'Retry-After': 5 } });
+      return;
+    }
+    const local = { address: this.o.advertisedHost ?? this.o.host, port: session.localPort };
+    let sdp: string;
+    let origin: SdpOrigin;
+    let law: 'ulaw' | 'alaw' = 'ulaw';
+    try {
+      if (offer !== undefined) {
+        const n = negotiate(offer, local);
+        applyMedia(session, undefined, n);
+        law = n.codec === 'PCMU' ? 'ulaw' : 'alaw';
+        sdp = n.answerSdp;
+        origin = n.origin;
+      } else {
+        ({ sdp, origin } = createOffer(local));
+      }
+    } catch (err) {
+      await session.close();
+      if (err instanceof SdpError) {
+        this.o.logger.warn({ reason: err.message, callId: req.callId }, 'offer refused with 488');
+        tx.respond(488, 'Not Acceptable Here', { headers: { Warning: `304 hookline "${err.message.replace(/"/g, "'")}"` } });
+        return;
+      }
+      throw err;
+    }
+    if (tx.cancelled) {
+      await session.close();
+      return;
+    }
+    const media = new MediaChannel(session, law, { pacer: this.o.pacer, clock: this.o.clock, renderer: this.o.renderer, logger: this.o.logger });
+    const sessionId = newSessionId();
+    let entry: Entry | undefined;
+    const call = new TelephonyCall(sessionId, from, number, {
+      answer: async () => {
+        if (tx.cancelled || !entry) return;
+        const ok = tx.respond(200, 'OK', { headers: { 'Content-Type': 'application/sdp' }, body: sdp });
+        entry.dialog = Dialog.fromUas(req, ok);
+        this.calls.set(entry.dialog.id, entry);
+      },
+      hangup: async () => {
+        if (!entry) return;
+        if (!entry.dialog) {
+          if (!tx.answered) tx.respond(480, 'Temporarily Unavailable');
+          return;
+        }
+        const bye = entry.dialog.createRequest('BYE');
+        entry.dialog.terminate();
+        this.calls.delete(entry.dialog.id);
+        this.endpoint.sendRequest(bye, this.destination(entry, bye));
+      },
+    }, media, this.o.logger.child({ sessionId }));
+    entry = { call, session, origin, awaitingAnswer: offer === undefined, source: tx.source };
+    const e = entry;
+    tx.onCancel(() => void this.end(e, 'remote_hangup'));
+    // Timer H: our 200 was never acknowledged; the caller is gone (RFC 3261 §13.3.1.4: send BYE).
+    tx.onFailure(() => void call.hangup());
+    this.o.logger.info({ sessionId, from, to: number, callId: req.callId, transport: tx.source.transport }, 'incoming call');
+    this.o.onCall(call);
+  }
+
+  /** In-dialog requests go back where the dialog's requests came from over TCP; over UDP to the remote target. */
+  private destination(entry: Entry, _req: SipRequest): Destination | undefined {
+    return entry.source.transport === 'TCP' ? { ...entry.source } : undefined;
+  }
+
+  private onAck(ack: SipRequest): void {
+    const entry = this.calls.get(Dialog.idOfRequest(ack));
+    if (!entry?.awaitingAnswer) return;
+    entry.awaitingAnswer = false;
+    try {
+      applyMedia(entry.session, entry.call.media, parseAnswer(ack.text, { address: this.o.advertisedHost ?? this.o.host, port: entry.session.localPort, previous: entry.origin }));
+    } catch (err) {
+      // An ACK without a usable answer leaves no common codec: the only clean way out is BYE.
+      this.o.logger.warn({ err, sessionId: entry.call.sessionId }, 'late-offer answer unusable; hanging up');
+      void entry.call.hangup();
+    }
+  }
+
+  private reInvite(entry: Entry, req: SipRequest, tx: ServerTransaction): void {
+    const local = { address: this.o.advertisedHost ?? this.o.host, port: entry.session.localPort, previous: entry.origin };
+    try {
+      let body: string;
+      if (req.body.length) {
+        const n = negotiate(req.text, local);
+        applyMedia(entry.session, entry.call.media, n);
+        entry.origin = n.origin;
+        body = n.answerSdp;
+      } else {
+        const o = createOffer(local);
+        entry.origin = o.origin;
+        entry.awaitingAnswer = true;
+        body = o.sdp;
+      }
+      tx.respond(200, 'OK', { headers: { 'Content-Type': 'application/sdp' }, body });
+      entry.dialog?.refreshTarget(req);
+    } catch (err) {
+      // RFC 3264 §8: a refused re-offer leaves the session as it was.
+      tx.respond(488, 'Not Acceptable Here');
+      this.o.logger.warn({ err, sessionId: entry.call.sessionId }, 're-INVITE refused');
+    }
+  }
+
+  private end(entry: Entry, reason: 'remote_hangup' | 'failed'): void {
+    if (entry.dialog) {
+      entry.dialog.terminate();
+      this.calls.delete(entry.dialog.id);
+    }
+    void entry.call.remoteHangup(reason);
+  }
+}
