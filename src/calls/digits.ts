@@ -17,12 +17,13 @@ export class DigitBuffer {
   /** A key arrived from the line. */
   push(key: string): void {
     if (this.closed) return;
-    for (const l of this.listeners) l(key);
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = undefined;
       w(key);
     } else this.queue.push(key);
+    // Listeners run after the key is queued, so one that flushes (a recording's finish key) drops it too.
+    for (const l of [...this.listeners]) l(key);
   }
 
   /** Watches every key as it arrives (barge-in, recording finish keys); returns the unsubscribe. */

@@ -169,15 +169,18 @@ export class TelephonyServer {
     }
     const media = new MediaChannel(session, law, { pacer: this.o.pacer, clock: this.o.clock, renderer: this.o.renderer, logger: this.o.logger });
     const sessionId = newSessionId();
-    let entry: Entry | undefined;
+    // The signalling callbacks need the entry, which needs the call: filled in right below.
+    const ref: { entry?: Entry } = {};
     const call = new TelephonyCall(sessionId, from, number, {
       answer: async () => {
+        const entry = ref.entry;
         if (tx.cancelled || !entry) return;
         const ok = tx.respond(200, 'OK', { headers: { 'Content-Type': 'application/sdp' }, body: sdp });
         entry.dialog = Dialog.fromUas(req, ok);
         this.calls.set(entry.dialog.id, entry);
       },
       hangup: async () => {
+        const entry = ref.entry;
         if (!entry) return;
         if (!entry.dialog) {
           if (!tx.answered) tx.respond(480, 'Temporarily Unavailable');
@@ -189,8 +192,8 @@ export class TelephonyServer {
         this.endpoint.sendRequest(bye, this.destination(entry, bye));
       },
     }, media, this.o.logger.child({ sessionId }));
-    entry = { call, session, origin, awaitingAnswer: offer === undefined, source: tx.source };
-    const e = entry;
+    const e: Entry = { call, session, origin, awaitingAnswer: offer === undefined, source: tx.source };
+    ref.entry = e;
     tx.onCancel(() => void this.end(e, 'remote_hangup'));
     // Timer H: our 200 was never acknowledged; the caller is gone (RFC 3261 §13.3.1.4: send BYE).
     tx.onFailure(() => void call.hangup());
