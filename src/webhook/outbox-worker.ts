@@ -1,0 +1,268 @@
+import type { LookupFunction } from 'node:net';
+import { silentLogger, type Logger } from '../lib/logger.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import type { OutboxItem, OutboxRepo, WebhookLogRepo } from '../store/types.js';
+import type { WebhookMethod } from './encode.js';
+import { deliverLogged } from './log.js';
+import type { NetworkPolicy } from './policy.js';
+
+/** What the outbox delivers; each is its own `kind` in the webhook log. */
+export type OutboxKind = 'post_call' | 'transcription' | 'voicemail';
+const KINDS: readonly string[] = ['post_call', 'transcription', 'voicemail'] satisfies OutboxKind[];
+
+/** A webhook-style request waiting for delivery: what postCallRequests and transcriptionPostback build. */
+export interface OutboxRequest {
+  method: WebhookMethod;
+  url: string;
+  /** In the order they are sent: appended to the URL's query for GET, the form body for POST. */
+  params: Array<[string, string]>;
+  /** Signs the request (Hookline-Signature) when set. */
+  secret?: string;
+}
+
+/** The outbox row's payload. `v` leaves room to change the shape while old rows are still pending. */
+interface Payload extends OutboxRequest {
+  v: 1;
+  sessionId?: string;
+}
+
+export interface BackoffOptions {
+  /** Delay after the first failed attempt; doubles with each further one. */
+  initialMs: number;
+  maxMs: number;
+  /** Fraction of each delay taken off at random, so receivers that come back are not hit all at once. */
+  jitter: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 30_000, maxMs: 3_600_000, jitter: 0.2 };
+/** The spec asks for retries "for at least 24 hours". */
+export const DEFAULT_TTL_MS = 24 * 3_600_000;
+
+/**
+ * Delay before the next attempt after `failures` failed ones (1 for the first failure): `initialMs`
+ * doubling up to `maxMs`, less up to `jitter` of it. Jitter only shortens, so the cap stays a cap.
+ */
+export function retryDelayMs(failures: number, random: () => number, opts: BackoffOptions = DEFAULT_BACKOFF): number {
+  const exp = Math.min(Math.max(0, failures - 1), 30); // 2^30 * 30 s is far past any cap; avoids Infinity
+  const base = Math.min(opts.initialMs * 2 ** exp, opts.maxMs);
+  const r = Math.min(Math.max(random(), 0), 1);
+  return Math.round(base * (1 - opts.jitter * r));
+}
+
+export interface OutboxWorkerOptions {
+  outbox: OutboxRepo;
+  log: WebhookLogRepo;
+  /** Outbound-request policy (HOOKLINE_WEBHOOK_NETWORKS), enforced as for the IVR webhook. */
+  networks: NetworkPolicy;
+  userAgentVersion: string;
+  clock?: Clock;
+  /** [0, 1), for the backoff jitter. */
+  random?: () => number;
+  logger?: Logger;
+  /** Bound on one delivery (connect, retry, redirects, body); default 10 s as the IVR webhook's default. */
+  timeoutMs?: number;
+  /** How often the outbox is checked for items whose retry is due; default 1 s. */
+  pollMs?: number;
+  /** Deliveries in flight at most; default 4. */
+  concurrency?: number;
+  backoff?: Partial<BackoffOptions>;
+  /** How long a request is retried; default 24 h. */
+  ttlMs?: number;
+  /** DNS resolver, injectable for tests. */
+  lookup?: LookupFunction;
+}
+
+/**
+ * Durable delivery of post-call actions, transcription post-backs and voicemail notifications.
+ *
+ * A request is written to the outbox before anything is sent, so a crash loses nothing; a loop on the
+ * injected clock delivers what is due. A 2xx marks the item delivered (the store never hands it out
+ * again); a failure schedules a retry with exponential backoff until the item's expiry, when one last
+ * failure marks it failed. Items a previous process left pending are picked up on start(); one found
+ * already past its expiry (the server was down longer than that) still gets one try before it is failed.
+ *
+ * Delivery is at least once: a crash between the 2xx and markDelivered sends the request again after
+ * the restart. Receivers that must not double-count can key on the request's content (session id).
+ */
+export class OutboxWorker {
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly logger: Logger;
+  private readonly timeoutMs: number;
+  private readonly pollMs: number;
+  private readonly concurrency: number;
+  private readonly backoff: BackoffOptions;
+  private readonly ttlMs: number;
+
+  private running = false;
+  private cancelTimer: (() => void) | undefined;
+  private polling: Promise<void> | undefined;
+  /** A wake-up came while a poll ran: poll again as soon as it ends, or the new item waits a full interval. */
+  private pollAgain = false;
+  /** Keyed by outbox id: `due` keeps returning an item until its outcome is written, so skip these. */
+  private readonly inFlight = new Map<number, Promise<void>>();
+
+  constructor(private readonly opts: OutboxWorkerOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    this.logger = opts.logger ?? silentLogger;
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.pollMs = opts.pollMs ?? 1_000;
+    this.concurrency = Math.max(1, Math.trunc(opts.concurrency ?? 4));
+    this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
+    this.ttlMs = opts.ttlMs ?? DEFAULT_TTL_MS;
+  }
+
+  /**
+   * Writes the request to the outbox and returns its id; resolves once it is stored, not sent. When the
+   * worker runs, the first attempt starts at once. Rejects only when the store cannot write it.
+   */
+  async enqueue(kind: OutboxKind, request: OutboxRequest, options: { sessionId?: string; ttlMs?: number } = {}): Promise<number> {
+    const now = this.clock.now();
+    const payload: Payload = { v: 1, method: request.method, url: request.url, params: request.params };
+    // The secret is stored with the request: a retry hours later must sign exactly as the first try.
+    if (request.secret !== undefined) payload.secret = request.secret;
+    if (options.sessionId !== undefined) payload.sessionId = options.sessionId;
+    const id = await this.opts.outbox.enqueue({
+      kind,
+      payload: JSON.stringify(payload),
+      nextAttemptAt: new Date(now),
+      expiresAt: new Date(now + (options.ttlMs ?? this.ttlMs)),
+    });
+    if (this.running) this.wake();
+    return id;
+  }
+
+  /** Starts the loop; the first poll runs at once, so items left pending by a previous process go out. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.wake();
+  }
+
+  /** Stops polling and resolves once every delivery in flight has its outcome written. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    await this.settled();
+  }
+
+  /** Resolves when no poll is running and nothing is in flight (tests drive the clock, then wait here). */
+  async settled(): Promise<void> {
+    while (this.polling || this.inFlight.size > 0) {
+      await Promise.all([this.polling, ...this.inFlight.values()]);
+    }
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Polls now (or right after the poll that is running) instead of at the next tick. */
+  private wake(): void {
+    if (!this.running) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    const run = this.poll().finally(() => {
+      if (this.polling === run) this.polling = undefined;
+      if (!this.running) return;
+      if (this.pollAgain) {
+        this.pollAgain = false;
+        this.wake();
+      } else {
+        this.cancelTimer = this.clock.setTimer(this.pollMs, () => this.wake());
+      }
+    });
+    this.polling = run;
+  }
+
+  private async poll(): Promise<void> {
+    const free = this.concurrency - this.inFlight.size;
+    if (free <= 0) return; // a finishing delivery wakes the loop
+    let items: OutboxItem[];
+    try {
+      // Asks for the in-flight ones too: they are still pending and would otherwise fill the page.
+      items = await this.opts.outbox.due(new Date(this.clock.now()), free + this.inFlight.size);
+    } catch (err) {
+      this.logger.error({ err }, 'outbox: cannot read due items; retrying at the next poll');
+      return;
+    }
+    if (!this.running) return; // stop() came while the store answered
+    for (const item of items.filter((i) => !this.inFlight.has(i.id)).slice(0, free)) {
+      const p = this.attempt(item).finally(() => {
+        this.inFlight.delete(item.id);
+        this.wake(); // a slot is free: there may be more due items than fitted in this poll
+      });
+      this.inFlight.set(item.id, p);
+    }
+  }
+
+  /** One delivery of one item and the outcome written back; never rejects. */
+  private async attempt(item: OutboxItem): Promise<void> {
+    try {
+      const payload = parsePayload(item.payload);
+      if (!payload || !KINDS.includes(item.kind)) {
+        // Nothing a retry could fix: a row this version cannot read.
+        await this.opts.outbox.markFailed(item.id, payload ? `unknown outbox kind "${item.kind}"` : 'unreadable outbox payload');
+        return;
+      }
+      const result = await deliverLogged(
+        this.opts.log,
+        { kind: item.kind as OutboxKind, ...(payload.sessionId !== undefined ? { sessionId: payload.sessionId } : {}) },
+        {
+          method: payload.method,
+          url: payload.url,
+          params: payload.params,
+          userAgentVersion: this.opts.userAgentVersion,
+          ...(payload.secret !== undefined ? { secret: payload.secret } : {}),
+        },
+        { timeoutMs: this.timeoutMs, networks: this.opts.networks, clock: this.clock, ...(this.opts.lookup ? { lookup: this.opts.lookup } : {}) },
+      );
+      if (result.logError !== undefined) this.logger.warn({ err: result.logError, outboxId: item.id }, 'outbox: webhook log write failed');
+      if (result.ok) {
+        await this.opts.outbox.markDelivered(item.id);
+        return;
+      }
+      const reason = result.failure.reason;
+      const now = this.clock.now();
+      // A URL that cannot be sent to will not become sendable by waiting.
+      if (result.failure.code === 'bad_url' || now >= item.expiresAt.getTime()) {
+        this.logger.warn({ outboxId: item.id, kind: item.kind, attempts: item.attempts + 1, reason }, 'outbox: giving up');
+        await this.opts.outbox.markFailed(item.id, reason);
+        return;
+      }
+      // The last retry lands on the expiry itself, so the full retry period is always used.
+      const next = Math.min(now + retryDelayMs(item.attempts + 1, this.random, this.backoff), item.expiresAt.getTime());
+      this.logger.info({ outboxId: item.id, kind: item.kind, attempts: item.attempts + 1, reason, nextAttemptAt: new Date(next) }, 'outbox: will retry');
+      await this.opts.outbox.markRetry(item.id, new Date(next), reason);
+    } catch (err) {
+      // The store failed to record the outcome: the item stays pending and is tried again at its old time.
+      this.logger.error({ err, outboxId: item.id }, 'outbox: cannot record delivery outcome');
+    }
+  }
+}
+
+function isParams(v: unknown): v is Array<[string, string]> {
+  return Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string');
+}
+
+/** The stored payload, or undefined when it is not one this version wrote. */
+function parsePayload(text: string): Payload | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (v === null || typeof v !== 'object') return undefined;
+  const p = v as Record<string, unknown>;
+  if (p.v !== 1 || (p.method !== 'GET' && p.method !== 'POST') || typeof p.url !== 'string' || !isParams(p.params)) return undefined;
+  if (p.secret !== undefined && typeof p.secret !== 'string') return undefined;
+  if (p.sessionId !== undefined && typeof p.sessionId !== 'string') return undefined;
+  return p as unknown as Payload;
+}
