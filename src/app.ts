@@ -13,6 +13,8 @@ import { compileDialPolicy } from './config/dial-policy.js';
 import { VERSION } from './version.js';
 import type { CallControl } from './calls/types.js';
 import { runCall } from './flow/runner.js';
+import type { OutboxWorker } from './webhook/outbox-worker.js';
+import { postCallRequests, type CallSummary } from './webhook/postcall.js';
 
 export interface AppOptions {
   settings: Pick<Settings, 'dataDir' | 'webhookNetworks' | 'dialAllow'>;
@@ -21,6 +23,8 @@ export interface AppOptions {
   clock: Clock;
   logger: Logger;
   metrics?: Metrics;
+  /** Durable deliveries (post-call actions); without it post-call actions are not sent. */
+  outbox?: OutboxWorker;
 }
 
 export interface App {
@@ -62,6 +66,12 @@ export function createApp(o: AppOptions): App {
     };
   };
 
+  const onCallEnded = async (summary: CallSummary): Promise<void> => {
+    for (const req of postCallRequests(summary, o.flows.postCallActions ?? [], o.flows.timezone)) {
+      await o.outbox?.enqueue('post_call', req, { sessionId: summary.sessionId });
+    }
+  };
+
   const flowDeps = (events?: FlowEventSink): FlowDeps => ({
     flows: o.flows,
     store: o.store,
@@ -71,6 +81,7 @@ export function createApp(o: AppOptions): App {
     sendWebhook,
     checkDial,
     ...(events ? { events } : {}),
+    ...(o.outbox ? { onCallEnded } : {}),
   });
 
   return {

@@ -206,6 +206,31 @@ describe('hookline simulate against a real webhook receiver', () => {
     }
   });
 
+  it('sends each post-call action once after the call, with the call placeholders', async () => {
+    handle((r) => (r.path === '/postcall' ? { status: 200, body: 'ok' } : { body: '<action><app>hangup</app></action>' }));
+    const yaml = flowsYaml(hook) + `
+post_call_actions:
+  - url: ${hook}/postcall?static=1
+    applies_to: ["8005550100"]
+    parameters:
+      - { name: sid, value: call.session_id }
+      - { name: how, value: call.end_reason }
+      - { name: secs, value: call.duration }
+      - { name: acct, value: ivr.10.question.2 }
+`;
+    await sim('12345#1', { yaml });
+    const posts = receiver.requests.filter((r) => r.path === '/postcall');
+    expect(posts).toHaveLength(1);
+    const ivr = receiver.requests.find((r) => r.path === '/hook')!;
+    expect(posts[0]!.method).toBe('GET');
+    expect(posts[0]!.query.map(([k]) => k)).toEqual(['static', 'sid', 'how', 'secs', 'acct']);
+    const p = new Map(posts[0]!.query);
+    expect(p.get('sid')).toBe(paramsOf(ivr).get('ivr_session_id'));
+    expect(p.get('acct')).toBe('12345');
+    expect(p.get('how')).toBe('webhook_hangup');
+    expect(p.get('secs')).toMatch(/^[0-9]+$/);
+  });
+
   describe('webhook failures go to the failure prompt within the timeout, and the log says why', () => {
     const failure = 'We are sorry, we are unable to complete your call at this time. Goodbye.';
     it.each<[string, Reply, RegExp]>([

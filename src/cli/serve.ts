@@ -11,14 +11,18 @@ import { PromptCache } from '../speech/prompt-cache.js';
 import { AudioLibrary } from '../speech/audio-library.js';
 import { PromptRenderer } from '../calls/telephony/renderer.js';
 import { TelephonyServer } from '../calls/telephony/server.js';
+import { parseTrunk } from '../calls/telephony/trunk.js';
 import { VERSION } from '../version.js';
 import { openStore } from './open-store.js';
+import { OutboxWorker } from '../webhook/outbox-worker.js';
 
 /** `hookline serve`: runs until SIGINT/SIGTERM, then closes everything and returns 0. */
 export async function serveCommand(settings: Settings, logger: Logger, o: { demo: boolean; out(line: string): void }): Promise<number> {
   const flows = loadFlowsFile(settings.flowsPath);
   const store = await openStore(settings);
-  const app = createApp({ settings, flows, store, clock: systemClock, logger });
+  const outbox = new OutboxWorker({ outbox: store.outbox, log: store.webhooks, networks: settings.webhookNetworks, userAgentVersion: VERSION, clock: systemClock, logger });
+  outbox.start();
+  const app = createApp({ settings, flows, store, clock: systemClock, logger, outbox });
   const dataDir = path.resolve(settings.dataDir);
   const tts = await createTtsEngine(settings.tts);
   const prompts = new PromptCache({ dataDir, engine: tts });
@@ -36,6 +40,7 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     pacer,
     renderer,
     userAgent: `hookline/${VERSION}`,
+    ...(settings.trunk ? { trunk: parseTrunk(settings.trunk) } : {}),
     onCall: (call) => {
       app.runCall(call).catch((err: unknown) => logger.error({ err, sessionId: call.sessionId }, 'call failed'));
     },
@@ -45,6 +50,7 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
   o.out(`hookline ${VERSION}: ${flows.ivrs.size} IVRs from ${settings.flowsPath}`);
   o.out(`HTTP on http://${settings.sipHost}:${http.port} (GET /healthz, /metrics)`);
   o.out(`SIP on ${host}:${sip.port('UDP')} (UDP and TCP), RTP ports ${settings.rtpPorts.min}-${settings.rtpPorts.max}, text-to-speech ${tts.name}`);
+  o.out(sip.trunk ? `Outbound trunk: ${sip.trunk.describe()}` : 'No outbound trunk (HOOKLINE_TRUNK): Find Me and transfers will fail');
   for (const [number, ref] of flows.numbers) o.out(`  ${ref.kind}/${ref.id}: sip:${number}@${host}:${sip.port('UDP')}`);
   const first = flows.numbers.keys().next().value;
   if (first !== undefined) {
@@ -60,6 +66,7 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
   pacer.close();
   await tts.close?.();
   await http.close();
+  await outbox.stop();
   await store.close();
   return 0;
 }

@@ -8,6 +8,8 @@ import { SimulatedCall, type SimEvent } from '../calls/simulator.js';
 import { parseFarEnds } from '../calls/sim-script.js';
 import type { FlowEvent } from '../flow/events.js';
 import { writeSilentWav } from './sim-audio.js';
+import { OutboxWorker } from '../webhook/outbox-worker.js';
+import { VERSION } from '../version.js';
 
 export interface SimulateOptions {
   to: string;
@@ -51,12 +53,15 @@ export async function simulate(o: SimulateOptions, env: { flows: Flows; store: S
   const emit = (e: SimEvent | FlowEvent): void => {
     env.out(o.json ? JSON.stringify({ t: Date.now() - start, ...e }) : formatEvent(e));
   };
+  const outbox = new OutboxWorker({ outbox: env.store.outbox, log: env.store.webhooks, networks: env.webhookNetworks, userAgentVersion: VERSION, logger: env.logger });
+  outbox.start();
   const app = createApp({
     settings: { dataDir: env.dataDir, dialAllow: env.dialAllow, webhookNetworks: env.webhookNetworks },
     flows: env.flows,
     store: env.store,
     clock: systemClock,
     logger: env.logger,
+    outbox,
   });
   const call = new SimulatedCall({
     sessionId: newSessionId(),
@@ -69,4 +74,10 @@ export async function simulate(o: SimulateOptions, env: { flows: Flows; store: S
     onEvent: emit,
   });
   await app.runCall(call, emit);
+  // Post-call actions go out once the call has ended; a simulation waits for their first attempt
+  // (failures stay queued in the data dir and are retried by the next serve or simulate).
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([outbox.settled(), new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+  clearTimeout(timer);
+  await outbox.stop();
 }

@@ -19,6 +19,8 @@ export async function connect(call: CallControl, leg: Leg, record: boolean, stat
     await mkdir(path.dirname(recordPath), { recursive: true });
     await Promise.all([call.play([{ text: RECORDING_NOTICE }]), leg.play([{ text: RECORDING_NOTICE }])]);
   }
+  state.transferTarget = leg.destination;
+  if (rel) state.recordingPath = rel;
   const result = await call.bridge(leg, recordPath ? { recordPath } : {});
   deps.events?.({ type: 'bridge', destination: leg.destination, durationMs: result.durationMs, recordedMs: result.recordedMs });
   if (rel && result.recordedMs > 0) {

@@ -6,6 +6,7 @@ import type { Store } from '../store/types.js';
 import type { FlowEventSink } from './events.js';
 import type { WebhookSender } from './webhook-step.js';
 import { substitute } from './substitute.js';
+import type { CallSummary } from '../webhook/postcall.js';
 
 /** Everything the flow needs from outside, injected once per server (or per simulated call). */
 export interface FlowDeps {
@@ -19,6 +20,8 @@ export interface FlowDeps {
   /** Dial-out policy: undefined when the number may be dialled, else the reason it may not. */
   checkDial(destination: string): string | undefined;
   events?: FlowEventSink;
+  /** Called once when a call has ended (post-call actions hang off this). */
+  onCallEnded?(summary: CallSummary): Promise<void>;
 }
 
 /** Turns a configured prompt into playable parts: `@name` substituted in text and in audio file names. */

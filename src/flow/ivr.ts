@@ -55,6 +55,7 @@ export async function askIvr(call: CallControl, ivr: IvrConfig, state: CallState
         const r = await askRecorded(call, q, prompt, abs, ivr.optOutKey);
         if (r.durationMs > 0) {
           run.answers.set(n, rel);
+          state.answers.push({ ivrId: ivr.id, questionNo: n, value: rel });
           const at = new Date(deps.clock.now());
           await deps.store.interactions.addAnswer({ responseId, questionNo: n, questionType: 'recorded', value: rel, durationMs: r.durationMs, at });
           await deps.store.recordings.add({ sessionId: state.sessionId, kind: 'question', path: rel, durationMs: r.durationMs, callerId: state.callerId, createdAt: at, responseId, questionNo: n });
@@ -67,6 +68,7 @@ export async function askIvr(call: CallControl, ivr: IvrConfig, state: CallState
     }
     if (outcome?.kind === 'answer' && (q.type === 'keypad' || q.type === 'menu')) {
       run.answers.set(n, outcome.value);
+      state.answers.push({ ivrId: ivr.id, questionNo: n, value: outcome.value });
       await deps.store.interactions.addAnswer({ responseId, questionNo: n, questionType: q.type, value: outcome.value, keys: outcome.keys, at: new Date(deps.clock.now()) });
       deps.events?.({ type: 'answer', question: n, value: outcome.value, keys: outcome.keys });
     }

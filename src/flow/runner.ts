@@ -28,15 +28,18 @@ export async function runCall(call: CallControl, entry: BlockRef | undefined, de
     userParameters: {},
     monitoredSeconds: 0,
     callResult: '',
+    visited: [],
+    answers: [],
     ...initial,
   };
+  const startedAt = new Date(deps.clock.now());
   const log = deps.logger.child({ sessionId: state.sessionId });
   await deps.store.calls.create({
     sessionId: state.sessionId,
     direction: state.direction,
     from: state.callerId,
     to: state.numberCalled,
-    startedAt: new Date(deps.clock.now()),
+    startedAt,
     passThrough: state.passThrough,
     monitoredSeconds: 0,
   });
@@ -60,6 +63,7 @@ export async function runCall(call: CallControl, entry: BlockRef | undefined, de
       deps.events?.({ type: 'transition', to, ...(from ? { from } : {}) });
       log.info({ to }, 'transition');
       from = to;
+      state.visited.push(to);
       next = await step(call, next, state, deps);
       await deps.store.calls.update(state.sessionId, { passThrough: state.passThrough, monitoredSeconds: state.monitoredSeconds });
     }
@@ -70,12 +74,22 @@ export async function runCall(call: CallControl, entry: BlockRef | undefined, de
     if (!call.hungUp) await call.play(say(GENERIC_FAILURE)).catch(() => undefined);
   } finally {
     if (!call.hungUp) await call.hangup().catch(() => undefined);
-    await deps.store.calls.update(state.sessionId, {
-      endedAt: new Date(deps.clock.now()),
+    const endedAt = new Date(deps.clock.now());
+    await deps.store.calls.update(state.sessionId, { endedAt, endReason, passThrough: state.passThrough, monitoredSeconds: state.monitoredSeconds });
+    await deps.onCallEnded?.({
+      sessionId: state.sessionId,
+      callerId: state.callerId,
+      numberCalled: state.numberCalled,
+      startedAt,
+      endedAt,
       endReason,
-      passThrough: state.passThrough,
       monitoredSeconds: state.monitoredSeconds,
-    });
+      passThrough: state.passThrough,
+      blocksVisited: state.visited,
+      answers: state.answers,
+      ...(state.transferTarget ? { transferTarget: state.transferTarget } : {}),
+      ...(state.recordingPath ? { recordingUrl: state.recordingPath } : {}),
+    }).catch((err: unknown) => log.error({ err }, 'post-call actions could not be queued'));
   }
   return state;
 }

@@ -15,6 +15,14 @@ export interface CallState {
   /** Outbound calls only: answered, busy, no_answer, failed, canceled. */
   callResult: '' | 'answered' | 'busy' | 'no_answer' | 'failed' | 'canceled';
   sourcetrak?: Record<string, string>;
+  /** Building blocks run so far ('ivr/10', 'findme/4', ...), for post-call actions. */
+  visited: string[];
+  /** Every answer given in the call, in order (an IVR run twice contributes twice). */
+  answers: Array<{ ivrId: number; questionNo: number; value: string }>;
+  /** The number a transfer or Find Me connected the caller to. */
+  transferTarget?: string;
+  /** Data-dir path of the bridged call's recording, when recorded. */
+  recordingPath?: string;
 }
 
 /** What a building block asks the runner to do next. */

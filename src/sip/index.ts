@@ -75,3 +75,7 @@ export {
 } from './endpoint.js';
 export { Dialog, type DialogState, type InDialogRequestOptions, type RequestCheck } from './dialog.js';
 export { MemoryTransport, type SentMessage } from './memory-transport.js';
+export * from './digest.js';
+export * from './digest-server.js';
+export * from './auth-client.js';
+export { Registration, type RegistrationOptions, type RegistrationState } from './register.js';
