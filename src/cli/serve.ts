@@ -14,6 +14,7 @@ import { TelephonyServer } from '../calls/telephony/server.js';
 import { parseTrunk } from '../calls/telephony/trunk.js';
 import { VERSION } from '../version.js';
 import { openStore } from './open-store.js';
+import { staticPromptTexts } from '../flow/prompts.js';
 import { OutboxWorker } from '../webhook/outbox-worker.js';
 
 /** `hookline serve`: runs until SIGINT/SIGTERM, then closes everything and returns 0. */
@@ -27,6 +28,11 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
   const tts = await createTtsEngine(settings.tts);
   const prompts = new PromptCache({ dataDir, engine: tts });
   const renderer = new PromptRenderer(prompts, new AudioLibrary({ dataDir }), dataDir);
+  // Warm the prompt cache in the background: calls can start meanwhile, later ones never wait on synthesis.
+  void prompts.prefetch(staticPromptTexts(flows).map((text) => ({ text }))).then(
+    () => logger.info('prompt cache warm'),
+    (err: unknown) => ready && logger.error({ err }, 'prompt cache warm-up failed'),
+  );
   const pacer = new Pacer({ onError: (err) => logger.error({ err }, 'media tick failed') });
   let ready = false;
   const http = await startHttpServer({ host: settings.sipHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready });
