@@ -145,3 +145,22 @@ describe('receiver (§2.5.2): each key press exactly once', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 });
+
+describe('TelephoneEventReceiver: replayed captures', () => {
+  it('takes the same timestamp again as a new press once the copy window has passed', async () => {
+    const { FakeClock } = await import('../lib/clock.js');
+    const clock = new FakeClock();
+    const got: string[] = [];
+    const rx = new TelephoneEventReceiver((d) => got.push(d), { clock });
+    const press = (): void => {
+      for (const p of digitPackets('2')) rx.push(4000, p.payload);
+    };
+    press();
+    clock.advance(200);
+    press(); // a late copy: same press
+    expect(got).toEqual(['2']);
+    clock.advance(1500);
+    press(); // the capture played again: a second press
+    expect(got).toEqual(['2', '2']);
+  });
+});

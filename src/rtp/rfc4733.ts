@@ -81,9 +81,13 @@ interface Current {
   duration: number;
   emitted: boolean;
   ended: boolean;
+  /** clock.now() of its latest packet. */
+  heardAt: number;
 }
 
 const RECENT = 16;
+/** Copies of an event's packets (the three end packets, reordering) arrive within this of each other. */
+const COPY_WINDOW_MS = 1000;
 
 /**
  * §2.5.2: every packet of one key press carries the same RTP timestamp (the press's start), and the end packet
@@ -95,8 +99,12 @@ export class TelephoneEventReceiver {
   private readonly emitOn: 'end' | 'start';
   private readonly endTimeoutMs: number;
   private current: Current | undefined;
-  /** Timestamps of events already reported, for retransmitted or reordered end packets. */
-  private readonly recent: number[] = [];
+  /**
+   * Events already reported (timestamp and when last heard), for retransmitted or reordered end packets.
+   * A timestamp heard again after COPY_WINDOW_MS is a new press: replayed captures (SIPp's
+   * play_pcap_audio) repeat the same timestamps for every press of the same key.
+   */
+  private readonly recent: Array<{ ts: number; at: number }> = [];
   private cancelTimer: (() => void) | undefined;
 
   constructor(
@@ -114,14 +122,18 @@ export class TelephoneEventReceiver {
     if (payload.length < TELEPHONE_EVENT_SIZE) return;
     const e = parseTelephoneEvent(payload);
     const ts = timestamp >>> 0;
-    const cur = this.current;
+    const now = this.clock.now();
+    let cur = this.current;
+    if (cur?.ended && cur.ts === ts && now - cur.heardAt > COPY_WINDOW_MS) cur = this.current = undefined;
     if (cur && cur.ts === ts) {
+      cur.heardAt = now;
       cur.duration = Math.max(cur.duration, e.duration);
       if (e.end) this.finish(cur, 'end');
       else if (!cur.ended) this.armTimer();
       return;
     }
-    if (this.recent.includes(ts)) return; // late copy of an event already reported
+    const seen = this.recent.find((r) => r.ts === ts);
+    if (seen && now - seen.at <= COPY_WINDOW_MS) return; // late copy of an event already reported
     if (cur && !cur.ended && cur.event === e.event && this.isContinuation(cur, ts)) {
       // §2.5.1.3: an event longer than 0xFFFF units is sent as segments with new timestamps and no E bit between.
       cur.ts = ts;
@@ -131,7 +143,7 @@ export class TelephoneEventReceiver {
       return;
     }
     if (cur && !cur.ended) this.finish(cur, 'next_event'); // its end packets were lost; a new key began
-    const next: Current = { ts, event: e.event, duration: e.duration, emitted: false, ended: false };
+    const next: Current = { ts, event: e.event, duration: e.duration, emitted: false, ended: false, heardAt: now };
     this.current = next;
     if (this.emitOn === 'start') this.emit(next, 'start');
     if (e.end) this.finish(next, 'end');
@@ -165,7 +177,7 @@ export class TelephoneEventReceiver {
   private emit(cur: Current, via: DigitInfo['via']): void {
     if (cur.emitted) return;
     cur.emitted = true;
-    this.recent.push(cur.ts);
+    this.recent.push({ ts: cur.ts, at: this.clock.now() });
     if (this.recent.length > RECENT) this.recent.shift();
     const digit = eventToDigit(cur.event);
     if (digit !== undefined) this.onDigit(digit, { durationMs: Math.round((cur.duration * 1000) / this.rate), via });
