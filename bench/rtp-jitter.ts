@@ -4,7 +4,8 @@
  * (bench/rtp-sink.ts) that measures arrival intervals. `--mode timers` is the baseline design with one
  * setInterval per call. Prints one JSON line per run.
  *
- *   npx tsx bench/rtp-jitter.ts [--calls 50,200,500,1000] [--seconds 10] [--mode pacer|timers]
+ *   npx tsx bench/rtp-jitter.ts [--calls 50,200,500,1000] [--seconds 10] [--mode pacer|timers] [--sink-cpu 1]
+ *   (run the sender itself under `taskset -c 0` so that the two never share a core)
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
@@ -20,7 +21,7 @@ import { MediaChannel } from '../src/calls/telephony/media-channel.js';
 import type { PromptRenderer } from '../src/calls/telephony/renderer.js';
 
 const { values } = parseArgs({
-  options: { calls: { type: 'string', default: '50,200,500,1000' }, seconds: { type: 'string', default: '10' }, mode: { type: 'string', default: 'pacer' } },
+  options: { calls: { type: 'string', default: '50,200,500,1000' }, seconds: { type: 'string', default: '10' }, mode: { type: 'string', default: 'pacer' }, 'sink-cpu': { type: 'string' } },
 });
 const counts = values.calls.split(',').map(Number);
 const seconds = Number(values.seconds);
@@ -46,7 +47,9 @@ export interface JitterResult {
 }
 
 async function run(n: number): Promise<JitterResult> {
-  const sink = fork(path.join(import.meta.dirname, 'rtp-sink.ts'), [String(SINK_PORT)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  // The receiver gets a core of its own when `--sink-cpu` names one (taskset), so the sender cannot delay it.
+  const pin = values['sink-cpu'] ? { execPath: 'taskset', execArgv: ['-c', values['sink-cpu'], process.execPath, '--import', 'tsx'] } : { execArgv: ['--import', 'tsx'] };
+  const sink = fork(path.join(import.meta.dirname, 'rtp-sink.ts'), [String(SINK_PORT)], { ...pin, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   let out = '';
   sink.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise<void>((r) => sink.once('message', () => r()));
