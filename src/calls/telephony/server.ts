@@ -1,16 +1,19 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import { newSessionId } from '../../lib/ids.js';
-import { createSipEndpoint, Dialog, InviteServerTransaction, tagOf, type SipEndpoint, type SipRequest, type ServerTransaction, type RemoteInfo, type Destination } from '../../sip/index.js';
+import { createSipEndpoint, Dialog, InviteServerTransaction, SipError, tagOf, type SipEndpoint, type SipRequest, type ServerTransaction, type RemoteInfo, type Destination } from '../../sip/index.js';
 import { RtpSession } from '../../rtp/session.js';
 import { PortAllocator } from '../../rtp/ports.js';
 import { negotiate, createOffer, parseAnswer, SdpError } from '../../sdp/index.js';
 import type { SdpOrigin } from '../../sdp/types.js';
 import type { Pacer } from '../../media/pacer.js';
-import { MediaChannel } from './media-channel.js';
+import { MediaChannel, type MediaChannelDeps } from './media-channel.js';
 import type { PromptRenderer } from './renderer.js';
 import { TelephonyCall } from './call.js';
+import type { CallEndReason } from '../types.js';
 import { applyMedia, infoDigit } from './sdp-media.js';
+import type { OutboundHost } from './outbound.js';
+import { Trunk, type TrunkConfig } from './trunk.js';
 
 export interface TelephonyOptions {
   /** Address to bind SIP and RTP to. */
@@ -24,48 +27,107 @@ export interface TelephonyOptions {
   pacer: Pacer;
   renderer: PromptRenderer;
   userAgent: string;
+  /** The outbound trunk for dial(); without it every dial fails with a log line saying why. */
+  trunk?: TrunkConfig;
   /** A new call is ready for the flow (which answers it). */
   onCall(call: TelephonyCall): void;
 }
 
-interface Entry {
-  call: TelephonyCall;
+/** Either end of a dialog the server routes in-dialog requests to: an inbound call or an outbound leg. */
+export interface SipParty {
+  readonly sessionId: string;
+  readonly media: MediaChannel;
+  hangup(): Promise<void>;
+  remoteHangup(reason?: CallEndReason): Promise<void>;
+  /** A key that came by SIP INFO. */
+  infoDigit(key: string): void;
+}
+
+export interface DialogEntry {
+  call: SipParty;
   session: RtpSession;
   dialog?: Dialog;
   origin: SdpOrigin;
   /** Our SDP went in the 200 as an offer (INVITE without SDP): the answer comes in the ACK. */
   awaitingAnswer: boolean;
+  /** Where the dialog's requests come from (inbound) or go to (outbound: the trunk). */
   source: RemoteInfo;
 }
+type Entry = DialogEntry;
 
 /**
- * Inbound calls over SIP (UDP and TCP on the same port): turns each INVITE into a TelephonyCall with
- * its RTP session and hands it to the flow; routes in-dialog BYE, re-INVITE, INFO and ACK to it.
+ * Calls over SIP (UDP and TCP on the same port): turns each INVITE into a TelephonyCall with its RTP
+ * session and hands it to the flow; places outbound legs through the trunk from the same port; routes
+ * in-dialog BYE, re-INVITE, INFO and ACK to the call or leg whose dialog they belong to.
  */
 export class TelephonyServer {
   private readonly calls = new Map<string, Entry>();
   private readonly allocator: PortAllocator;
   private endpoint!: SipEndpoint;
+  /** Present when a trunk is configured. */
+  readonly trunk: Trunk | undefined;
 
   private constructor(private readonly o: TelephonyOptions) {
     this.allocator = new PortAllocator(o.rtpPorts.min, o.rtpPorts.max);
+    this.trunk = o.trunk ? new Trunk(o.trunk, this.outboundHost()) : undefined;
+  }
+
+  private get mediaDeps(): MediaChannelDeps {
+    return { pacer: this.o.pacer, clock: this.o.clock, renderer: this.o.renderer, logger: this.o.logger };
+  }
+
+  /** What the trunk needs of the server: the shared endpoint, port range and pacer, and its dialog table. */
+  private outboundHost(): OutboundHost {
+    // The endpoint is bound after construction (start()): read it when a leg is placed.
+    const endpoint = (): SipEndpoint => this.endpoint;
+    return {
+      get endpoint() {
+        return endpoint();
+      },
+      allocator: this.allocator,
+      bindHost: this.o.host,
+      advertisedHost: this.o.advertisedHost ?? this.o.host,
+      media: this.mediaDeps,
+      adopt: (entry) => {
+        if (entry.dialog) this.calls.set(entry.dialog.id, entry);
+      },
+      bye: (entry) => this.bye(entry),
+    };
   }
 
   static async start(o: TelephonyOptions): Promise<TelephonyServer> {
     const server = new TelephonyServer(o);
-    server.endpoint = await createSipEndpoint({
-      host: o.host,
-      ...(o.advertisedHost ? { advertisedHost: o.advertisedHost } : {}),
-      udpPort: o.sipPort,
-      tcpPort: o.sipPort,
-      clock: o.clock,
-      logger: o.logger,
-      userAgent: o.userAgent,
-      methods: ['INVITE', 'ACK', 'BYE', 'CANCEL', 'INFO'],
-      onRequest: (req, tx) => server.onRequest(req, tx),
-      onAck: (ack) => server.onAck(ack),
-    });
-    return server;
+    const bind = (udpPort: number, tcpPort?: number): Promise<SipEndpoint> =>
+      createSipEndpoint({
+        host: o.host,
+        ...(o.advertisedHost ? { advertisedHost: o.advertisedHost } : {}),
+        udpPort,
+        ...(tcpPort !== undefined ? { tcpPort } : {}),
+        clock: o.clock,
+        logger: o.logger,
+        userAgent: o.userAgent,
+        methods: ['INVITE', 'ACK', 'BYE', 'CANCEL', 'INFO'],
+        onRequest: (req, tx) => server.onRequest(req, tx),
+        onAck: (ack) => server.onAck(ack),
+      });
+    if (o.sipPort !== 0) {
+      server.endpoint = await bind(o.sipPort, o.sipPort);
+      return server;
+    }
+    // Port 0: UDP and TCP must share the one port the OS picks (it is announced as one SIP port, and
+    // Via/Contact carry one sent-by). Let the OS pick it for UDP, then bind both there; another process
+    // may take it in between (or hold it for TCP only), so try a few ports.
+    for (let attempt = 1; ; attempt++) {
+      const probe = await bind(0);
+      const port = probe.transport('UDP')!.port;
+      await probe.close();
+      try {
+        server.endpoint = await bind(port, port);
+        return server;
+      } catch (err) {
+        if (attempt >= 10 || !(err instanceof SipError && err.code === 'SIP_TRANSPORT')) throw err;
+      }
+    }
   }
 
   get activeCalls(): number {
@@ -78,6 +140,7 @@ export class TelephonyServer {
   }
 
   async close(): Promise<void> {
+    this.trunk?.close();
     await Promise.all([...this.calls.values()].map((e) => e.call.hangup().catch(() => undefined)));
     await this.endpoint.close();
   }
@@ -115,7 +178,7 @@ export class TelephonyServer {
           return;
         }
         tx.respond(200);
-        if (key) entry.call.media.infoDigit(key);
+        if (key) entry.call.infoDigit(key);
         return;
       }
       default:
@@ -167,7 +230,7 @@ export class TelephonyServer {
       await session.close();
       return;
     }
-    const media = new MediaChannel(session, law, { pacer: this.o.pacer, clock: this.o.clock, renderer: this.o.renderer, logger: this.o.logger });
+    const media = new MediaChannel(session, law, this.mediaDeps);
     const sessionId = newSessionId();
     // The signalling callbacks need the entry, which needs the call: filled in right below.
     const ref: { entry?: Entry } = {};
@@ -186,12 +249,9 @@ export class TelephonyServer {
           if (!tx.answered) tx.respond(480, 'Temporarily Unavailable');
           return;
         }
-        const bye = entry.dialog.createRequest('BYE');
-        entry.dialog.terminate();
-        this.calls.delete(entry.dialog.id);
-        this.endpoint.sendRequest(bye, this.destination(entry, bye));
+        this.bye(entry);
       },
-    }, media, this.o.logger.child({ sessionId }));
+    }, media, this.o.logger.child({ sessionId }), this.trunk);
     const e: Entry = { call, session, origin, awaitingAnswer: offer === undefined, source: tx.source };
     ref.entry = e;
     tx.onCancel(() => void this.end(e, 'remote_hangup'));
@@ -202,8 +262,17 @@ export class TelephonyServer {
   }
 
   /** In-dialog requests go back where the dialog's requests came from over TCP; over UDP to the remote target. */
-  private destination(entry: Entry, _req: SipRequest): Destination | undefined {
+  private destination(entry: Entry): Destination | undefined {
     return entry.source.transport === 'TCP' ? { ...entry.source } : undefined;
+  }
+
+  /** We end a confirmed dialog: it stops matching requests at once, then BYE goes out. */
+  private bye(entry: Entry): void {
+    if (!entry.dialog || entry.dialog.state === 'Terminated') return;
+    const bye = entry.dialog.createRequest('BYE');
+    entry.dialog.terminate();
+    this.calls.delete(entry.dialog.id);
+    this.endpoint.sendRequest(bye, this.destination(entry));
   }
 
   private onAck(ack: SipRequest): void {
