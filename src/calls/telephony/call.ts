@@ -1,10 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../lib/logger.js';
-import type {
-  BridgeOptions, BridgeResult, CallControl, CallEndReason, CollectOptions, CollectResult, DialOptions, DialOutcome, Leg,
-  PlayResult, PlayablePart, RecordOptions, RecordResult,
-} from '../types.js';
+import type { BridgeOptions, BridgeResult, CallControl, DialOptions, DialOutcome, Leg } from '../types.js';
 import type { MediaChannel } from './media-channel.js';
+import { SipPartyBase } from './sip-party.js';
 import { bridgeParties, type BridgeDeps } from './bridge.js';
 import { OutboundLeg } from './outbound-leg.js';
 import type { DialRequest } from './outbound.js';
@@ -28,45 +26,27 @@ export interface OutboundServices extends BridgeDeps {
  * sees the same interface as in the simulator. A second leg (dial, bridge) needs the outbound trunk;
  * without one (HOOKLINE_TRUNK unset) dial() reports `failed` and the flow tells the caller.
  */
-export class TelephonyCall implements CallControl {
+export class TelephonyCall extends SipPartyBase implements CallControl {
   readonly direction = 'inbound' as const;
-  hungUp = false;
-  readonly ended: Promise<CallEndReason>;
-  private resolveEnded!: (r: CallEndReason) => void;
-  /** Set while bridged: keys that came by SIP INFO, to pass on to the other party. */
-  infoTap: ((key: string) => void) | undefined;
 
   constructor(
-    readonly sessionId: string,
+    sessionId: string,
     readonly from: string,
     readonly to: string,
     private readonly signalling: CallSignalling,
-    readonly media: MediaChannel,
+    media: MediaChannel,
     private readonly logger: Logger,
     private readonly outbound?: OutboundServices,
   ) {
-    this.ended = new Promise((r) => (this.resolveEnded = r));
+    super(sessionId, media);
+  }
+
+  protected endDialog(): Promise<void> {
+    return this.signalling.hangup();
   }
 
   answer(): Promise<void> {
     return this.signalling.answer();
-  }
-
-  play(parts: PlayablePart[], opts?: { bargeIn?: boolean }): Promise<PlayResult> {
-    return this.media.play(parts, opts);
-  }
-
-  collectDigits(o: CollectOptions): Promise<CollectResult> {
-    if (this.hungUp) return Promise.resolve({ digits: '', reason: 'hangup' });
-    return this.media.digits.collect(o);
-  }
-
-  flushDigits(): void {
-    this.media.digits.flush();
-  }
-
-  record(o: RecordOptions): Promise<RecordResult> {
-    return this.media.record(o);
   }
 
   async dial(destination: string, o: DialOptions): Promise<{ outcome: DialOutcome; leg?: Leg }> {
@@ -102,33 +82,7 @@ export class TelephonyCall implements CallControl {
     return bridgeParties(this, leg, { pacer: this.outbound.pacer, clock: this.outbound.clock, logger: this.logger }, o);
   }
 
-  /** A key from SIP INFO: to the call's digit buffer and, when bridged, across to the other party. */
-  infoDigit(key: string): void {
-    this.media.infoDigit(key);
-    this.infoTap?.(key);
-  }
-
   startHoldAudio(kind: 'ringback' | { audioPath: string }): () => void {
     return this.media.startHold(kind);
-  }
-
-  /** We end the call: BYE, then free the media. */
-  async hangup(): Promise<void> {
-    if (this.hungUp) return;
-    this.hungUp = true;
-    try {
-      await this.signalling.hangup();
-    } finally {
-      await this.media.close();
-      this.resolveEnded('local_hangup');
-    }
-  }
-
-  /** The caller ended the call (BYE or CANCEL): stop everything the flow is waiting on. */
-  async remoteHangup(reason: CallEndReason = 'remote_hangup'): Promise<void> {
-    if (this.hungUp) return;
-    this.hungUp = true;
-    await this.media.close();
-    this.resolveEnded(reason);
   }
 }

@@ -20,7 +20,7 @@ const renderer = {
   render: async (p: PlayablePart) => encodeUlaw(tone([1000], 'text' in p ? Number(p.text) : 100)),
 } as unknown as PromptRenderer;
 
-const allocator = new PortAllocator(42000, 42199);
+const allocator = new PortAllocator(17000, 17199);
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanup.reverse()) await c();
