@@ -277,8 +277,9 @@ describe('TelephonyCall.dial', () => {
 describe('trunk and INVITE helpers', () => {
   it('parses HOOKLINE_TRUNK with credentials, port and transport', () => {
     expect(parseTrunk('sip:user:p%40ss@127.0.0.1:5080;transport=tcp', 3)).toEqual({
-      host: '127.0.0.1', port: 5080, transport: 'TCP', credentials: { username: 'user', password: 'p@ss' }, maxLegs: 3,
+      host: '127.0.0.1', port: 5080, transport: 'TCP', credentials: { username: 'user', password: 'p@ss' }, maxLegs: 3, register: false,
     });
+    expect(parseTrunk('sip:u:p@127.0.0.1;register=yes').register).toBe(true);
     expect(parseTrunk('sip:trunk.example.com')).toMatchObject({ host: 'trunk.example.com', port: 5060, transport: 'UDP' });
     expect(parseTrunk('sip:trunk.example.com').credentials).toBeUndefined();
     expect(() => parseTrunk('http://x')).toThrow(/HOOKLINE_TRUNK/);

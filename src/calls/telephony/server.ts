@@ -1,7 +1,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import { newSessionId } from '../../lib/ids.js';
-import { createSipEndpoint, Dialog, InviteServerTransaction, SipError, tagOf, type SipEndpoint, type SipRequest, type ServerTransaction, type RemoteInfo, type Destination } from '../../sip/index.js';
+import { Registration, createSipEndpoint, Dialog, InviteServerTransaction, SipError, tagOf, type SipEndpoint, type SipRequest, type ServerTransaction, type RemoteInfo, type Destination } from '../../sip/index.js';
 import { RtpSession } from '../../rtp/session.js';
 import { PortAllocator } from '../../rtp/ports.js';
 import { negotiate, createOffer, parseAnswer, SdpError } from '../../sdp/index.js';
@@ -64,6 +64,7 @@ export class TelephonyServer {
   private readonly calls = new Map<string, Entry>();
   private readonly allocator: PortAllocator;
   private endpoint!: SipEndpoint;
+  private registration: Registration | undefined;
   /** Present when a trunk is configured. */
   readonly trunk: Trunk | undefined;
 
@@ -112,6 +113,7 @@ export class TelephonyServer {
       });
     if (o.sipPort !== 0) {
       server.endpoint = await bind(o.sipPort, o.sipPort);
+      server.registerWithTrunk();
       return server;
     }
     // Port 0: UDP and TCP must share the one port the OS picks (it is announced as one SIP port, and
@@ -123,6 +125,7 @@ export class TelephonyServer {
       await probe.close();
       try {
         server.endpoint = await bind(port, port);
+        server.registerWithTrunk();
         return server;
       } catch (err) {
         if (attempt >= 10 || !(err instanceof SipError && err.code === 'SIP_TRANSPORT')) throw err;
@@ -139,7 +142,23 @@ export class TelephonyServer {
     return Number(this.endpoint.sentBy(protocol).split(':').pop());
   }
 
+  /** REGISTER with the trunk when its URI asks for it, refreshed until close (RFC 3261 §10). */
+  private registerWithTrunk(): void {
+    const t = this.o.trunk;
+    if (!t?.register) return;
+    const reg = new Registration(this.endpoint, {
+      registrar: `sip:${t.host}:${t.port};transport=${t.transport.toLowerCase()}`,
+      ...(t.credentials ? { credentials: t.credentials } : {}),
+      clock: this.o.clock,
+    });
+    reg.on('state', (state) => this.o.logger.info({ state }, 'trunk registration'));
+    reg.on('failed', (f) => this.o.logger.warn({ failure: f }, 'trunk registration failed; retrying'));
+    reg.start();
+    this.registration = reg;
+  }
+
   async close(): Promise<void> {
+    await this.registration?.stop().catch(() => undefined);
     this.trunk?.close();
     await Promise.all([...this.calls.values()].map((e) => e.call.hangup().catch(() => undefined)));
     await this.endpoint.close();

@@ -24,6 +24,8 @@ export interface TrunkConfig {
   credentials?: AuthCredentials;
   /** Legs (ringing or answered) allowed at once. */
   maxLegs: number;
+  /** `;register=yes` on the trunk URI: keep a registration with the trunk (for trunks that require it). */
+  register?: boolean;
 }
 
 /** Parses HOOKLINE_TRUNK; throws SipError naming what is wrong (the password is never echoed). */
@@ -45,6 +47,7 @@ export function parseTrunk(uri: string, maxLegs = DEFAULT_MAX_OUTBOUND_LEGS): Tr
     transport: t.transport,
     ...(user ? { credentials: { username: user, password: parsed.password === undefined ? '' : unescapeUriPart(parsed.password) } } : {}),
     maxLegs,
+    register: ['yes', 'true', '1'].includes((parsed.params.get('register') ?? '').toLowerCase()),
   };
 }
 
