@@ -10,7 +10,8 @@ if (!existsSync(file)) {
   process.exit(1);
 }
 const r = JSON.parse(readFileSync(file, 'utf8'));
-const suitesFailed = r.numFailedTestSuites ?? 0;
-if (suitesFailed > 0) console.error(`${suitesFailed} test file(s) failed to run`);
-console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`);
-process.exit(r.numPassedTests > 0 && r.numFailedTests === 0 && suitesFailed === 0 ? 0 : 1);
+// A test file that failed before running any test (an import error, say) has no assertion results.
+const brokenFiles = r.testResults.filter((t) => t.status === 'failed' && t.assertionResults.length === 0);
+for (const t of brokenFiles) console.error(`test file failed to run: ${t.name}: ${(t.message ?? '').split('\n')[0]}`);
+console.log(`${r.numPassedTests} passed, ${r.numFailedTests + brokenFiles.length} failed`);
+process.exit(r.numPassedTests > 0 && r.numFailedTests === 0 && brokenFiles.length === 0 ? 0 : 1);
