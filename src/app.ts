@@ -5,7 +5,8 @@ import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { Metrics } from './lib/metrics.js';
 import type { Store } from './store/types.js';
-import type { FlowDeps } from './flow/deps.js';
+import type { FlowDeps, VoicemailMessage } from './flow/deps.js';
+import { voicemailParams } from './webhook/voicemail.js';
 import type { FlowEventSink } from './flow/events.js';
 import type { WebhookSender } from './flow/webhook-step.js';
 import { deliverLogged } from './webhook/log.js';
@@ -72,6 +73,12 @@ export function createApp(o: AppOptions): App {
     }
   };
 
+  const onVoicemail = async (m: VoicemailMessage): Promise<void> => {
+    const notify = o.flows.voicemails.get(m.voicemailId)?.notify;
+    if (!notify || !o.outbox) return;
+    await o.outbox.enqueue('voicemail', { method: notify.method, url: notify.url, params: voicemailParams(m, o.flows.timezone), ...(notify.secret ? { secret: notify.secret } : {}) }, { sessionId: m.sessionId });
+  };
+
   const flowDeps = (events?: FlowEventSink): FlowDeps => ({
     flows: o.flows,
     store: o.store,
@@ -81,7 +88,7 @@ export function createApp(o: AppOptions): App {
     sendWebhook,
     checkDial,
     ...(events ? { events } : {}),
-    ...(o.outbox ? { onCallEnded } : {}),
+    ...(o.outbox ? { onCallEnded, onVoicemail } : {}),
   });
 
   return {

@@ -231,6 +231,27 @@ post_call_actions:
     expect(p.get('secs')).toMatch(/^[0-9]+$/);
   });
 
+  it('stores a voicemail message and sends its notification once', async () => {
+    handle(() => ({ status: 200, body: '' }));
+    const yaml = `
+timezone: UTC
+numbers: { "8005550144": voicemail/7 }
+voicemails:
+  - { id: 7, greeting: "Leave a message.", max_seconds: 60, notify_url: "${hook}/voicemail" }
+`;
+    const { ev } = await sim(',,#', { to: '8005550144', yaml });
+    expect(ev).toContainEqual(expect.objectContaining({ type: 'recording', durationMs: 2000 }));
+    const [n] = await receiver.waitFor(1);
+    expect(receiver.requests).toHaveLength(1);
+    expect(n!.method).toBe('POST');
+    const p = paramsOf(n!);
+    expect(p.get('voicemail_id')).toBe('7');
+    expect(p.get('caller_id')).toBe('3125550199');
+    expect(p.get('duration')).toBe('2');
+    expect(p.get('recording')).toMatch(/^recordings\/voicemail\/7\/[0-9a-f]{32}-\d+\.wav$/);
+    expect(p.get('timestamp')).toMatch(/\+00:00$/);
+  });
+
   describe('webhook failures go to the failure prompt within the timeout, and the log says why', () => {
     const failure = 'We are sorry, we are unable to complete your call at this time. Goodbye.';
     it.each<[string, Reply, RegExp]>([

@@ -323,6 +323,11 @@ export class FlowsBuilder {
   }
 
   private voicemail(r: RawFlows['voicemails'][number]): VoicemailConfig {
-    return { id: r.id, greeting: toPrompt(r.greeting), maxSeconds: r.max_seconds };
+    return {
+      id: r.id,
+      greeting: toPrompt(r.greeting),
+      maxSeconds: r.max_seconds,
+      ...(r.notify_url ? { notify: { url: r.notify_url, method: r.notify_method, ...(r.notify_secret ? { secret: r.notify_secret } : {}) } } : {}),
+    };
   }
 }

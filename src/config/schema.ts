@@ -151,7 +151,15 @@ const findme = strict({
 
 const vr = strict({ id, prompt, options: keyedBy(DTMF_KEY, DTMF_MESSAGE, blockRef, true) });
 
-const voicemail = strict({ id, greeting: prompt, max_seconds: seconds(1, 3600, 120) });
+const voicemail = strict({
+  id,
+  greeting: prompt,
+  max_seconds: seconds(1, 3600, 120),
+  // Voicemail notification: one request per message left (durable, like post-call actions).
+  notify_url: httpUrl.optional(),
+  notify_method: z.enum(['GET', 'POST']).default('POST'),
+  notify_secret: z.string().min(1).optional(),
+});
 
 /**
  * Post Call Action (reference §6). `applies_to` entries are dialed numbers or block references; which

@@ -111,6 +111,8 @@ export interface VoicemailConfig {
   id: number;
   greeting: Prompt;
   maxSeconds: number; // default 120
+  /** `notify_url` / `notify_method` / `notify_secret`: a request for every message left. */
+  notify?: { url: string; method: 'GET' | 'POST'; secret?: string };
 }
 
 /**

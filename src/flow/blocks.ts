@@ -45,6 +45,15 @@ export async function runVoicemail(call: CallControl, vm: VoicemailConfig, state
       voicemailId: vm.id,
     });
     deps.events?.({ type: 'recording', path: rel, durationMs: r.durationMs });
+    await deps.onVoicemail?.({
+      voicemailId: vm.id,
+      sessionId: state.sessionId,
+      callerId: state.callerId,
+      numberCalled: state.numberCalled,
+      path: rel,
+      durationMs: r.durationMs,
+      at: new Date(deps.clock.now()),
+    }).catch((err: unknown) => deps.logger.error({ err, sessionId: state.sessionId }, 'voicemail notification could not be queued'));
   }
   if (call.hungUp) return { kind: 'ended' };
   await call.play(say(MESSAGE_SAVED));

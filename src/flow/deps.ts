@@ -7,6 +7,9 @@ import type { FlowEventSink } from './events.js';
 import type { WebhookSender } from './webhook-step.js';
 import { substitute } from './substitute.js';
 import type { CallSummary } from '../webhook/postcall.js';
+import type { VoicemailMessage } from '../webhook/voicemail.js';
+
+export type { VoicemailMessage };
 
 /** Everything the flow needs from outside, injected once per server (or per simulated call). */
 export interface FlowDeps {
@@ -22,6 +25,8 @@ export interface FlowDeps {
   events?: FlowEventSink;
   /** Called once when a call has ended (post-call actions hang off this). */
   onCallEnded?(summary: CallSummary): Promise<void>;
+  /** Called when a caller has left a voicemail message (its notification hangs off this). */
+  onVoicemail?(message: VoicemailMessage): Promise<void>;
 }
 
 /** Turns a configured prompt into playable parts: `@name` substituted in text and in audio file names. */

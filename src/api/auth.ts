@@ -1,0 +1,66 @@
+/**
+ * API key checks for the Call Initiation API. Hookline has one key with every right,
+ * `HOOKLINE_API_KEY` (../shared/spec/flows.md "Running"), which stands for every key form of the
+ * original (../shared/reference/ifbyphone-api.md): the Public key (`key`, `public_key`), the Access key
+ * pair (`access_key` + `secret_access_key`), and a bearer token in the JSON API.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Constant-time comparison. Both sides are hashed first so that neither the key's content nor its
+ * length shows in the time taken; an unset or empty configured key matches nothing.
+ */
+export function keyMatches(expected: string | undefined, presented: string | undefined): boolean {
+  if (!expected || presented === undefined) return false;
+  const a = createHash('sha256').update(expected, 'utf8').digest();
+  const b = createHash('sha256').update(presented, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+/** The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1; the scheme is case-insensitive). */
+export function bearerToken(header: string | undefined): string | undefined {
+  const m = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)[ ]*$/i.exec(header ?? '');
+  return m?.[1];
+}
+
+/**
+ * The credentials a form request presents:
+ * - `access`: `access_key` + `secret_access_key`, the server-side form (§5.0 item 4, §5.3, §5.7);
+ * - `public`: the Public key, `key` (§1, §5.3, §5.6) or `public_key` (§5.7, ibp_api.php only);
+ * - `none`.
+ * When both are present the Access key pair decides, as it is the stronger form.
+ */
+export type FormCredentials =
+  | { form: 'access'; accessKey: string; secretAccessKey: string | undefined }
+  | { form: 'public'; key: string }
+  | { form: 'none' };
+
+export function formCredentials(fields: ReadonlyMap<string, string>, publicKeyNames: readonly string[]): FormCredentials {
+  const accessKey = fields.get('access_key');
+  if (accessKey !== undefined) return { form: 'access', accessKey, secretAccessKey: fields.get('secret_access_key') };
+  for (const name of publicKeyNames) {
+    const key = fields.get(name);
+    if (key !== undefined) return { form: 'public', key };
+  }
+  return { form: 'none' };
+}
+
+/**
+ * With one key there is no separate secret: both halves of the Access key pair must be the
+ * configured key ("The Secret Access key is used to validate the Access key", §5.3), so an
+ * integration moves over by putting the hookline key in both fields.
+ */
+export function formCredentialsValid(apiKey: string | undefined, c: FormCredentials): boolean {
+  switch (c.form) {
+    case 'access': {
+      // Both comparisons always run, so the time taken does not say which half was wrong.
+      const access = keyMatches(apiKey, c.accessKey);
+      const secret = keyMatches(apiKey, c.secretAccessKey);
+      return access && secret;
+    }
+    case 'public':
+      return keyMatches(apiKey, c.key);
+    case 'none':
+      return false;
+  }
+}
