@@ -13,7 +13,8 @@ import { deliverLogged } from './webhook/log.js';
 import { compileDialPolicy } from './config/dial-policy.js';
 import { VERSION } from './version.js';
 import type { CallControl } from './calls/types.js';
-import { runCall } from './flow/runner.js';
+import { runCall, type CallEntry } from './flow/runner.js';
+import type { CallState } from './flow/state.js';
 import type { OutboxWorker } from './webhook/outbox-worker.js';
 import { postCallRequests, type CallSummary } from './webhook/postcall.js';
 
@@ -35,8 +36,13 @@ export interface App {
   logger: Logger;
   /** Flow dependencies for one call; `events` lets a caller (the simulator) watch it. */
   flowDeps(events?: FlowEventSink): FlowDeps;
-  /** Runs a call from the block its dialed number routes to, counting it in the metrics. */
-  runCall(call: CallControl, events?: FlowEventSink): Promise<void>;
+  /**
+   * Runs a call, counting it in the metrics: from the block its dialed number routes to, or (calls we
+   * place) from the given entry with the given starting state.
+   */
+  runCall(call: CallControl, events?: FlowEventSink, start?: { entry: CallEntry; initial?: Partial<CallState> }): Promise<void>;
+  /** The dial-out policy: undefined when allowed, else why not. */
+  checkDial(destination: string): string | undefined;
 }
 
 /** The one place that wires the layers together. */
@@ -97,11 +103,12 @@ export function createApp(o: AppOptions): App {
     metrics,
     logger: o.logger,
     flowDeps,
-    async runCall(call, events) {
+    checkDial,
+    async runCall(call, events, start) {
       metrics.callsTotal.inc({ direction: call.direction });
       metrics.callsActive.inc();
       try {
-        await runCall(call, o.flows.numbers.get(call.to), flowDeps(events));
+        await runCall(call, start ? start.entry : o.flows.numbers.get(call.to), flowDeps(events), start?.initial);
       } finally {
         metrics.callsActive.dec();
       }

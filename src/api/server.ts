@@ -2,6 +2,9 @@ import { Hono } from 'hono';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Metrics } from '../lib/metrics.js';
 import { demoHook } from './demo-hook.js';
+import { createCallInitiationApi } from './initiate-api.js';
+import type { CallInitiator } from './initiate-types.js';
+import type { Logger } from '../lib/logger.js';
 
 export interface HttpServerOptions {
   host: string;
@@ -10,6 +13,8 @@ export interface HttpServerOptions {
   /** Serve the demo webhook at /demo/hook (the demo flows point there). */
   demo: boolean;
   isReady(): boolean;
+  /** The Call Initiation API (click_to_xyz.php, ibp_api.php, /api/v1/calls). */
+  callInitiation?: { apiKey: string | undefined; initiator: CallInitiator; logger: Logger };
 }
 
 export function createHttpApp(o: Omit<HttpServerOptions, 'host' | 'port'>): Hono {
@@ -20,6 +25,7 @@ export function createHttpApp(o: Omit<HttpServerOptions, 'host' | 'port'>): Hono
     return c.body(await o.metrics.registry.metrics());
   });
   if (o.demo) app.on(['GET', 'POST'], '/demo/hook', demoHook);
+  if (o.callInitiation) app.route('/', createCallInitiationApi(o.callInitiation));
   return app;
 }
 

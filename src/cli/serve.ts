@@ -15,6 +15,7 @@ import { TelephonyServer } from '../calls/telephony/server.js';
 import { parseTrunk } from '../calls/telephony/trunk.js';
 import { VERSION } from '../version.js';
 import { openStore } from './open-store.js';
+import { createCallInitiator } from '../initiator.js';
 import { staticPromptTexts } from '../flow/prompts.js';
 import { OutboxWorker } from '../webhook/outbox-worker.js';
 
@@ -42,8 +43,6 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     const renderer = new PromptRenderer(prompts, new AudioLibrary({ dataDir }), dataDir);
     const pacer = new Pacer({ onError: (err) => logger.error({ err }, 'media tick failed') });
     closers.push(() => pacer.close());
-    const http = await startHttpServer({ host: settings.sipHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready });
-    closers.push(() => http.close());
     const sip = await TelephonyServer.start({
       host: settings.sipHost,
       ...(settings.sipAdvertise ? { advertisedHost: settings.sipAdvertise } : {}),
@@ -60,6 +59,10 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       },
     });
     closers.push(() => sip.close());
+    const http = await startHttpServer({ host: settings.sipHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,
+      callInitiation: { apiKey: settings.apiKey, initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },
+    });
+    closers.push(() => http.close());
     ready = true;
     // Warm the prompt cache in the background: calls can start meanwhile, later ones never wait on synthesis.
     void prompts.prefetch(staticPromptTexts(flows).map((text) => ({ text }))).then(

@@ -18,7 +18,10 @@ export const MAX_STEPS = 100;
  * written when the call starts and updated after every step, so a crash keeps what happened so far.
  * Nothing here throws at the caller: an unexpected error is logged and the caller hears an apology.
  */
-export async function runCall(call: CallControl, entry: BlockRef | undefined, deps: FlowDeps, initial?: Partial<CallState>): Promise<CallState> {
+/** Where a call starts: a building block, or (calls we place) a transfer or a dynamic Find Me. */
+export type CallEntry = BlockRef | Extract<Next, { kind: 'transfer' | 'dynamic_findme' }>;
+
+export async function runCall(call: CallControl, entry: CallEntry | undefined, deps: FlowDeps, initial?: Partial<CallState>): Promise<CallState> {
   const state: CallState = {
     sessionId: call.sessionId,
     direction: call.direction,
@@ -46,7 +49,7 @@ export async function runCall(call: CallControl, entry: BlockRef | undefined, de
   let endReason = 'hangup';
   try {
     await call.answer();
-    let next: Next = entry ? { kind: 'block', ref: entry } : { kind: 'hangup', reason: 'not_in_service' };
+    let next: Next = !entry ? { kind: 'hangup', reason: 'not_in_service' } : 'id' in entry ? { kind: 'block', ref: entry } : entry;
     if (!entry) await call.play(say(NOT_IN_SERVICE));
     let from: string | undefined;
     for (let steps = 0; ; steps++) {

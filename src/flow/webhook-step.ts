@@ -34,42 +34,8 @@ export async function afterIvr(call: CallControl, ivr: IvrConfig, run: IvrRun, s
   const cfg = ivr.webhook;
   if (!cfg) return call.hungUp ? { kind: 'ended' } : { kind: 'hangup', reason: 'ivr_end' };
 
-  const params = buildIvrParams(
-    {
-      numberCalled: state.numberCalled,
-      callerId: state.callerId,
-      ivrId: ivr.id,
-      responseId: run.responseId,
-      startedAt: run.startedAt,
-      timezone: deps.flows.timezone,
-      passThrough: state.passThrough,
-      callResult: state.callResult,
-      completed: run.completed,
-      optedOut: run.optedOut,
-      sessionId: state.sessionId,
-      monitoredSeconds: state.monitoredSeconds,
-      answers: run.answers,
-      userParameters: state.userParameters,
-      ...(state.sourcetrak ? { sourcetrak: state.sourcetrak } : {}),
-    },
-    cfg,
-  );
-  deps.events?.({ type: 'webhook_request', method: cfg.method, url: cfg.url, params });
-  const reply = await deps.sendWebhook({
-    sessionId: state.sessionId,
-    method: cfg.method,
-    url: cfg.url,
-    params,
-    ...(cfg.secret ? { secret: cfg.secret } : {}),
-    timeoutMs: cfg.timeoutS * 1000,
-  });
-  deps.events?.({
-    type: 'webhook_response',
-    latencyMs: reply.latencyMs,
-    ...(reply.status !== undefined ? { status: reply.status } : {}),
-    ...(reply.body !== undefined ? { body: reply.body } : {}),
-    ...(reply.ok ? {} : { failure: reply.failure }),
-  });
+  const params = ivrWebhookParams(ivr, cfg, run, state, deps);
+  const reply = await sendIvrWebhook(cfg, params, state, deps);
   // A caller who hung up part-way still gets their answers sent; the response is logged, not acted on.
   if (call.hungUp) return { kind: 'ended' };
   if (!reply.ok) return failureRoute(call, cfg, deps, reply.failure);
@@ -98,6 +64,51 @@ export async function afterIvr(call: CallControl, ivr: IvrConfig, run: IvrRun, s
   if (action.passThrough !== undefined) state.passThrough = action.passThrough;
   Object.assign(state.userParameters, action.userParameters);
   return next;
+}
+
+/** The IVR webhook's parameters for a run of `ivr` in this call (automatic, SourceTrak, dynamic). */
+export function ivrWebhookParams(ivr: IvrConfig, cfg: WebhookConfig, run: Pick<IvrRun, 'responseId' | 'startedAt' | 'completed' | 'optedOut' | 'answers'>, state: CallState, deps: Pick<FlowDeps, 'flows'>): Array<[string, string]> {
+  return buildIvrParams(
+    {
+      numberCalled: state.numberCalled,
+      callerId: state.callerId,
+      ivrId: ivr.id,
+      responseId: run.responseId,
+      startedAt: run.startedAt,
+      timezone: deps.flows.timezone,
+      passThrough: state.passThrough,
+      callResult: state.callResult,
+      completed: run.completed,
+      optedOut: run.optedOut,
+      sessionId: state.sessionId,
+      monitoredSeconds: state.monitoredSeconds,
+      answers: run.answers,
+      userParameters: state.userParameters,
+      ...(state.sourcetrak ? { sourcetrak: state.sourcetrak } : {}),
+    },
+    cfg,
+  );
+}
+
+/** Sends the IVR webhook and reports it to the event sink. */
+export async function sendIvrWebhook(cfg: WebhookConfig, params: Array<[string, string]>, state: CallState, deps: FlowDeps): Promise<WebhookReply> {
+  deps.events?.({ type: 'webhook_request', method: cfg.method, url: cfg.url, params });
+  const reply = await deps.sendWebhook({
+    sessionId: state.sessionId,
+    method: cfg.method,
+    url: cfg.url,
+    params,
+    ...(cfg.secret ? { secret: cfg.secret } : {}),
+    timeoutMs: cfg.timeoutS * 1000,
+  });
+  deps.events?.({
+    type: 'webhook_response',
+    latencyMs: reply.latencyMs,
+    ...(reply.status !== undefined ? { status: reply.status } : {}),
+    ...(reply.body !== undefined ? { body: reply.body } : {}),
+    ...(reply.ok ? {} : { failure: reply.failure }),
+  });
+  return reply;
 }
 
 async function failureRoute(call: CallControl, cfg: WebhookConfig, deps: FlowDeps, reason: string): Promise<Next> {

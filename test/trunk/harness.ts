@@ -66,20 +66,21 @@ export interface LogLine {
 
 export interface Hookline {
   sipPort: number;
+  httpPort: number;
   logs: LogLine[];
   output(): string;
   stop(): Promise<number | null>;
 }
 
 /** `hookline serve` as a user runs it (built dist/), with HOOKLINE_TRUNK and info-level JSON logs on stderr. */
-export async function startHookline(o: { flowsYaml: string; dir: string; trunk: string; rtpPorts: string }): Promise<Hookline> {
+export async function startHookline(o: { flowsYaml: string; dir: string; trunk: string; rtpPorts: string; env?: Record<string, string> }): Promise<Hookline> {
   const flows = path.join(o.dir, 'flows.yaml');
   await mkdir(o.dir, { recursive: true });
   await writeFile(flows, o.flowsYaml);
   const child = spawn(
     process.execPath,
     [path.join(ROOT, 'bin/hookline.js'), 'serve', '--flows', flows, '--data-dir', o.dir, '--sip-port', '0', '--http-port', '0', '--rtp-ports', o.rtpPorts],
-    { cwd: ROOT, env: { ...process.env, HOOKLINE_TRUNK: o.trunk, HOOKLINE_LOG_LEVEL: 'info' } },
+    { cwd: ROOT, env: { ...process.env, HOOKLINE_TRUNK: o.trunk, HOOKLINE_LOG_LEVEL: 'info', ...o.env } },
   );
   let out = '';
   let partial = '';
@@ -108,8 +109,10 @@ export async function startHookline(o: { flowsYaml: string; dir: string; trunk: 
       }
     }, 20);
   });
+  const httpPort = Number(/HTTP on http:\/\/[0-9.]+:([0-9]+)/.exec(out)?.[1]);
   return {
     sipPort,
+    httpPort,
     logs,
     output: () => out,
     stop: async () => {

@@ -27,8 +27,6 @@ export interface OutboundServices extends BridgeDeps {
  * without one (HOOKLINE_TRUNK unset) dial() reports `failed` and the flow tells the caller.
  */
 export class TelephonyCall extends SipPartyBase implements CallControl {
-  readonly direction = 'inbound' as const;
-
   constructor(
     sessionId: string,
     readonly from: string,
@@ -37,8 +35,20 @@ export class TelephonyCall extends SipPartyBase implements CallControl {
     media: MediaChannel,
     private readonly logger: Logger,
     private readonly outbound?: OutboundServices,
+    readonly direction: 'inbound' | 'outbound' = 'inbound',
   ) {
     super(sessionId, media);
+  }
+
+  /**
+   * A call we placed (Call Initiation API): its first leg, once answered, becomes the call the flow
+   * runs on. `from` is the number presented to the callee, `to` the number dialled.
+   */
+  static fromAnsweredLeg(leg: OutboundLeg, from: string, logger: Logger, outbound: OutboundServices): TelephonyCall {
+    const call = new TelephonyCall(leg.sessionId, from, leg.destination, { answer: async () => undefined, hangup: () => leg.hangup() }, leg.media, logger, outbound, 'outbound');
+    // The far end's BYE reaches the leg (the server's dialog table knows the leg): end the call with it.
+    void leg.ended.then((reason) => call.remoteHangup(reason));
+    return call;
   }
 
   protected endDialog(): Promise<void> {
