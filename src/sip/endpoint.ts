@@ -13,7 +13,7 @@ import {
   type ClientTransaction,
   type ClientTransactionHandlers,
 } from './transaction-client.js';
-import { clientTransactionKey, mergeKey, responseTransactionKey, serverTransactionKey } from './transaction-keys.js';
+import { ackKey, clientTransactionKey, mergeKey, responseTransactionKey, serverTransactionKey } from './transaction-keys.js';
 import {
   InviteServerTransaction,
   NonInviteServerTransaction,
@@ -394,9 +394,4 @@ export class SipEndpoint {
     if (!t) throw new SipError('SIP_TRANSPORT', `no ${protocol} transport`);
     return t;
   }
-}
-
-/** Matches an ACK to the INVITE whose 2xx it acknowledges: same Call-ID, From tag and CSeq number. */
-function ackKey(req: SipRequest): string {
-  return `${req.callId}|${tagOf(req.from) ?? ''}|${req.cseq.seq}`;
 }

@@ -43,3 +43,8 @@ export function mergeKey(req: SipRequest): string {
   const cseq = req.cseq;
   return `${tagOf(req.from) ?? ''}|${req.callId}|${cseq.seq}|${cseq.method}`;
 }
+
+/** Matches an ACK to the INVITE whose 2xx it acknowledges: same Call-ID, From tag and CSeq number. */
+export function ackKey(req: SipRequest): string {
+  return `${req.callId}|${tagOf(req.from) ?? ''}|${req.cseq.seq}`;
+}
