@@ -164,3 +164,17 @@ describe('TelephoneEventReceiver: replayed captures', () => {
     expect(got).toEqual(['2', '2']);
   });
 });
+
+describe('TelephoneEventReceiver: late packets after an event-loop stall', () => {
+  it('counts one press when its packets are processed more than a second late, after the end timer fired', async () => {
+    const { FakeClock } = await import('../lib/clock.js');
+    const clock = new FakeClock();
+    const got: string[] = [];
+    const rx = new TelephoneEventReceiver((d) => got.push(d), { clock, emitOn: 'start' });
+    const packets = digitPackets('7');
+    rx.push(8000, packets[0]!.payload);
+    clock.advance(1500); // the loop stalls; the 500 ms end timer fires during it
+    for (const p of packets.slice(1)) rx.push(8000, p.payload);
+    expect(got).toEqual(['7']);
+  });
+});

@@ -83,6 +83,8 @@ interface Current {
   ended: boolean;
   /** clock.now() of its latest packet. */
   heardAt: number;
+  /** An end packet (E bit) arrived: the press is over, not merely timed out. */
+  endSeen: boolean;
 }
 
 const RECENT = 16;
@@ -124,16 +126,20 @@ export class TelephoneEventReceiver {
     const ts = timestamp >>> 0;
     const now = this.clock.now();
     let cur = this.current;
-    if (cur?.ended && cur.ts === ts && now - cur.heardAt > COPY_WINDOW_MS) cur = this.current = undefined;
+    // A replayed press starts afresh (no E bit, a short duration) long after the last one was over. Late
+    // copies after an event-loop stall are continuation or end packets of the same press: still copies.
+    const freshStart = !e.end && e.duration <= this.rate * 0.06;
+    if (cur?.endSeen && cur.ts === ts && freshStart && now - cur.heardAt > COPY_WINDOW_MS) cur = this.current = undefined;
     if (cur && cur.ts === ts) {
       cur.heardAt = now;
       cur.duration = Math.max(cur.duration, e.duration);
+      if (e.end) cur.endSeen = true;
       if (e.end) this.finish(cur, 'end');
       else if (!cur.ended) this.armTimer();
       return;
     }
     const seen = this.recent.find((r) => r.ts === ts);
-    if (seen && now - seen.at <= COPY_WINDOW_MS) return; // late copy of an event already reported
+    if (seen && !(freshStart && now - seen.at > COPY_WINDOW_MS)) return; // late copy of an event already reported
     if (cur && !cur.ended && cur.event === e.event && this.isContinuation(cur, ts)) {
       // §2.5.1.3: an event longer than 0xFFFF units is sent as segments with new timestamps and no E bit between.
       cur.ts = ts;
@@ -143,7 +149,7 @@ export class TelephoneEventReceiver {
       return;
     }
     if (cur && !cur.ended) this.finish(cur, 'next_event'); // its end packets were lost; a new key began
-    const next: Current = { ts, event: e.event, duration: e.duration, emitted: false, ended: false, heardAt: now };
+    const next: Current = { ts, event: e.event, duration: e.duration, emitted: false, ended: false, heardAt: now, endSeen: e.end };
     this.current = next;
     if (this.emitOn === 'start') this.emit(next, 'start');
     if (e.end) this.finish(next, 'end');
