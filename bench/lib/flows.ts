@@ -1,0 +1,96 @@
+/**
+ * The IVRs the benchmark calls, one flows file for every section.
+ *
+ * ivr/10 (concurrency): after test/interop/flows.ts, shaped so that a lost or doubled key shows in the
+ * webhook: a doubled digit in `account`, a doubled "#" as the menu's answer (`dept=pound`), a lost "#" as
+ * the menu's "2" landing in the account. The menu is the last question, so the webhook goes out as soon as
+ * the caller's last key is in (that delay is measured); a doubled *final* key cannot show.
+ * Timeouts are long because every caller holds (SIPp's -d) before keying, until all calls of the step are up.
+ *
+ * ivr/20 (call rate): a single short prompt, no webhook.
+ * ivr/30 → ivr/31 (time to first audio): a short greeting, a webhook that answers with ivr/31 and a user
+ * parameter `code`, and ivr/31 says "Your code is @code.": a text the prompt cache has never seen.
+ */
+export const NUMBERS = { ivr: '8005550100', short: '8005550200', firstAudio: '8005550300' } as const;
+export const HANGUP = '<action><app>hangup</app></action>';
+/** The keys ivr-uac.xml presses and what the webhook must then carry. */
+export const KEYS = '12345#2';
+export const EXPECTED = { account: '12345', dept: 'support' } as const;
+const MENU_KEY: Record<string, string> = { sales: '1', support: '2', pound: '#' };
+
+export function benchFlows(hookBase: string): string {
+  return `
+timezone: UTC
+numbers:
+  "${NUMBERS.ivr}": ivr/10
+  "${NUMBERS.short}": ivr/20
+  "${NUMBERS.firstAudio}": ivr/30
+ivrs:
+  - id: 10
+    name: Bench account lookup
+    questions:
+      - type: say
+        prompt: "Welcome to the hookline benchmark."
+      - type: keypad
+        prompt: "Enter your account number, then press pound."
+        min_digits: 4
+        max_digits: 10
+        terminator: "#"
+        timeout_s: 30
+      - type: menu
+        prompt: "For sales press 1. For support press 2."
+        options: { "1": sales, "2": support, "#": pound }
+        timeout_s: 10
+    webhook:
+      action: next_action
+      method: POST
+      url: ${hookBase}/hook?ivr=10
+      parameters:
+        - { name: account, value: question.2 }
+        - { name: dept, value: question.3 }
+      timeout_s: 10
+  - id: 20
+    name: Bench short call
+    questions:
+      - type: say
+        prompt: "Thank you for calling the hookline benchmark."
+  - id: 30
+    name: Bench first audio
+    questions:
+      - type: say
+        prompt: "Hello."
+    webhook:
+      action: next_action
+      method: POST
+      url: ${hookBase}/hook?ivr=30
+      timeout_s: 10
+  - id: 31
+    name: Bench first audio, second part
+    questions:
+      - type: say
+        prompt: "Your code is @code."
+`;
+}
+
+/**
+ * Lost and doubled keys of one call from its webhook: the keys the IVR took (account, "#" when the menu
+ * was reached, the menu's key) against the keys pressed, by longest common subsequence.
+ */
+export function keyErrors(account: string, dept: string): { lost: number; doubled: number } {
+  const got = account + (dept !== '' ? '#' : '') + (MENU_KEY[dept] ?? '');
+  const common = lcs(got, KEYS);
+  return { lost: KEYS.length - common, doubled: got.length - common };
+}
+
+function lcs(a: string, b: string): number {
+  const prev = new Array<number>(b.length + 1).fill(0);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = 0;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] as number;
+      prev[j] = a[i - 1] === b[j - 1] ? diag + 1 : Math.max(up, prev[j - 1] as number);
+      diag = up;
+    }
+  }
+  return prev[b.length] as number;
+}

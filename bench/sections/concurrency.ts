@@ -1,0 +1,218 @@
+/**
+ * Section 1: N simultaneous SIPp callers, each walking ivr/10 with RFC 4733 keys, its webhook answered by
+ * a local WebhookReceiver. N steps up until a step breaks a quality limit. Each step runs against a fresh
+ * `hookline serve` (pinned to a core of its own when it can be), with two loopback captures running:
+ * the server's RTP range (its send jitter, the callers' keys) and the signalling (SIP, the webhook's TCP).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+
+import path from 'node:path';
+import { WebhookReceiver, paramsOf } from '../../src/testkit/webhook-receiver.js';
+import { analyzeMedia, analyzeSignalling, type JitterFigures, type MediaAnalysis } from '../lib/analysis.js';
+import { Capture } from '../lib/capture.js';
+import { EXPECTED, HANGUP, NUMBERS, benchFlows, keyErrors } from '../lib/flows.js';
+import { cpuMsOf, memoryOf, rssSampler, sleep, stealMs, type Pinning } from '../lib/proc.js';
+import { errorLogs, metric, startServer } from '../lib/server.js';
+import { failureSummary, preparePcaps, runUac, startUas, STOCK_PCAP_EVENT_PT } from '../lib/sipp.js';
+import { quantiles, round, type Quantiles } from '../lib/stats.js';
+import { startCanary } from './in-process.js';
+
+/** Below every range the tests and the other benches use (test/interop takes 21000-32099), so that a test
+ * running at the same time on this machine neither takes our ports nor shows up in our capture. */
+export const RTP_RANGE = { min: 10000, max: 16999 };
+/** The core canary's port (bench/core-canary.ts): outside every range the benchmark's servers use. */
+export const CANARY_PORT = 39980;
+
+export interface Limits {
+  /** Send jitter (interval deviation) p99 above this breaks a step. */
+  jitterP99Ms: number;
+}
+
+export interface StepResult {
+  calls: number;
+  rate_cps: number;
+  hold_ms: number;
+  wall_s: number;
+  sipp: { exit: number | null; successful: number; failed: number; cpu_ms: number };
+  failed_calls: number;
+  webhooks: number;
+  keys: { lost: number; doubled: number; calls_wrong: number; calls_without_webhook: number; wrong_samples: Array<{ caller: string; account: string; dept: string; completed: string }> };
+  server: { cpu_ms_per_call: number; cpu_core_share: number; idle_rss_mib: number; peak_rss_mib: number; rss_kib_per_call: number; error_logs: number; vcpu_steal_ms: number };
+  send_jitter: JitterFigures & { window_streams: number; window_s: number; capture_dropped: number };
+  send_jitter_whole_step: JitterFigures;
+  /** A 20 ms timer alone on the server's core (bench/core-canary.ts), same window: the core's own noise. */
+  core_canary_jitter?: JitterFigures;
+  webhook_after_last_key_ms: Quantiles;
+  /** SIP datagrams seen: INVITEs and 200 OKs to them (retransmissions included) for `call_ids` calls. */
+  sip: { invites: number; oks: number; call_ids: number };
+  /** Streams beyond one a call (none expected): what they were. */
+  extra_streams: MediaAnalysis['list'];
+  held: boolean;
+  broke: string[];
+}
+
+export interface Ctx {
+  pin: Pinning;
+  /** Seconds every caller holds after the last call is up: the length of the full-load window, about. */
+  holdExtraS: number;
+  workDir: string;
+  /** Keep each step's captures and SIPp logs (--keep). */
+  keep: boolean;
+  log(line: string): void;
+}
+
+export function holdFor(n: number, extraS: number): { rate: number; holdMs: number } {
+  // Ramp up in about 3 s (at most 200 setups/s, a rate the server holds with short calls), then every
+  // caller holds until all are up, plus `extraS`.
+  const rate = Math.min(200, Math.max(25, Math.round(n / 3)));
+  return { rate, holdMs: Math.ceil(n / rate) * 1000 + extraS * 1000 };
+}
+
+export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepNo: number): Promise<StepResult> {
+  const { rate, holdMs } = holdFor(n, ctx.holdExtraS);
+  const dir = await mkdtemp(path.join(ctx.workDir, `concurrency-${n}-`));
+  await preparePcaps(dir);
+  const arrivals = new Map<string, Map<string, string>>();
+  const receiver = new WebhookReceiver((r) => {
+    const p = paramsOf(r);
+    arrivals.set(p.get('ivr_caller_id') ?? '', p);
+    return { body: HANGUP };
+  });
+  const hookBase = (await receiver.start()).replace(/\/$/, '');
+  const hookPort = Number(new URL(hookBase).port);
+  const server = await startServer(benchFlows(hookBase), { rtp: RTP_RANGE, cores: ctx.pin.server });
+  try {
+    const media = await Capture.start({ file: path.join(dir, 'media.pcap'), filter: `udp and (portrange ${RTP_RANGE.min}-${RTP_RANGE.max} or port ${CANARY_PORT})`, snaplen: 64, cores: ctx.pin.load });
+    const signalling = await Capture.start({ file: path.join(dir, 'signalling.pcap'), filter: `(udp port ${server.sipPort}) or (tcp dst port ${hookPort})`, snaplen: 4096, cores: ctx.pin.load });
+    const canary = await startCanary(CANARY_PORT, ctx.pin.server);
+    const idle = await memoryOf(server.pid);
+    const cpu0 = await cpuMsOf(server.pid);
+    const steal0 = await stealMs(ctx.pin.server);
+    const rss = rssSampler(server.pid);
+    const t0 = Date.now();
+    const callers = Array.from({ length: n }, (_, i) => String(3_100_000_000 + stepNo * 100_000 + i));
+    const run = await runUac({
+      scenario: 'ivr-uac.xml', dir, target: { host: '127.0.0.1', port: server.sipPort }, service: NUMBERS.ivr, callers,
+      calls: n, limit: n, rate, pauseMs: holdMs, timeoutS: Math.ceil(n / rate + holdMs / 1000 + 120), cores: ctx.pin.load,
+    });
+    // Every webhook in and every call released, so the CPU figure holds the whole of every call.
+    const until = Date.now() + 15_000;
+    while (Date.now() < until && (arrivals.size < run.successful || (metric(await server.metrics().catch(() => ''), 'hookline_calls_active') ?? 0) > 0)) await sleep(100);
+    const wallS = (Date.now() - t0) / 1000;
+    const cpuMs = (await cpuMsOf(server.pid)) - cpu0;
+    const steal = (await stealMs(ctx.pin.server)) - steal0;
+    const peak = await rss.stop();
+    await canary.stop();
+    const mediaStats = await media.stop();
+    await signalling.stop();
+    const errors = errorLogs(server.output());
+
+    const s = await analyzeSignalling(path.join(dir, 'signalling.pcap'), { sipPort: server.sipPort, hookPort });
+    // Only this server's streams: the RTP ports its 200 OKs gave (nothing another process sends in the range).
+    const m = await analyzeMedia(path.join(dir, 'media.pcap'), RTP_RANGE, STOCK_PCAP_EVENT_PT, CANARY_PORT, new Set(s.serverPortOf.values()));
+    const keys: StepResult['keys'] = { lost: 0, doubled: 0, calls_wrong: 0, calls_without_webhook: 0, wrong_samples: [] };
+    for (const c of callers) {
+      const p = arrivals.get(c);
+      if (!p) {
+        keys.calls_without_webhook++;
+        continue;
+      }
+      const e = keyErrors(p.get('account') ?? '', p.get('dept') ?? '');
+      keys.lost += e.lost;
+      keys.doubled += e.doubled;
+      if (p.get('account') !== EXPECTED.account || p.get('dept') !== EXPECTED.dept || p.get('ivr_completed') !== '1') {
+        keys.calls_wrong++;
+        if (keys.wrong_samples.length < 10) keys.wrong_samples.push({ caller: c, account: p.get('account') ?? '', dept: p.get('dept') ?? '', completed: p.get('ivr_completed') ?? '' });
+      }
+    }
+    const afterKey: number[] = [];
+    for (const [caller, at] of s.webhookAt) {
+      const port = s.serverPortOf.get(caller);
+      const lastKey = port === undefined ? undefined : m.keyStarts.get(port)?.at(-1);
+      if (lastKey !== undefined && at > lastKey) afterKey.push((at - lastKey) / 1000);
+    }
+    const failed = Math.max(run.failed || 0, n - (run.successful || 0));
+    const broke: string[] = [];
+    if (failed > 0) broke.push(`${failed} failed calls`);
+    if (keys.lost + keys.doubled > 0 || keys.calls_without_webhook > 0) broke.push(`keys lost ${keys.lost}, doubled ${keys.doubled}, calls without webhook ${keys.calls_without_webhook}`);
+    if (!(m.jitter.interval_deviation_ms.p99 <= limits.jitterP99Ms)) broke.push(`send jitter p99 ${m.jitter.interval_deviation_ms.p99} ms > ${limits.jitterP99Ms} ms`);
+    if (m.streams > n) ctx.log(`  ${m.streams} RTP streams for ${n} calls; SIP: ${JSON.stringify(s.counts)}; odd ones: ${JSON.stringify(extraStreams(m.list))}`);
+    if (mediaStats.dropped > 0) ctx.log(`  (capture dropped ${mediaStats.dropped} packets: intervals across them count as media gaps)`);
+    if (failed > 0) ctx.log(`  SIPp:\n${failureSummary(run)}`);
+    if (errors.length) ctx.log(`  server error logs (${errors.length}), first: ${errors[0]}`);
+    const result: StepResult = {
+      calls: n,
+      rate_cps: rate,
+      hold_ms: holdMs,
+      wall_s: round(wallS, 1),
+      sipp: { exit: run.code, successful: run.successful, failed: run.failed, cpu_ms: Math.round(run.sippCpuMs) },
+      failed_calls: failed,
+      webhooks: arrivals.size,
+      keys,
+      server: {
+        cpu_ms_per_call: round(cpuMs / n, 1),
+        cpu_core_share: round(cpuMs / 1000 / wallS, 2),
+        idle_rss_mib: Math.round(idle.rssMiB),
+        peak_rss_mib: Math.round(peak.peakMiB),
+        rss_kib_per_call: round(((peak.peakMiB - idle.rssMiB) * 1024) / n, 1),
+        error_logs: errors.length,
+        vcpu_steal_ms: Math.round(steal),
+      },
+      send_jitter: { ...m.jitter, window_streams: m.window.streams, window_s: m.window.seconds, capture_dropped: mediaStats.dropped },
+      send_jitter_whole_step: m.jitterWholeStep,
+      ...(m.canary ? { core_canary_jitter: m.canary } : {}),
+      webhook_after_last_key_ms: quantiles(afterKey),
+      sip: s.counts,
+      extra_streams: m.streams > n ? extraStreams(m.list) : [],
+      held: broke.length === 0,
+      broke,
+    };
+    if (ctx.keep) {
+      await writeFile(path.join(dir, 'server.log'), server.output());
+      ctx.log(`  kept: ${dir}`);
+    }
+    else await rm(dir, { recursive: true, force: true });
+    return result;
+  } finally {
+    await server.stop();
+    await receiver.stop();
+  }
+}
+
+/** Streams that are not one call's one stream: a port seen with more than one SSRC, and short streams. */
+function extraStreams(list: MediaAnalysis['list']): MediaAnalysis['list'] {
+  const byPort = new Map<number, number>();
+  for (const s of list) byPort.set(s.port, (byPort.get(s.port) ?? 0) + 1);
+  const median = [...list].sort((a, b) => a.packets - b.packets)[Math.floor(list.length / 2)]?.packets ?? 0;
+  return list.filter((s) => (byPort.get(s.port) ?? 0) > 1 || s.packets < median / 2).slice(0, 20);
+}
+
+export interface BaselineResult {
+  calls: number;
+  rate_cps: number;
+  successful: number;
+  failed: number;
+  sipp_uac_cpu_ms: number;
+}
+
+/** The same callers (N, rate, hold) against SIPp answering as hookline does: the load generator's ceiling. */
+export async function concurrencyBaseline(ctx: Ctx, n: number): Promise<BaselineResult> {
+  const { rate, holdMs } = holdFor(n, ctx.holdExtraS);
+  const dir = await mkdtemp(path.join(ctx.workDir, `concurrency-uas-${n}-`));
+  await preparePcaps(dir);
+  // The UAS hangs up where hookline's IVR would: after the keys (about 3 s) and a little.
+  const uas = await startUas({ dir, scenario: 'uas-ivr.xml', pauseMs: holdMs + 4000, cores: ctx.pin.server });
+  try {
+    const callers = Array.from({ length: n }, (_, i) => String(3_190_000_000 + i));
+    const run = await runUac({
+      scenario: 'ivr-uac.xml', dir, target: { host: '127.0.0.1', port: uas.port }, service: NUMBERS.ivr, callers,
+      calls: n, limit: n, rate, pauseMs: holdMs, timeoutS: Math.ceil(n / rate + holdMs / 1000 + 60), cores: ctx.pin.load,
+    });
+    if (run.failed > 0 || run.successful < n) ctx.log(`  SIPp vs SIPp:\n${failureSummary(run)}`);
+    return { calls: n, rate_cps: rate, successful: run.successful, failed: Math.max(run.failed || 0, n - (run.successful || 0)), sipp_uac_cpu_ms: Math.round(run.sippCpuMs) };
+  } finally {
+    await uas.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
