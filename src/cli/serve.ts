@@ -94,6 +94,6 @@ function printBanner(out: (line: string) => void, settings: Settings, flows: Flo
   const first = flows.numbers.keys().next().value;
   if (first !== undefined) {
     out(`Call it with a softphone at the URI above, or: sipp -sn uac -s ${first} ${host}:${port} -m 1`);
-    out(`  or: baresip, then type  /dial sip:${first}@${host}:${port}`);
+    out(`  or dial sip:${first}@${host}:${port} from a softphone (baresip, Linphone, MicroSIP)`);
   }
 }
