@@ -5,17 +5,18 @@
  * media file names and its log files stay out of the repository.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { copyFile, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { dtmfTones } from '../../src/media/dtmf-tones.js';
 import { encodeUlaw } from '../../src/media/g711.js';
 import { ROOT, tempDir } from '../helpers.js';
+import { freeMediaPort, freePort } from '../../src/testkit/ports.js';
+
+export { freeMediaPort, freePort };
 
 export const SCENARIOS = path.join(import.meta.dirname, 'scenarios');
 /** The RFC 4733 captures shipped with Debian's sip-tester (SIPp) package. */
-export const STOCK_PCAPS = '/usr/share/sip-tester';
+export { STOCK_PCAPS } from '../../src/testkit/pcap.js';
 /** The telephone-event payload type inside those captures (checked with tshark: every packet is PT 101). */
 export const STOCK_PCAP_EVENT_PT = 101;
 
@@ -42,46 +43,6 @@ export async function removeUnlessFailed(state: string | undefined, dirs: string
 // ---------------------------------------------------------------------------------------------------------
 // Ports
 
-/** A port the OS considers free for UDP (and, with `tcp`, for TCP too). */
-export async function freePort(o: { tcp?: boolean } = {}): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    const { port } = s.address();
-    await new Promise<void>((r) => s.close(() => r()));
-    if (!o.tcp || (await tcpFree(port))) return port;
-  }
-  throw new Error('no free port');
-}
-
-async function tcpFree(port: number): Promise<boolean> {
-  const srv = createServer();
-  return new Promise((resolve) => {
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-async function udpFree(port: number): Promise<boolean> {
-  const s = createSocket('udp4');
-  return new Promise((resolve) => {
-    s.once('error', () => resolve(false));
-    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-/** An even port with the next three free too: SIPp's media port (audio RTP/RTCP, and video at +2). */
-export async function freeMediaPort(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const p = await freePort();
-    const even = p % 2 === 0 ? p : p + 1;
-    if (even + 3 > 65535) continue;
-    let ok = true;
-    for (let k = 0; k < 4 && ok; k++) ok = await udpFree(even + k);
-    if (ok) return even;
-  }
-  throw new Error('no free media port block');
-}
 
 /**
  * RTP ranges for the servers a test file starts: below the ephemeral range (32768+) so that SIPp's and the
@@ -261,46 +222,7 @@ export async function memoryOf(pid: number): Promise<{ peakRssMiB: number; rssMi
 // ---------------------------------------------------------------------------------------------------------
 // Media files for SIPp
 
-/**
- * Copies the stock RFC 4733 captures into `dir`, plus `dtmf_2833_2_again.pcap`: the "2" capture moved 20 s
- * later in RTP time and 1000 packets later in sequence. SIPp replays a capture byte for byte (same SSRC,
- * sequence numbers and timestamps each time), and RFC 4733 §2.5.2 identifies a key press by its timestamp:
- * the stock "2" played a second time in one call is the *same* press again, and a receiver is right to drop
- * it. A phone pressing 2 again sends a new timestamp, which is what the rewritten copy does.
- */
-export async function preparePcaps(dir: string): Promise<void> {
-  for (const k of ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'pound', 'star']) {
-    const src = path.join(STOCK_PCAPS, `dtmf_2833_${k}.pcap`);
-    await copyFile(src, path.join(dir, `dtmf_2833_${k}.pcap`)).catch((err: unknown) => {
-      throw new Error(`${src} is missing: the RFC 4733 captures come with SIPp's Debian/Ubuntu package sip-tester`, { cause: err });
-    });
-  }
-  const again = shiftRtp(await readFile(path.join(STOCK_PCAPS, 'dtmf_2833_2.pcap')), { seq: 1000, ts: 160_000 });
-  await writeFile(path.join(dir, 'dtmf_2833_2_again.pcap'), again);
-}
-
-/** Adds to the RTP sequence number and timestamp of every packet of a classic pcap (Ethernet, IPv4, UDP, RTP). */
-export function shiftRtp(pcap: Buffer, by: { seq: number; ts: number }): Buffer {
-  const out = Buffer.from(pcap);
-  const magic = out.readUInt32LE(0);
-  const le = magic === 0xa1b2c3d4;
-  if (!le && out.readUInt32BE(0) !== 0xa1b2c3d4) throw new Error('not a classic pcap file');
-  const u32 = (o: number): number => (le ? out.readUInt32LE(o) : out.readUInt32BE(o));
-  if (u32(20) !== 1) throw new Error(`pcap link type ${u32(20)}, expected Ethernet`);
-  for (let off = 24; off + 16 <= out.length; ) {
-    const len = u32(off + 8);
-    const pkt = off + 16;
-    const ip = pkt + 14;
-    if (out.readUInt16BE(pkt + 12) === 0x0800 && out[ip + 9] === 17) {
-      const rtp = ip + (out[ip]! & 0x0f) * 4 + 8;
-      out.writeUInt16BE((out.readUInt16BE(rtp + 2) + by.seq) & 0xffff, rtp + 2);
-      out.writeUInt32BE((out.readUInt32BE(rtp + 4) + by.ts) >>> 0, rtp + 4);
-      // SIPp recomputes the UDP checksum from the payload when it sends (prepare_pcap.c), so it needs no fix here.
-    }
-    off = pkt + len;
-  }
-  return out;
-}
+export { preparePcaps, shiftRtp } from '../../src/testkit/pcap.js';
 
 /**
  * In-band DTMF for SIPp's `rtp_stream`: 8 kHz G.711 µ-law with no header. SIPp 3.6's rtp_stream sends the

@@ -1,5 +1,4 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { goertzelCoeff, goertzelPower } from '../../src/media/goertzel.js';
 import { tone } from '../../src/media/tones.js';
 import { PortAllocator } from '../../src/rtp/ports.js';
 import { RtpSession } from '../../src/rtp/session.js';
+import { freePort } from '../../src/testkit/ports.js';
 
 /**
  * What the trunk interop tests need around hookline: SIPp runs (caller and far end), hookline serve as a
@@ -20,13 +20,8 @@ export const hasSipp = spawnSync('sipp', ['-v']).error === undefined;
 export const ci = ['1', 'true'].includes(String(process.env.CI ?? '').toLowerCase());
 export const SCENARIOS = import.meta.dirname;
 
-export async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+/** A free UDP port on 127.0.0.1. */
+export const freeUdpPort = (): Promise<number> => freePort();
 
 export interface SippRun {
   code: number | null;
