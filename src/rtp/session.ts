@@ -255,6 +255,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     }
   }
 
+  /** Whether the peer negotiated RFC 4733 events (sendDigits works; otherwise keys must go as tones). */
+  get hasTelephoneEvent(): boolean {
+    return this.params.telephoneEventPt !== undefined;
+  }
+
   /**
    * Queues RFC 4733 key presses, sent on the following `sendFrame` ticks; resolves once the last end packet
    * went out. Rejects with `no_telephone_event` when the peer did not negotiate RFC 4733 (play in-band tones

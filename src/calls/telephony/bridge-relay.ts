@@ -54,8 +54,11 @@ export class Relay {
     private readonly decode: boolean,
   ) {}
 
-  /** A frame from `from`'s inbound tap; `codes` is a view into the datagram and is copied. */
-  push(codes: Uint8Array): void {
+  /**
+   * A frame from `from`'s inbound tap; `codes` is a view into the datagram and is copied. `mute` queues
+   * silence in its place: the frame holds a key's tone that goes across as an RFC 4733 event instead.
+   */
+  push(codes: Uint8Array, mute = false): void {
     if (codes.length !== FRAME) return;
     if (this.count === MAX_QUEUED) {
       this.head = (this.head + 1) % SLOTS;
@@ -63,9 +66,23 @@ export class Relay {
       this.stats.dropped++;
     }
     const i = (this.head + this.count) % SLOTS;
-    (this.ring[i] as Uint8Array).set(codes);
+    if (mute) (this.ring[i] as Uint8Array).set(SILENCE[this.from.law]);
+    else (this.ring[i] as Uint8Array).set(codes);
     this.laws[i] = this.from.law;
     this.count++;
+  }
+
+  /**
+   * Silences the frames still queued. The in-band detector needs ~25 ms of a tone before it names the key,
+   * so the tone's first frame is usually still here when the key is sent as an event: muting it keeps
+   * the far end from hearing the key twice (event and tone). At most a frame already sent leaks, shorter
+   * than the 40 ms a DTMF receiver needs (ITU-T Q.24).
+   */
+  muteQueued(): void {
+    for (let k = 0; k < this.count; k++) {
+      const i = (this.head + k) % SLOTS;
+      (this.ring[i] as Uint8Array).set(SILENCE[this.laws[i] as G711Law]);
+    }
   }
 
   /** Passes a key on: an RFC 4733 event when `to` negotiated them, else its DTMF tones in the audio. */

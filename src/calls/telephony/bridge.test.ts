@@ -9,6 +9,7 @@ import { RtpSession } from '../../rtp/session.js';
 import { Pacer } from '../../media/pacer.js';
 import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../../media/g711.js';
 import { DtmfDetector } from '../../media/dtmf-detect.js';
+import { dtmfTones } from '../../media/dtmf-tones.js';
 import { goertzelCoeff, goertzelPower } from '../../media/goertzel.js';
 import { tone } from '../../media/tones.js';
 import { decodeWav } from '../../media/wav.js';
@@ -151,5 +152,38 @@ describe('bridgeParties over real RTP on 127.0.0.1', () => {
     const detector = new DtmfDetector();
     const found = callee.heard.map((f) => detector.detect(f)).filter(Boolean);
     expect(found).toEqual(['7']);
+  });
+
+  it('turns keys heard in-band into RFC 4733 events for a side that takes them, and mutes the tones', async () => {
+    const pacer = new Pacer();
+    cleanup.push(() => pacer.close());
+    const caller = await side(pacer, 'alaw', false);
+    const callee = await side(pacer, 'ulaw', true);
+    const bridged = bridgeParties(caller.party, callee.party, { pacer, clock: systemClock, logger: silentLogger });
+    // The caller's phone talks 100 ms of silence, then holds "4" and "8" for 400 ms each (longer than the
+    // events that replace the audio while they are sent), then silence again.
+    const keys = dtmfTones('48', { toneMs: 400, pauseMs: 100 });
+    const pcm = new Int16Array(800 + keys.length + 1600);
+    pcm.set(keys, 800);
+    let off = 0;
+    cleanup.push(
+      pacer.register({
+        tick: () => {
+          if (off + 160 <= pcm.length) caller.phone.sendFrame(encodeAlaw(pcm.subarray(off, off + 160)));
+          off += 160;
+        },
+      }),
+    );
+    await sleep(1500);
+    await caller.party.hangup();
+    const r = await bridged;
+
+    expect(r.endedBy).toBe('caller');
+    expect(callee.keys).toEqual(['4', '8']);
+    // What the callee heard carries no key a DTMF receiver would take (at most a frame of each tone leaks).
+    const detector = new DtmfDetector();
+    expect(callee.heard.map((f) => detector.detect(f)).join('')).toBe('');
+    const loud = callee.heard.filter((f) => f.some((x) => Math.abs(x) > 1000)).length;
+    expect(loud).toBeLessThanOrEqual(2);
   });
 });

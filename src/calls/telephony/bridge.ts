@@ -59,7 +59,8 @@ class StereoRecorder {
  * Connects two parties until either hangs up (RFC 3261 itself has nothing to say: this is media).
  * While bridged, one pacer source sends both sides' frames instead of their own channels (which would
  * send silence over the relayed audio), so each side gets exactly one frame per tick; keys go across
- * as RFC 4733 events, or as tones to a side without them. Tones in the audio pass with the audio.
+ * as RFC 4733 events, or as tones to a side without them. Keys heard in-band become events (tones muted)
+ * for a side that takes events, and pass with the audio to one that does not.
  * When the caller hangs up the leg is hung up here; when the callee does, the caller is left to the
  * flow, which knows what to say or log before ending the call.
  */
@@ -80,8 +81,20 @@ export async function bridgeParties(caller: BridgeParty, callee: BridgeParty, de
   const callerKey = (key: string): void => toCallee.key(key, warn);
   const calleeKey = (key: string): void => toCaller.key(key, warn);
 
-  caller.media.inboundTap = (_pcm, codes) => toCallee.push(codes);
-  callee.media.inboundTap = (_pcm, codes) => toCaller.push(codes);
+  // Keys heard as tones go across as RFC 4733 events, with the tones muted, when the other side takes
+  // events; to a side without them the tones pass with the audio as they are (sending both would double them).
+  const inband = (from: BridgeParty, to: BridgeParty, relay: Relay, onKey: (key: string) => void): void => {
+    const convert = to.media.session.hasTelephoneEvent;
+    from.media.inboundTap = (_pcm, codes) => relay.push(codes, convert && from.media.toneActive);
+    from.media.inbandTap = convert
+      ? (key) => {
+          relay.muteQueued();
+          onKey(key);
+        }
+      : undefined;
+  };
+  inband(caller, callee, toCallee, callerKey);
+  inband(callee, caller, toCaller, calleeKey);
   caller.media.session.on('dtmf', callerKey);
   callee.media.session.on('dtmf', calleeKey);
   caller.infoTap = callerKey;
@@ -99,8 +112,10 @@ export async function bridgeParties(caller: BridgeParty, callee: BridgeParty, de
   const endedBy = await Promise.race([caller.ended.then(() => 'caller' as const), callee.ended.then(() => 'callee' as const)]);
 
   stopTicking();
-  caller.media.inboundTap = undefined;
-  callee.media.inboundTap = undefined;
+  for (const p of [caller, callee]) {
+    p.media.inboundTap = undefined;
+    p.media.inbandTap = undefined;
+  }
   caller.media.session.off('dtmf', callerKey);
   callee.media.session.off('dtmf', calleeKey);
   caller.infoTap = undefined;

@@ -53,6 +53,8 @@ export class MediaChannel implements PacedSource {
   private closed = false;
   /** Receives every decoded inbound frame (bridging and call recording hook in here). */
   inboundTap: ((pcm: Int16Array, payload: Uint8Array) => void) | undefined;
+  /** Receives keys heard as tones in the audio (a bridge passes them on as RFC 4733 events). */
+  inbandTap: ((key: string) => void) | undefined;
 
   constructor(
     readonly session: RtpSession,
@@ -106,6 +108,12 @@ export class MediaChannel implements PacedSource {
     if (key === this.last.key && source !== this.last.source && now - this.last.at < SAME_PRESS_MS) return;
     this.last = { key, at: now, source };
     this.digits.push(key);
+    if (source === 'inband') this.inbandTap?.(key);
+  }
+
+  /** True while a key's tone is being heard in the inbound audio (the frame just tapped is part of it). */
+  get toneActive(): boolean {
+    return !this.rfc4733Seen && this.detector.current !== '';
   }
 
   private onAudio(payload: Uint8Array): void {
