@@ -4,7 +4,10 @@
  * real SQLite store (in a temp data dir) and the real HTTP client. Arrival at the receiver includes the
  * loopback hop and the receiver's HTTP parsing, so it bounds "request on the wire" from above.
  *
- *   npx tsx bench/webhook-overhead.ts [calls=1000] [concurrency=1]
+ *   npx tsx bench/webhook-overhead.ts [calls=1000] [concurrency=1] [--one-off-connections]
+ *
+ * By default webhooks share kept-alive connections as `hookline serve` does; --one-off-connections
+ * opens one per webhook (the design before), to compare.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,9 +20,12 @@ import { newSessionId } from '../src/lib/ids.js';
 import { createSqliteStore } from '../src/store/sqlite.js';
 import { SimulatedCall } from '../src/calls/simulator.js';
 import { WebhookReceiver } from '../src/testkit/webhook-receiver.js';
+import { WebhookAgents } from '../src/webhook/agents.js';
 
-const calls = Number(process.argv[2] ?? 1000);
-const concurrency = Number(process.argv[3] ?? 1);
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const calls = Number(args[0] ?? 1000);
+const concurrency = Number(args[1] ?? 1);
+const webhookAgents = process.argv.includes('--one-off-connections') ? undefined : new WebhookAgents();
 
 const receiver = new WebhookReceiver(() => ({ body: '<action><app>hangup</app></action>' }));
 const arrivals = new Map<string, number>();
@@ -44,7 +50,7 @@ ivrs:
   'bench.yaml',
 );
 const store = await createSqliteStore(path.join(dir, 'hookline.db'));
-const app = createApp({ settings: { dataDir: dir, dialAllow: [], webhookNetworks: 'all' }, flows, store, clock: systemClock, logger: silentLogger });
+const app = createApp({ settings: { dataDir: dir, dialAllow: [], webhookNetworks: 'all' }, flows, store, clock: systemClock, logger: silentLogger, ...(webhookAgents ? { webhookAgents } : {}) });
 
 const overheads: number[] = [];
 async function one(): Promise<void> {
@@ -74,12 +80,14 @@ const result = {
   bench: 'webhook-overhead',
   calls: overheads.length,
   concurrency,
+  connections: webhookAgents ? 'kept-alive' : 'one-off',
   p50_ms: +q(0.5).toFixed(3),
   p99_ms: +q(0.99).toFixed(3),
   max_ms: +(overheads.at(-1) as number).toFixed(3),
   calls_per_s: +((overheads.length / wall) * 1000).toFixed(1),
 };
 console.log(JSON.stringify(result));
+await webhookAgents?.close();
 await store.close();
 await receiver.stop();
 await rm(dir, { recursive: true, force: true });

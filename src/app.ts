@@ -9,6 +9,7 @@ import type { FlowDeps, VoicemailMessage } from './flow/deps.js';
 import { voicemailParams } from './webhook/voicemail.js';
 import type { FlowEventSink } from './flow/events.js';
 import type { WebhookSender } from './flow/webhook-step.js';
+import type { WebhookAgents } from './webhook/agents.js';
 import { deliverLogged } from './webhook/log.js';
 import { compileDialPolicy } from './config/dial-policy.js';
 import { VERSION } from './version.js';
@@ -27,6 +28,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** Durable deliveries (post-call actions); without it post-call actions are not sent. */
   outbox?: OutboxWorker;
+  /** Kept-alive connections for the IVR webhooks; without it each webhook opens its own. */
+  webhookAgents?: WebhookAgents;
 }
 
 export interface App {
@@ -58,7 +61,7 @@ export function createApp(o: AppOptions): App {
       o.store.webhooks,
       { sessionId: req.sessionId, kind: 'ivr' },
       { method: req.method, url: req.url, params: req.params, userAgentVersion: VERSION, ...(req.secret ? { secret: req.secret } : {}) },
-      { timeoutMs: req.timeoutMs, networks: o.settings.webhookNetworks, clock: o.clock },
+      { timeoutMs: req.timeoutMs, networks: o.settings.webhookNetworks, clock: o.clock, ...(o.webhookAgents ? { agents: o.webhookAgents } : {}) },
     );
     metrics.webhooksTotal.inc({ kind: 'ivr', outcome: r.ok ? 'ok' : r.failure.code });
     metrics.webhookLatency.observe({ kind: 'ivr' }, r.latencyMs / 1000);

@@ -17,6 +17,7 @@ import { VERSION } from '../version.js';
 import { openStore } from './open-store.js';
 import { createCallInitiator } from '../initiator.js';
 import { staticPromptTexts } from '../flow/prompts.js';
+import { WebhookAgents } from '../webhook/agents.js';
 import { OutboxWorker } from '../webhook/outbox-worker.js';
 
 /** `hookline serve`: runs until SIGINT/SIGTERM, then closes everything and returns 0. */
@@ -35,7 +36,9 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     const outbox = new OutboxWorker({ outbox: store.outbox, log: store.webhooks, networks: settings.webhookNetworks, userAgentVersion: VERSION, clock: systemClock, logger });
     outbox.start();
     closers.push(() => outbox.stop());
-    const app = createApp({ settings, flows, store, clock: systemClock, logger, outbox });
+    const webhookAgents = new WebhookAgents();
+    closers.push(() => webhookAgents.close());
+    const app = createApp({ settings, flows, store, clock: systemClock, logger, outbox, webhookAgents });
     const dataDir = path.resolve(settings.dataDir);
     const tts = await createTtsEngine(settings.tts);
     closers.push(() => tts.close?.());

@@ -1,5 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
+import { agentKey, type WebhookAgents } from './agents.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { readCapped } from './body.js';
 import { encodeRequest, parseTargetUrl, pathAndQuery, type WebhookMethod } from './encode.js';
@@ -53,6 +54,8 @@ export interface DeliveryOptions {
   /** DNS resolver, injectable for tests; the policy checks whatever it returns. */
   lookup?: LookupFunction;
   observer?: DeliveryObserver;
+  /** Shared kept-alive connections; without it each delivery has its own and closes it at the end. */
+  agents?: WebhookAgents;
 }
 
 export type DeliveryResult =
@@ -158,11 +161,15 @@ export async function deliver(req: DeliveryRequest, opts: DeliveryOptions): Prom
   const lookup = allowed || opts.lookup ? guardedLookup(allowed, opts.lookup) : undefined;
   // A dedicated agent: its lookup pins the checked address, and no global dispatcher setting
   // (proxy, pool) changes what the policy vetted. undici's own timers are a backstop for a fake clock.
-  const agent = new Agent({
-    connect: { timeout: opts.timeoutMs, ...(lookup ? { lookup } : {}) },
-    headersTimeout: opts.timeoutMs + 1000,
-    bodyTimeout: opts.timeoutMs + 1000,
-  });
+  const makeAgent = (): Agent =>
+    new Agent({
+      connect: { timeout: opts.timeoutMs, ...(lookup ? { lookup } : {}) },
+      headersTimeout: opts.timeoutMs + 1000,
+      bodyTimeout: opts.timeoutMs + 1000,
+    });
+  const key = agentKey(opts.networks, opts.timeoutMs, opts.lookup);
+  const shared = key !== undefined ? opts.agents?.get(key, makeAgent) : undefined;
+  const agent = shared ?? makeAgent();
 
   let attempt = 0;
   let retried = false;
@@ -219,7 +226,7 @@ export async function deliver(req: DeliveryRequest, opts: DeliveryOptions): Prom
     }
   } finally {
     cancelTimer();
-    // Closes any kept-alive socket now rather than leaving it to idle out.
-    agent.destroy().catch(() => undefined);
+    // A one-off agent's kept-alive socket is closed now rather than left to idle out.
+    if (!shared) agent.destroy().catch(() => undefined);
   }
 }

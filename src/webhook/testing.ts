@@ -8,6 +8,8 @@ export interface Received {
   url: string;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The client's TCP port: which connection the request came on. */
+  remotePort: number;
 }
 
 export type Handler = (req: Received, res: http.ServerResponse) => void;
@@ -31,6 +33,7 @@ export class TestReceiver {
           url: req.url ?? '',
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
+          remotePort: req.socket.remotePort ?? 0,
         };
         this.received.push(r);
         this.handler(r, res);
