@@ -14,13 +14,14 @@ import { deliverLogged } from './webhook/log.js';
 import { compileDialPolicy } from './config/dial-policy.js';
 import { VERSION } from './version.js';
 import type { CallControl } from './calls/types.js';
+import { DEFAULT_DIAL_LIMITS, withFindMeFloor, type DialLimits } from './calls/dial-limits.js';
 import { runCall, type CallEntry } from './flow/runner.js';
 import type { CallState } from './flow/state.js';
 import type { OutboxWorker } from './webhook/outbox-worker.js';
 import { postCallRequests, type CallSummary } from './webhook/postcall.js';
 
 export interface AppOptions {
-  settings: Pick<Settings, 'dataDir' | 'webhookNetworks' | 'dialAllow'>;
+  settings: Pick<Settings, 'dataDir' | 'webhookNetworks' | 'dialAllow'> & Partial<Pick<Settings, 'dialPerCall' | 'dialSimultaneous'>>;
   flows: Flows;
   store: Store;
   clock: Clock;
@@ -46,6 +47,8 @@ export interface App {
   runCall(call: CallControl, events?: FlowEventSink, start?: { entry: CallEntry; initial?: Partial<CallState> }): Promise<void>;
   /** The dial-out policy: undefined when allowed, else why not. */
   checkDial(destination: string): string | undefined;
+  /** Per-call limits on outbound legs: the settings, raised to what the flows file's Find Mes ring at once. */
+  dialLimits: DialLimits;
 }
 
 /** The one place that wires the layers together. */
@@ -55,6 +58,15 @@ export function createApp(o: AppOptions): App {
   const dialPolicy = compileDialPolicy(o.settings.dialAllow);
   const checkDial = (n: string): string | undefined =>
     dialPolicy.allows(n) ? undefined : `${n} is refused by the dial-out policy (HOOKLINE_DIAL_ALLOW=${o.settings.dialAllow.join(',')})`;
+  const configured: DialLimits = {
+    perCall: o.settings.dialPerCall ?? DEFAULT_DIAL_LIMITS.perCall,
+    simultaneous: o.settings.dialSimultaneous ?? DEFAULT_DIAL_LIMITS.simultaneous,
+  };
+  const largestFindMe = Math.max(0, ...[...o.flows.findmes.values()].map((f) => f.simultaneous));
+  const dialLimits = withFindMeFloor(configured, largestFindMe);
+  if (dialLimits.simultaneous !== configured.simultaneous || dialLimits.perCall !== configured.perCall) {
+    o.logger.info({ configured, dialLimits }, `per-call dial limits raised: a Find Me in ${o.flows.file} rings ${largestFindMe} numbers at once`);
+  }
 
   const sendWebhook: WebhookSender = async (req) => {
     const r = await deliverLogged(
@@ -107,6 +119,7 @@ export function createApp(o: AppOptions): App {
     logger: o.logger,
     flowDeps,
     checkDial,
+    dialLimits,
     async runCall(call, events, start) {
       metrics.callsTotal.inc({ direction: call.direction });
       metrics.callsActive.inc();

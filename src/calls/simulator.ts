@@ -4,6 +4,7 @@ import type {
   DialOptions, DialOutcome, Leg, PlayResult, PlayablePart, RecordOptions, RecordResult,
 } from './types.js';
 import { DEFAULT_FAR_END, KeyScript, type FarEnd } from './sim-script.js';
+import { DEFAULT_DIAL_LIMITS, DialBudget, dialWithin, type DialLimits } from './dial-limits.js';
 
 /** What the simulated phone line reports: what the caller (or a far-end phone) hears and does. */
 export type SimEvent =
@@ -12,6 +13,8 @@ export type SimEvent =
   | { type: 'digits'; digits: string; terminator?: string; timedOut: boolean; leg?: string }
   | { type: 'record'; path: string; durationMs: number; leg?: string }
   | { type: 'ringing'; destination: string }
+  /** hookline would not place the leg (a per-call dial limit): `reason` says which. */
+  | { type: 'refused'; destination: string; reason: string }
   | { type: 'cancel'; destination: string }
   | { type: 'hold'; on: boolean; audio: string }
   | { type: 'hangup'; by: 'caller' | 'hookline' | 'callee'; leg?: string };
@@ -23,6 +26,8 @@ export interface SimulatorOptions {
   keys: string;
   clock: Clock;
   farEnds?: Map<string, FarEnd>;
+  /** Per-call limits on dialled legs, as the server applies them; DEFAULT_DIAL_LIMITS when absent. */
+  dialLimits?: DialLimits;
   /** Writes a recording of the given length (the simulator has no real audio). */
   writeRecording(path: string, durationMs: number, channels: 1 | 2): Promise<void>;
   onEvent?(e: SimEvent): void;
@@ -156,18 +161,25 @@ export class SimulatedCall extends SimPhone implements CallControl {
   readonly direction = 'inbound' as const;
   readonly from: string;
   readonly to: string;
+  private readonly budget: DialBudget;
 
   constructor(opts: SimulatorOptions) {
     super(opts.sessionId, opts.keys, opts);
     this.from = opts.from;
     this.to = opts.to;
+    this.budget = new DialBudget(opts.dialLimits ?? DEFAULT_DIAL_LIMITS);
   }
 
   async answer(): Promise<void> {
     this.emit({ type: 'answered' });
   }
 
-  async dial(destination: string, o: DialOptions): Promise<{ outcome: DialOutcome; leg?: Leg }> {
+  /** Early media is not modelled: the caller hears the hold audio until the far end answers. */
+  dial(destination: string, o: DialOptions): Promise<{ outcome: DialOutcome; leg?: Leg }> {
+    return dialWithin(this.budget, () => this.ringFarEnd(destination, o), (reason) => this.emit({ type: 'refused', destination, reason }));
+  }
+
+  private async ringFarEnd(destination: string, o: DialOptions): Promise<{ outcome: DialOutcome; leg?: Leg }> {
     const far = this.opts.farEnds?.get(destination) ?? DEFAULT_FAR_END;
     if (far.outcome === 'busy' || far.outcome === 'failed') return { outcome: far.outcome };
     this.emit({ type: 'ringing', destination });

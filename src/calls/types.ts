@@ -42,6 +42,10 @@ export interface RecordResult {
   key?: string;
 }
 
+/**
+ * How a dial ended. `refused`: hookline itself would not place the leg (the dial-out policy, a
+ * per-call limit); the far end never heard of it.
+ */
 export type DialOutcome = 'answered' | 'busy' | 'no_answer' | 'failed' | 'canceled' | 'refused';
 
 export interface DialOptions {
@@ -50,6 +54,12 @@ export interface DialOptions {
   callerId?: string;
   /** Aborting cancels the attempt (CANCEL in SIP). */
   signal?: AbortSignal;
+  /**
+   * While the leg rings, let the caller hear the far end's early media (a 183 Session Progress with
+   * SDP, RFC 3960) in place of the hold audio, once its audio arrives. For a dial that rings one leg at
+   * a time (a transfer): with several legs ringing there is no saying whose audio the caller should hear.
+   */
+  earlyMedia?: boolean;
 }
 
 /** The far leg of a dial: a call in its own right once answered. */

@@ -42,7 +42,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
         const flows = loadFlowsFile(settings.flowsPath);
         const store = await openStore(settings);
         try {
-          await simulate(opts, { flows, store, logger, dataDir: settings.dataDir, dialAllow: settings.dialAllow, webhookNetworks: settings.webhookNetworks, out });
+          await simulate(opts, { flows, store, logger, dataDir: settings.dataDir, dialAllow: settings.dialAllow, dialPerCall: settings.dialPerCall, dialSimultaneous: settings.dialSimultaneous, webhookNetworks: settings.webhookNetworks, out });
         } finally {
           await store.close();
         }

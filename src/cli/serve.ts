@@ -57,6 +57,8 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       renderer,
       userAgent: `hookline/${VERSION}`,
       ...(settings.trunk ? { trunk: parseTrunk(settings.trunk) } : {}),
+      checkDial: app.checkDial,
+      dialLimits: app.dialLimits,
       onCall: (call) => {
         app.runCall(call).catch((err: unknown) => logger.error({ err, sessionId: call.sessionId }, 'call failed'));
       },

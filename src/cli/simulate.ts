@@ -29,6 +29,7 @@ export function formatEvent(e: SimEvent | FlowEvent): string {
     case 'digits': return `${leg}keys: ${e.digits}${e.terminator ?? ''}${e.timedOut ? ' (timeout)' : ''}`;
     case 'record': return `${leg}recorded ${e.durationMs} ms`;
     case 'ringing': return `ringing ${e.destination}`;
+    case 'refused': return `not dialled ${e.destination}: ${e.reason}`;
     case 'cancel': return `cancel ${e.destination}`;
     case 'hold': return `${e.on ? 'start' : 'stop'} ${e.audio}`;
     case 'hangup': return `${leg}hangup by ${e.by}`;
@@ -48,7 +49,10 @@ export function formatEvent(e: SimEvent | FlowEvent): string {
  * Runs one call without any phone (spec/flows.md `hookline simulate`): prompts are printed, the keys
  * script plays the caller, webhooks really go out and are logged in the store like a real call's.
  */
-export async function simulate(o: SimulateOptions, env: { flows: Flows; store: Store; logger: Logger; dataDir: string; dialAllow: string[]; webhookNetworks: 'all' | 'public'; out(line: string): void }): Promise<void> {
+export async function simulate(
+  o: SimulateOptions,
+  env: { flows: Flows; store: Store; logger: Logger; dataDir: string; dialAllow: string[]; dialPerCall?: number; dialSimultaneous?: number; webhookNetworks: 'all' | 'public'; out(line: string): void },
+): Promise<void> {
   const start = Date.now();
   const emit = (e: SimEvent | FlowEvent): void => {
     env.out(o.json ? JSON.stringify({ t: Date.now() - start, ...e }) : formatEvent(e));
@@ -56,7 +60,13 @@ export async function simulate(o: SimulateOptions, env: { flows: Flows; store: S
   const outbox = new OutboxWorker({ outbox: env.store.outbox, log: env.store.webhooks, networks: env.webhookNetworks, userAgentVersion: VERSION, logger: env.logger });
   outbox.start();
   const app = createApp({
-    settings: { dataDir: env.dataDir, dialAllow: env.dialAllow, webhookNetworks: env.webhookNetworks },
+    settings: {
+      dataDir: env.dataDir,
+      dialAllow: env.dialAllow,
+      webhookNetworks: env.webhookNetworks,
+      ...(env.dialPerCall !== undefined ? { dialPerCall: env.dialPerCall } : {}),
+      ...(env.dialSimultaneous !== undefined ? { dialSimultaneous: env.dialSimultaneous } : {}),
+    },
     flows: env.flows,
     store: env.store,
     clock: systemClock,
@@ -70,6 +80,7 @@ export async function simulate(o: SimulateOptions, env: { flows: Flows; store: S
     keys: o.keys,
     clock: systemClock,
     farEnds: parseFarEnds(o.farEnd),
+    dialLimits: app.dialLimits,
     writeRecording: writeSilentWav,
     onEvent: emit,
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_DIAL_LIMITS } from '../calls/dial-limits.js';
 import { DEFAULT_DIAL_ALLOW } from './dial-policy.js';
 import { ConfigError } from './errors.js';
 import { loadSettings, type CliOptions, type Settings } from './settings.js';
@@ -13,6 +14,8 @@ describe('loadSettings', () => {
       httpPort: 8080,
       rtpPorts: { min: 20000, max: 20999 },
       dialAllow: [...DEFAULT_DIAL_ALLOW],
+      dialPerCall: 20,
+      dialSimultaneous: 10,
       webhookNetworks: 'all',
       logLevel: 'info',
       tts: 'espeak-wasm',
@@ -31,6 +34,8 @@ describe('loadSettings', () => {
       HOOKLINE_TRUNK: 'sip:user:pw@trunk.example.com:5060;transport=tcp',
       HOOKLINE_DATABASE_URL: 'postgres://u:p@db/hookline',
       HOOKLINE_DIAL_ALLOW: '+1NXXNXXXXXX, !+1900.',
+      HOOKLINE_DIAL_PER_CALL: '8',
+      HOOKLINE_DIAL_SIMULTANEOUS: '3',
       HOOKLINE_WEBHOOK_NETWORKS: 'public',
       HOOKLINE_LOG_LEVEL: 'debug',
       HOOKLINE_TTS: 'flite-cli',
@@ -48,6 +53,8 @@ describe('loadSettings', () => {
       trunk: 'sip:user:pw@trunk.example.com:5060;transport=tcp',
       databaseUrl: 'postgres://u:p@db/hookline',
       dialAllow: ['+1NXXNXXXXXX', '!+1900.'],
+      dialPerCall: 8,
+      dialSimultaneous: 3,
       webhookNetworks: 'public',
       logLevel: 'debug',
       tts: 'flite-cli',
@@ -72,6 +79,11 @@ describe('loadSettings', () => {
     expect(s.flowsPath).toBe('env.yaml');
   });
 
+  it('defaults the per-call dial limits to those of the call layer', () => {
+    const s = loadSettings({}, {});
+    expect({ perCall: s.dialPerCall, simultaneous: s.dialSimultaneous }).toEqual(DEFAULT_DIAL_LIMITS);
+  });
+
   it('expands "default" in the dial-out patterns', () => {
     expect(loadSettings({ dialAllow: 'default,+44.' }, {}).dialAllow).toEqual([...DEFAULT_DIAL_ALLOW, '+44.']);
   });
@@ -88,6 +100,8 @@ describe('loadSettings', () => {
     ['api key', {}, { HOOKLINE_API_KEY: 'two words' }, 'HOOKLINE_API_KEY: must not contain white space'],
     ['dial pattern', {}, { HOOKLINE_DIAL_ALLOW: '+1NXX?' }, 'HOOKLINE_DIAL_ALLOW: unexpected "?" in +1NXX?; patterns use digits, a leading +, X, Z, N and .'],
     ['no dial pattern', { dialAllow: ' , ' }, {}, '--dial-allow: expected comma-separated dial patterns, or default'],
+    ['dial limit zero', {}, { HOOKLINE_DIAL_PER_CALL: '0' }, 'HOOKLINE_DIAL_PER_CALL: expected a whole number 1-1000, got "0"'],
+    ['dial limit not a number', { dialSimultaneous: 'five' }, {}, '--dial-simultaneous: expected a whole number 1-1000, got "five"'],
     ['webhook networks', {}, { HOOKLINE_WEBHOOK_NETWORKS: 'private' }, 'HOOKLINE_WEBHOOK_NETWORKS: expected one of all, public, got "private"'],
     ['log level', { logLevel: 'verbose' }, {}, '--log-level: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
   ];

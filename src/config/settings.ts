@@ -20,6 +20,8 @@ export interface CliOptions {
   trunk: string;
   databaseUrl: string;
   dialAllow: string;
+  dialPerCall: string | number;
+  dialSimultaneous: string | number;
   webhookNetworks: string;
   logLevel: string;
   tts: string;
@@ -50,6 +52,10 @@ export interface Settings {
   databaseUrl?: string;
   /** Dial-out patterns, `default` already expanded (see dial-policy.ts). */
   dialAllow: string[];
+  /** HOOKLINE_DIAL_PER_CALL: outbound legs one call may place over its life (calls/dial-limits.ts). */
+  dialPerCall: number;
+  /** HOOKLINE_DIAL_SIMULTANEOUS: outbound legs one call may have up at once. */
+  dialSimultaneous: number;
   /** `public` refuses webhook targets on loopback, link-local, private and metadata addresses. */
   webhookNetworks: 'all' | 'public';
   logLevel: LogLevel;
@@ -133,6 +139,14 @@ const dialAllow: Parse<string[]> = (v) => {
   }
 };
 
+/** A whole number in [min, max]. */
+function count(min: number, max: number): Parse<number> {
+  return (v) => {
+    const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
+    return n >= min && n <= max ? n : { error: `expected a whole number ${min}-${max}, got ${JSON.stringify(v)}` };
+  };
+}
+
 function oneOf<T extends string>(values: readonly T[]): Parse<T> {
   return (v) => ((values as readonly string[]).includes(v) ? (v as T) : { error: `expected one of ${values.join(', ')}, got ${JSON.stringify(v)}` });
 }
@@ -153,6 +167,9 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
     httpPort: get('httpPort', 'HTTP_PORT', port(true)) ?? 8080,
     rtpPorts: get('rtpPorts', 'RTP_PORTS', portRange) ?? { min: 20000, max: 20999 },
     dialAllow: get('dialAllow', 'DIAL_ALLOW', dialAllow) ?? [...DEFAULT_DIAL_ALLOW],
+    // DEFAULT_DIAL_LIMITS of src/calls/dial-limits.ts, which says why (settings.test.ts keeps them equal).
+    dialPerCall: get('dialPerCall', 'DIAL_PER_CALL', count(1, 1000)) ?? 20,
+    dialSimultaneous: get('dialSimultaneous', 'DIAL_SIMULTANEOUS', count(1, 1000)) ?? 10,
     webhookNetworks: get('webhookNetworks', 'WEBHOOK_NETWORKS', oneOf(['all', 'public'] as const)) ?? 'all',
     logLevel: get('logLevel', 'LOG_LEVEL', oneOf(LOG_LEVELS)) ?? 'info',
     tts: get('tts', 'TTS', oneOf(TTS_ENGINES)) ?? 'espeak-wasm',

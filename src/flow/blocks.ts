@@ -60,7 +60,11 @@ export async function runVoicemail(call: CallControl, vm: VoicemailConfig, state
   return { kind: 'hangup', reason: 'voicemail_left' };
 }
 
-/** Transfer: ringback while dialling, bridge on answer; busy, no answer or a refused number is said. */
+/**
+ * Transfer: ringback while dialling (or the far end's early media, which only a single leg can give),
+ * bridge on answer; busy, no answer or a refused number is said. A dial the call itself refuses (a
+ * per-call dial limit) is told like a number the policy refuses.
+ */
 export async function runTransfer(call: CallControl, destination: string, state: CallState, deps: FlowDeps): Promise<Next> {
   const refused = deps.checkDial(destination);
   if (refused) {
@@ -70,11 +74,11 @@ export async function runTransfer(call: CallControl, destination: string, state:
     return { kind: 'hangup', reason: 'transfer_refused' };
   }
   const stopHold = call.startHoldAudio('ringback');
-  const { outcome, leg } = await call.dial(destination, { timeoutMs: 30_000, callerId: state.callerId }).finally(stopHold);
+  const { outcome, leg } = await call.dial(destination, { timeoutMs: 30_000, callerId: state.callerId, earlyMedia: true }).finally(stopHold);
   deps.events?.({ type: 'dial', destination, outcome });
   if (!leg) {
     if (call.hungUp) return { kind: 'ended' };
-    await call.play(say(NOT_AVAILABLE));
+    await call.play(say(outcome === 'refused' ? NOT_ALLOWED : NOT_AVAILABLE));
     return { kind: 'hangup', reason: `transfer_${outcome}` };
   }
   if (call.hungUp) {

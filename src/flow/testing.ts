@@ -5,7 +5,8 @@ import { silentLogger } from '../lib/logger.js';
 import { createSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
 import { SimulatedCall, type SimEvent } from '../calls/simulator.js';
-import { parseFarEnds } from '../calls/sim-script.js';
+import { parseFarEnds, type FarEnd } from '../calls/sim-script.js';
+import type { DialLimits } from '../calls/dial-limits.js';
 import type { FlowDeps } from './deps.js';
 import type { FlowEvent } from './events.js';
 import { runCall } from './runner.js';
@@ -45,7 +46,11 @@ export interface SimRun {
  */
 export async function simulateCall(
   flows: Flows,
-  o: { to: string; keys: string; farEnd?: string; reply?: (req: WebhookRequest) => Omit<WebhookReply, 'logId'>; dataDir?: string },
+  o: { to: string; keys: string; farEnd?: string; reply?: (req: WebhookRequest) => Omit<WebhookReply, 'logId'>; dataDir?: string; dialLimits?: DialLimits;
+    /** The caller hangs up at this time whatever the call is doing (the key script only ends a call that is asked for keys). */
+    callerHangsUpAtMs?: number;
+    /** Far ends as objects, for what the `farEnd` string cannot say (keys with `,` pauses); wins over `farEnd`. */
+    farEnds?: Map<string, FarEnd> },
 ): Promise<SimRun> {
   const clock = new FakeClock();
   const store = await createSqliteStore(':memory:');
@@ -64,10 +69,12 @@ export async function simulateCall(
   };
   const call = new SimulatedCall({
     sessionId: 'a'.repeat(32), from: '3125550199', to: o.to, keys: o.keys, clock,
-    farEnds: parseFarEnds(o.farEnd ?? ''),
+    farEnds: o.farEnds ?? parseFarEnds(o.farEnd ?? ''),
+    ...(o.dialLimits ? { dialLimits: o.dialLimits } : {}),
     writeRecording: async () => undefined,
     onEvent: (e) => events.push(e),
   });
+  if (o.callerHangsUpAtMs !== undefined) clock.setTimer(o.callerHangsUpAtMs, () => call.remoteHangup());
   let done = false;
   const running = runCall(call, flows.numbers.get(o.to), deps).finally(() => (done = true));
   for (let i = 0; !done && i < 10_000; i++) await clock.advanceAsync(100, 100);

@@ -1,9 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../lib/logger.js';
 import type { BridgeOptions, BridgeResult, CallControl, DialOptions, DialOutcome, Leg } from '../types.js';
+import { DEFAULT_DIAL_LIMITS, DialBudget, dialWithin, type DialLimits } from '../dial-limits.js';
 import type { MediaChannel } from './media-channel.js';
 import { SipPartyBase } from './sip-party.js';
 import { bridgeParties, type BridgeDeps } from './bridge.js';
+import { relayEarlyMedia } from './early-media.js';
 import { OutboundLeg } from './outbound-leg.js';
 import type { DialRequest } from './outbound.js';
 import type { DialResult } from './trunk.js';
@@ -19,6 +21,8 @@ export interface CallSignalling {
 /** What dialling out and bridging need: the trunk's dialer and the media clock both legs share. */
 export interface OutboundServices extends BridgeDeps {
   dial(req: DialRequest): Promise<DialResult>;
+  /** Limits on each call's legs; DEFAULT_DIAL_LIMITS when absent. */
+  readonly perCall?: DialLimits | undefined;
 }
 
 /**
@@ -27,6 +31,9 @@ export interface OutboundServices extends BridgeDeps {
  * without one (HOOKLINE_TRUNK unset) dial() reports `failed` and the flow tells the caller.
  */
 export class TelephonyCall extends SipPartyBase implements CallControl {
+  /** This call's legs against the per-call limits (made on the first dial). */
+  private budget: DialBudget | undefined;
+
   constructor(
     sessionId: string,
     readonly from: string,
@@ -61,19 +68,27 @@ export class TelephonyCall extends SipPartyBase implements CallControl {
 
   async dial(destination: string, o: DialOptions): Promise<{ outcome: DialOutcome; leg?: Leg }> {
     const startedAt = performance.now();
-    if (!this.outbound) {
+    const outbound = this.outbound;
+    if (!outbound) {
       this.logger.warn({ destination }, 'cannot dial: no outbound trunk configured (set HOOKLINE_TRUNK)');
       return { outcome: 'failed' };
     }
     if (this.hungUp) return { outcome: 'canceled' };
+    this.budget ??= new DialBudget(outbound.perCall ?? DEFAULT_DIAL_LIMITS);
+    return dialWithin(this.budget, () => this.placeLeg(outbound, destination, o, startedAt), (why) => this.logger.warn({ destination, ...this.budget?.limits }, `dial refused: ${why}`));
+  }
+
+  private async placeLeg(outbound: OutboundServices, destination: string, o: DialOptions, startedAt: number): Promise<DialResult> {
     // A caller who hangs up while the leg rings cancels it (a transfer passes no signal of its own).
     const ctrl = new AbortController();
     const abort = (): void => ctrl.abort();
     o.signal?.addEventListener('abort', abort, { once: true });
     if (o.signal?.aborted) ctrl.abort();
     void this.ended.then(abort);
+    // Early media replaces the hold audio this call plays while the leg rings (the flow started it).
+    const onEarlyMedia = o.earlyMedia ? (legMedia: MediaChannel) => relayEarlyMedia(this, legMedia, { pacer: outbound.pacer, logger: this.logger.child({ destination }) }) : undefined;
     try {
-      return await this.outbound.dial({
+      return await outbound.dial({
         sessionId: this.sessionId,
         destination,
         callerId: o.callerId ?? this.from,
@@ -81,6 +96,7 @@ export class TelephonyCall extends SipPartyBase implements CallControl {
         signal: ctrl.signal,
         logger: this.logger,
         startedAt,
+        ...(onEarlyMedia ? { onEarlyMedia } : {}),
       });
     } finally {
       o.signal?.removeEventListener('abort', abort);

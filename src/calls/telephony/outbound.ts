@@ -12,9 +12,10 @@ import { createOffer, parseAnswer } from '../../sdp/index.js';
 import type { DialOutcome } from '../types.js';
 import { MediaChannel, type MediaChannelDeps } from './media-channel.js';
 import { OutboundLeg } from './outbound-leg.js';
+import { REDIRECT_STATUSES, redirectTargets, type Attempt } from './redirect.js';
 import { applyMedia } from './sdp-media.js';
 import type { DialogEntry } from './server.js';
-import type { DialResult, TrunkConfig } from './trunk.js';
+import type { TrunkConfig } from './trunk.js';
 
 /** What placing a leg needs from the SIP server it shares the port, the RTP range and the pacer with. */
 export interface OutboundHost {
@@ -42,6 +43,12 @@ export interface DialRequest {
   logger: Logger;
   /** performance.now() when the flow asked for the leg: the post-dial delay we add is measured from here. */
   startedAt?: number;
+  /**
+   * Early media wanted (a transfer): called once the far end's 18x with SDP has set up the leg's
+   * channel, before any 2xx. Returns what ends it; placeCall calls that when the attempt settles
+   * (answered or not), before the leg's channel is handed over or closed.
+   */
+  onEarlyMedia?: (media: MediaChannel) => () => void;
 }
 
 const ALLOW = 'INVITE, ACK, BYE, CANCEL, INFO';
@@ -49,7 +56,7 @@ const ALLOW = 'INVITE, ACK, BYE, CANCEL, INFO';
 /**
  * RFC 3261 §21 statuses as the flow's outcomes. 486/600 are the callee being busy; 408/480 mean
  * nobody picked up (408 is also what a trunk sends when its own ring timer expires). Anything else
- * (404, 403, 503, 3xx we do not follow...) is a failure the caller cannot wait out.
+ * (404, 403, 503, a 3xx that led nowhere...) is a failure the caller cannot wait out.
  */
 export function outcomeOf(status: number): DialOutcome {
   if (status === 486 || status === 600) return 'busy';
@@ -91,7 +98,7 @@ function isSdp(msg: SipResponse): boolean {
  * outlive that (a CANCEL waiting for a provisional, a 2xx crossing our CANCEL): its handlers stay on
  * to ACK and BYE such late answers, and `release` frees the trunk slot when nothing is left.
  */
-export async function placeCall(host: OutboundHost, trunk: TrunkConfig, req: DialRequest, release: () => void): Promise<DialResult> {
+export async function placeCall(host: OutboundHost, trunk: TrunkConfig, req: DialRequest, release: () => void): Promise<Attempt> {
   const t0 = req.startedAt ?? performance.now();
   const log = req.logger.child({ destination: req.destination });
   const user = dialString(req.destination);
@@ -133,24 +140,47 @@ export async function placeCall(host: OutboundHost, trunk: TrunkConfig, req: Dia
   // In-dialog requests and the ACK follow the remote target over UDP; over TCP they reuse the trunk connection.
   const inDialog: Destination | undefined = trunk.transport === 'TCP' ? dest : undefined;
 
-  return new Promise<DialResult>((resolve) => {
+  return new Promise<Attempt>((resolve) => {
     let done = false;
     let provisional = false;
     let earlySdp: string | undefined;
+    /** The leg's channel, made early when a 18x with SDP brings early media the caller wants to hear. */
+    let media: MediaChannel | undefined;
+    let stopEarly: (() => void) | undefined;
     let answered: Dialog | undefined;
     /** Every 2xx'd dialog's ACK, by dialog id: a retransmitted 2xx gets the same ACK again (§13.2.2.4). */
     const acks = new Map<string, SipRequest>();
     let cancelReason: 'timeout' | 'abort' | undefined;
     let out: OutgoingRequest | undefined;
 
-    const finish = (outcome: DialOutcome, leg?: OutboundLeg): void => {
+    const finish = (outcome: DialOutcome, leg?: OutboundLeg, refusal?: Pick<Attempt, 'status' | 'redirect'>): void => {
       if (done) return;
       done = true;
       stopTimer();
       req.signal?.removeEventListener('abort', onAbort);
-      if (!leg) void session.close();
-      log.info({ outcome }, `outbound leg ${outcome}`);
-      resolve(leg ? { outcome, leg } : { outcome });
+      stopEarly?.();
+      if (!leg) void (media ? media.close() : session.close());
+      if (!refusal?.redirect) log.info({ outcome }, `outbound leg ${outcome}`);
+      resolve(leg ? { outcome, leg } : { outcome, ...refusal });
+    };
+    /**
+     * A 18x with SDP: its answer (RFC 3261 §13.2.1 lets the UAS put it in a provisional; RFC 3960)
+     * goes to the leg's RTP session at once, and the leg's channel starts, so that early media
+     * reaches the caller. A later 18x (another fork, RFC 3960 §3.1) replaces it: the newest wins.
+     */
+    const earlyMedia = (res: SipResponse): void => {
+      if (!req.onEarlyMedia || done || answered) return;
+      let params;
+      try {
+        params = parseAnswer(res.text, { ...local, previous: origin });
+      } catch (err) {
+        log.debug({ err, status: res.status }, 'early SDP unusable: ringback stays');
+        return;
+      }
+      applyMedia(session, media, params);
+      if (media) return;
+      media = new MediaChannel(session, params.codec === 'PCMU' ? 'ulaw' : 'alaw', { ...host.media, logger: log });
+      stopEarly = req.onEarlyMedia(media);
     };
     const byeUnwanted = (d: Dialog): void => {
       try {
@@ -198,10 +228,13 @@ export async function placeCall(host: OutboundHost, trunk: TrunkConfig, req: Dia
         finish('failed');
         return;
       }
-      applyMedia(session, undefined, params);
-      const media = new MediaChannel(session, params.codec === 'PCMU' ? 'ulaw' : 'alaw', { ...host.media, logger: log });
+      // The early channel carries on as the leg's (its audio relay stops before the flow gets the leg).
+      stopEarly?.();
+      stopEarly = undefined;
+      applyMedia(session, media, params);
+      const legMedia = media ?? new MediaChannel(session, params.codec === 'PCMU' ? 'ulaw' : 'alaw', { ...host.media, logger: log });
       const ref: { entry?: DialogEntry } = {};
-      const leg = new OutboundLeg(req.sessionId, req.destination, media, () => ref.entry && host.bye(ref.entry));
+      const leg = new OutboundLeg(req.sessionId, req.destination, legMedia, () => ref.entry && host.bye(ref.entry));
       ref.entry = { call: leg, session, dialog, origin, awaitingAnswer: false, source: { transport: dest.transport, address: dest.address, port: dest.port } };
       host.adopt(ref.entry);
       void leg.ended.then(release);
@@ -213,14 +246,24 @@ export async function placeCall(host: OutboundHost, trunk: TrunkConfig, req: Dia
         if (res.status > 100 && !provisional) log.info({ status: res.status }, 'outbound leg ringing');
         provisional = true;
         // 183 Session Progress with SDP (early media): its answer stands if the 2xx repeats none.
-        if (isSdp(res)) earlySdp = res.text;
+        if (isSdp(res)) {
+          earlySdp = res.text;
+          earlyMedia(res);
+        }
       },
       onFinal: (res) => {
         if (res.status < 300) return on2xx(res);
         release();
         if (res.status === 487 && cancelReason) return; // our CANCEL took: the outcome is already out
+        if (REDIRECT_STATUSES.has(res.status)) {
+          // Whether and where to follow is followRedirects' call (redirect.ts), with the dial-out policy.
+          const { targets, unusable } = redirectTargets(res);
+          if (unusable.length) log.info({ status: res.status, unusable }, 'redirect Contacts without a number to dial: ignored');
+          finish('failed', undefined, { status: res.status, redirect: targets });
+          return;
+        }
         log.info({ status: res.status, reason: res.reason }, 'outbound leg refused');
-        finish(outcomeOf(res.status));
+        finish(outcomeOf(res.status), undefined, { status: res.status });
       },
       onTimeout: () => {
         release();

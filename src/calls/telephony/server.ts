@@ -11,6 +11,7 @@ import { MediaChannel, type MediaChannelDeps } from './media-channel.js';
 import type { PromptRenderer } from './renderer.js';
 import { TelephonyCall } from './call.js';
 import type { CallEndReason } from '../types.js';
+import type { DialLimits } from '../dial-limits.js';
 import { applyMedia, infoDigit } from './sdp-media.js';
 import type { OutboundHost } from './outbound.js';
 import { Trunk, type TrunkConfig } from './trunk.js';
@@ -29,6 +30,10 @@ export interface TelephonyOptions {
   userAgent: string;
   /** The outbound trunk for dial(); without it every dial fails with a log line saying why. */
   trunk?: TrunkConfig;
+  /** The dial-out policy, for the targets of 3xx redirects; without it redirects are not followed. */
+  checkDial?: (destination: string) => string | undefined;
+  /** Outbound legs each call may place (DEFAULT_DIAL_LIMITS when absent). */
+  dialLimits?: DialLimits;
   /** A new call is ready for the flow (which answers it). */
   onCall(call: TelephonyCall): void;
 }
@@ -70,7 +75,9 @@ export class TelephonyServer {
 
   private constructor(private readonly o: TelephonyOptions) {
     this.allocator = new PortAllocator(o.rtpPorts.min, o.rtpPorts.max);
-    this.trunk = o.trunk ? new Trunk(o.trunk, this.outboundHost()) : undefined;
+    this.trunk = o.trunk
+      ? new Trunk(o.trunk, this.outboundHost(), { ...(o.checkDial ? { checkDial: o.checkDial } : {}), ...(o.dialLimits ? { perCall: o.dialLimits } : {}) })
+      : undefined;
   }
 
   private get mediaDeps(): MediaChannelDeps {

@@ -5,8 +5,10 @@ import type { TransportProtocol } from '../../sip/transport.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Pacer } from '../../media/pacer.js';
+import type { DialLimits } from '../dial-limits.js';
 import type { DialOutcome, Leg } from '../types.js';
 import { placeCall, type DialRequest, type OutboundHost } from './outbound.js';
+import { followRedirects, type Attempt } from './redirect.js';
 
 /**
  * Trunks carry every outbound leg (Find Me, transfer) at a cost per channel and usually with a channel
@@ -57,9 +59,22 @@ export interface DialResult {
   leg?: Leg;
 }
 
+/** What the server decides about legs beyond the trunk itself. */
+export interface TrunkPolicy {
+  /**
+   * The dial-out policy (HOOKLINE_DIAL_ALLOW): undefined when a number may be dialled, else why not.
+   * The flow checks what it dials; the trunk checks where a 3xx redirects to. Without it, redirects
+   * are not followed.
+   */
+  checkDial?: (destination: string) => string | undefined;
+  /** Limits on the legs of each call (the calls that dial through this trunk apply them). */
+  perCall?: DialLimits;
+}
+
 /**
  * The outbound side of the server: places legs through one trunk, counting them against the trunk's
  * limit from the first INVITE until the attempt ends (unanswered) or the leg hangs up (answered).
+ * A dial redirected by a 3xx is one INVITE after another, each counted while it lasts.
  */
 export class Trunk {
   private active = 0;
@@ -69,7 +84,13 @@ export class Trunk {
   constructor(
     readonly config: TrunkConfig,
     private readonly host: OutboundHost,
+    private readonly policy: TrunkPolicy = {},
   ) {}
+
+  /** Per-call leg limits, for the calls that dial through this trunk. */
+  get perCall(): DialLimits | undefined {
+    return this.policy.perCall;
+  }
 
   /** The media clock legs and bridges share with every other call. */
   get pacer(): Pacer {
@@ -101,6 +122,20 @@ export class Trunk {
   }
 
   async dial(req: DialRequest): Promise<DialResult> {
+    try {
+      const signal = req.signal ? AbortSignal.any([req.signal, this.shutdown.signal]) : this.shutdown.signal;
+      return await followRedirects({ ...req, signal }, (r) => this.attempt(r), {
+        clock: this.clock,
+        ...(this.policy.checkDial ? { checkDial: this.policy.checkDial } : {}),
+      });
+    } catch (err) {
+      req.logger.error({ err, destination: req.destination }, 'outbound leg could not be placed');
+      return { outcome: 'failed' };
+    }
+  }
+
+  /** One INVITE, within the trunk's leg limit. */
+  private async attempt(req: DialRequest): Promise<Attempt> {
     if (this.active >= this.config.maxLegs) {
       req.logger.warn({ destination: req.destination, limit: this.config.maxLegs }, `cannot dial: ${this.config.maxLegs} outbound legs already in use (the trunk's leg limit)`);
       return { outcome: 'failed' };
@@ -113,12 +148,10 @@ export class Trunk {
       this.active--;
     };
     try {
-      const signal = req.signal ? AbortSignal.any([req.signal, this.shutdown.signal]) : this.shutdown.signal;
-      return await placeCall(this.host, this.config, { ...req, signal }, release);
+      return await placeCall(this.host, this.config, req, release);
     } catch (err) {
       release();
-      req.logger.error({ err, destination: req.destination }, 'outbound leg could not be placed');
-      return { outcome: 'failed' };
+      throw err;
     }
   }
 }
