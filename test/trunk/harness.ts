@@ -1,15 +1,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT } from '../helpers.js';
 import { Pacer } from '../../src/media/pacer.js';
-import { decodeAlaw, encodeAlaw } from '../../src/media/g711.js';
+import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../../src/media/g711.js';
 import { goertzelCoeff, goertzelPower } from '../../src/media/goertzel.js';
 import { tone } from '../../src/media/tones.js';
 import { PortAllocator } from '../../src/rtp/ports.js';
 import { RtpSession } from '../../src/rtp/session.js';
-import { freePort } from '../../src/testkit/ports.js';
+import { freeMediaPort, freePort } from '../../src/testkit/ports.js';
 
 /**
  * What the trunk interop tests need around hookline: SIPp runs (caller and far end), hookline serve as a
@@ -203,4 +204,235 @@ export class CallerMedia {
     this.pacer.close();
     await this.session.close();
   }
+}
+
+/**
+ * hookline's RTP ranges in these tests (33000-34999, split between the files) lie in the OS's ephemeral
+ * range: the ports the tests bind for SIPp and for media they play themselves are kept out of them, so
+ * that a hookline running in another test file never takes one between the probe and the bind.
+ */
+const HOOKLINE_RTP: readonly [number, number] = [33000, 34999];
+
+async function outsideHooklineRtp(probe: () => Promise<number>, span: number): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const p = await probe();
+    if (p + span - 1 < HOOKLINE_RTP[0] || p > HOOKLINE_RTP[1]) return p;
+  }
+  throw new Error(`no free port outside ${HOOKLINE_RTP[0]}-${HOOKLINE_RTP[1]}`);
+}
+
+/** A free UDP port for a SIPp instance (outside hookline's RTP ranges). */
+export const freeSipPort = (): Promise<number> => outsideHooklineRtp(freePort, 1);
+
+/** A CallerMedia on an RTP/RTCP pair the OS reports free (no fixed range to share with other test files). */
+export async function openCallerMedia(): Promise<CallerMedia> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await outsideHooklineRtp(freeMediaPort, 4);
+    try {
+      return await CallerMedia.open(new PortAllocator(port, port + 1));
+    } catch (err) {
+      if (attempt >= 5) throw err; // taken between the probe and the bind: try another
+    }
+  }
+}
+
+/**
+ * The SIPp caller (caller.xml) calling `number` at hookline, its media being `media`: hangs up after
+ * `holdMs` of the call (`hangup`), or insists on hookline's BYE (`wait`).
+ */
+export async function startCaller(o: { hookline: Hookline; dir: string; number: string; media: CallerMedia; mode: 'hangup' | 'wait'; holdMs?: number; timeoutMs?: number }): Promise<SippRun> {
+  const port = await freeSipPort();
+  const inf = path.join(o.dir, `caller-${port}.csv`);
+  await writeFile(inf, `SEQUENTIAL\n${o.media.port};${o.mode}\n`);
+  return startSipp(
+    [`127.0.0.1:${o.hookline.sipPort}`, '-sf', path.join(SCENARIOS, 'caller.xml'), '-s', o.number, '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-d', String(o.holdMs ?? 6000), '-inf', inf],
+    o.timeoutMs,
+  );
+}
+
+export interface FarEnd {
+  run: SippRun;
+  /** SIPp's -trace_msg log so far. */
+  messages(): Promise<string>;
+}
+
+/**
+ * A SIPp UAS on the trunk's `port` running `scenario` (a file in this folder) for `calls` calls, echoing
+ * RTP on a free media port; its messages are logged for the test to read.
+ */
+export async function startFarEnd(o: { scenario: string; port: number; dir: string; calls: number; echo?: boolean; timeoutMs?: number }): Promise<FarEnd> {
+  const messages = path.join(o.dir, `${path.basename(o.scenario, '.xml')}-${Date.now()}.log`);
+  const mediaPort = await outsideHooklineRtp(freeMediaPort, 4);
+  const run = startSipp(
+    [
+      '-sf', path.join(SCENARIOS, o.scenario), '-i', '127.0.0.1', '-p', String(o.port), '-mi', '127.0.0.1', '-mp', String(mediaPort),
+      ...(o.echo === false ? [] : ['-rtp_echo']), '-m', String(o.calls), '-trace_msg', '-message_file', messages,
+    ],
+    o.timeoutMs,
+  );
+  return { run, messages: () => readFile(messages, 'utf8').catch(() => '') };
+}
+
+/** One SIP message of a SIPp -trace_msg log: which way it went and its text (CRLF kept as LF). */
+export interface TracedMessage {
+  dir: 'sent' | 'received';
+  text: string;
+  /** First line, e.g. `INVITE sip:...` or `SIP/2.0 401 Unauthorized`. */
+  start: string;
+  header(name: string): string | undefined;
+}
+
+/** Splits a SIPp -trace_msg log into its messages, in order. */
+export function parseSippTrace(log: string): TracedMessage[] {
+  const out: TracedMessage[] = [];
+  const blocks = log.split(/^-{10,}[^\n]*\n/m).slice(1);
+  for (const block of blocks) {
+    const m = /^\s*(?:UDP|TCP)\s+message\s+(sent|received)[^\n]*\n+([\s\S]*)$/i.exec(block);
+    if (!m) continue;
+    const text = (m[2] ?? '').replace(/\r\n/g, '\n').replace(/\n+$/, '');
+    const lines = text.split('\n');
+    out.push({
+      dir: (m[1] as string).toLowerCase() as 'sent' | 'received',
+      text,
+      start: (lines[0] ?? '').trim(),
+      header(name: string) {
+        const re = new RegExp(`^${name.replace(/[-]/g, '\\-')}\\s*:\\s*(.*)$`, 'i');
+        for (const l of lines) {
+          if (l === '') break;
+          const h = re.exec(l);
+          if (h) return (h[1] as string).trim();
+        }
+        return undefined;
+      },
+    });
+  }
+  return out;
+}
+
+/** The parameters of a Digest challenge or credentials header value (RFC 7616 §3.3, §3.4). */
+export function digestParams(value: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  const body = value.replace(/^\s*Digest\s+/i, '');
+  for (const m of body.matchAll(/([A-Za-z-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g)) params[(m[1] as string).toLowerCase()] = m[2] ?? m[3] ?? '';
+  return params;
+}
+
+/**
+ * Whether Digest credentials answer `method` with this password (RFC 2617 §3.2.2, MD5, qop auth or none),
+ * computed here from scratch rather than by hookline's own digest code.
+ */
+export function digestVerifies(credentials: string, method: string, password: string): boolean {
+  const p = digestParams(credentials);
+  const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+  if ((p.algorithm ?? 'MD5').toUpperCase() !== 'MD5') return false;
+  const ha1 = md5(`${p.username}:${p.realm}:${password}`);
+  const ha2 = md5(`${method}:${p.uri}`);
+  const expected = p.qop ? md5(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`) : md5(`${ha1}:${p.nonce}:${ha2}`);
+  return p.response === expected;
+}
+
+/** An even RTP port (and the next ones) free for this process's media, outside `avoid` (hookline's range). */
+export async function freeRtpPort(avoid: [number, number] = [34000, 34999]): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const p = await freeMediaPort();
+    if (p + 3 < avoid[0] || p > avoid[1]) return p;
+  }
+  throw new Error(`no free RTP port outside ${avoid[0]}-${avoid[1]}`);
+}
+
+/**
+ * A far end's media, from this process: PCMU with telephone-event on a port the far end's SDP names
+ * (the SIPp far end only signals). It talks a tone of `freq` once hookline's packets have arrived
+ * (symmetric RTP), and keeps every frame hookline sends with its arrival time; `press` sends RFC 4733 keys.
+ */
+export class FarMedia {
+  readonly frames: Array<{ at: number; pcm: Int16Array }> = [];
+  readonly keysSent: Array<{ key: string; at: number }> = [];
+  readonly latches: string[] = [];
+  private readonly pacer = new Pacer();
+
+  private constructor(
+    readonly session: RtpSession,
+    readonly freq: number,
+  ) {
+    const voice = encodeUlaw(tone([freq], 1000, { level: -12 }));
+    let off = 0;
+    this.pacer.register({
+      tick: () => {
+        session.sendFrame(voice.subarray(off, off + 160));
+        off = (off + 160) % voice.length;
+      },
+    });
+    session.on('audio', (p) => this.frames.push({ at: Date.now(), pcm: decodeUlaw(p) }));
+    session.on('latched', (address, port) => this.latches.push(`${address}:${port}@${Date.now()}`));
+  }
+
+  /** Where its media came from and how much, for a failing assertion's message. */
+  describe(): string {
+    return JSON.stringify({ port: this.port, latches: this.latches, frames: this.frames.length, first: this.frames[0]?.at, last: this.frames.at(-1)?.at, stats: this.session.stats });
+  }
+
+  /** Binds `port` (and port + 1 for RTCP). */
+  static async open(port: number, freq: number): Promise<FarMedia> {
+    const allocator = new PortAllocator(port, port + 1);
+    return new FarMedia(await RtpSession.open({ allocator, bindAddress: '127.0.0.1', payloadType: 0, telephoneEventPt: 101 }), freq);
+  }
+
+  get port(): number {
+    return this.session.localPort;
+  }
+
+  /** Frames received in [from, to) whose energy is mostly at `freq`. */
+  framesAt(freq: number, from = 0, to = Infinity): number {
+    return this.frames.filter((f) => f.at >= from && f.at < to && isTone(f.pcm, freq)).length;
+  }
+
+  /** Frames received in [from, to) that are not (near) silence. */
+  loudFrames(from = 0, to = Infinity): number {
+    return this.frames.filter((f) => f.at >= from && f.at < to && f.pcm.some((s) => Math.abs(s) > 500)).length;
+  }
+
+  async press(key: string): Promise<void> {
+    this.keysSent.push({ key, at: Date.now() });
+    await this.session.sendDigits(key);
+  }
+
+  async close(): Promise<void> {
+    this.pacer.close();
+    await this.session.close();
+  }
+}
+
+/** One SIP message from SIPp's -trace_msg file: when, which way, and the message. */
+export interface SippMessage {
+  at: number;
+  dir: 'sent' | 'received';
+  firstLine: string;
+  callId: string;
+  text: string;
+}
+
+/** Reads SIPp's -trace_msg file (each message after a "----- YYYY-MM-DD HH:MM:SS.micro" line, local time). */
+export function parseSippMessages(log: string): SippMessage[] {
+  const out: SippMessage[] = [];
+  for (const block of log.split(/^-{20,} /m).slice(1)) {
+    const m = /^(\d{4}-\d\d-\d\d)[ \t](\d\d:\d\d:\d\d\.\d{3})\d*\r?\n\S+ message (sent|received)[^\n]*\n\s*\n([\s\S]*)$/.exec(block);
+    if (!m) continue;
+    const text = (m[4] as string).replace(/\r/g, '').trim();
+    out.push({
+      at: new Date(`${m[1]}T${m[2]}`).getTime(),
+      dir: m[3] as 'sent' | 'received',
+      firstLine: text.split('\n')[0] ?? '',
+      callId: /^Call-ID:\s*(\S+)/im.exec(text)?.[1] ?? '',
+      text,
+    });
+  }
+  return out;
+}
+
+/** waitForLog, failing at once with SIPp's output should one of `runs` end first (a scenario error, say). */
+export async function waitForLogOrExit(h: Hookline, msg: string, o: Parameters<typeof waitForLog>[2], ...runs: SippRun[]): Promise<LogLine> {
+  // Promise.race subscribes to every promise: a run that exits after the log line is no unhandled rejection.
+  const exited = runs.map((r) => r.done.then((x) => Promise.reject(new Error(`sipp exited (${x.code}) before "${msg}": ${x.output}`))));
+  return Promise.race([waitForLog(h, msg, o), ...exited]);
 }
