@@ -137,6 +137,9 @@ describe.skipIf(!hasSipp && !ci)('a trunk that wants Digest authentication (SIPp
     const logs = hookline.logs.slice(since);
     expect(logs.filter((l) => l.msg === 'INVITE sent' && l.destination === destination)).toHaveLength(1);
     expect(logs.some((l) => l.msg === 'outbound leg failed' && l.destination === destination)).toBe(true);
+    // A second challenge is the trunk refusing our credentials: an error naming the user, for the operator.
+    const refusedCreds = logs.filter((l) => l.msg.startsWith('the trunk refused the credentials of HOOKLINE_TRUNK (user hookline)'));
+    expect(refusedCreds.map((l) => l.level)).toEqual(status === 401 ? [50] : []);
     expect(JSON.stringify(logs)).not.toContain(PASSWORD);
 
     // "The party you are trying to reach is not available. Goodbye.", then hookline's BYE (the caller insists on it).
@@ -209,12 +212,12 @@ describe.skipIf(!hasSipp && !ci)('REGISTER with a registrar that challenges (HOO
   it('refused after authenticating (403): hookline says so in a warning and backs off instead of registering again at once', async () => {
     const { registrar, hookline } = await register('blocked', '33150-33199');
     try {
-      const failed = await waitForLogOrExit(hookline, 'trunk registration failed; retrying', {}, registrar.run);
+      const failed = await waitForLogOrExit(hookline, 'trunk registration failed (403 Forbidden); retrying', {}, registrar.run);
       const r = await registrar.run.done; // 3 s without another REGISTER
       expect(r.code, r.output).toBe(0);
       expect(failed.level).toBe(40); // pino's warn
-      expect(failed).toMatchObject({ failure: { reason: 'rejected' } });
-      expect((failed.failure as { retryInMs: number }).retryInMs).toBeGreaterThanOrEqual(10_000);
+      expect(failed).toMatchObject({ reason: 'rejected', status: 403 });
+      expect(failed.retryInMs as number).toBeGreaterThanOrEqual(10_000);
       const registers = parseSippTrace(await registrar.messages()).filter((m) => m.dir === 'received' && m.start.startsWith('REGISTER '));
       expect(registers).toHaveLength(2);
       expect(digestVerifies(registers[1]!.header('Authorization')!, 'REGISTER', PASSWORD)).toBe(true);

@@ -262,6 +262,16 @@ export async function placeCall(host: OutboundHost, trunk: TrunkConfig, req: Dia
           finish('failed', undefined, { status: res.status, redirect: targets });
           return;
         }
+        if (res.status === 401 || res.status === 407) {
+          // sendWithAuth answers one challenge; a second means the trunk refused our credentials (or we had none):
+          // every call through this trunk will fail the same way, which the operator must hear about (RFC 3261 §22.2).
+          log.error(
+            { status: res.status, reason: res.reason },
+            trunk.credentials
+              ? `the trunk refused the credentials of HOOKLINE_TRUNK (user ${trunk.credentials.username}): ${res.status} after answering its challenge`
+              : `the trunk wants authentication (${res.status}) but HOOKLINE_TRUNK has no user:password`,
+          );
+        }
         log.info({ status: res.status, reason: res.reason }, 'outbound leg refused');
         finish(outcomeOf(res.status), undefined, { status: res.status });
       },

@@ -38,6 +38,9 @@ export interface TelephonyOptions {
   onCall(call: TelephonyCall): void;
 }
 
+/** How long shutdown waits for the registrar to answer our unREGISTER. */
+const UNREGISTER_WAIT_MS = 2000;
+
 /** Either end of a dialog the server routes in-dialog requests to: an inbound call or an outbound leg. */
 export interface SipParty {
   readonly sessionId: string;
@@ -159,13 +162,23 @@ export class TelephonyServer {
       clock: this.o.clock,
     });
     reg.on('state', (state) => this.o.logger.info({ state }, 'trunk registration'));
-    reg.on('failed', (f) => this.o.logger.warn({ failure: f }, 'trunk registration failed; retrying'));
+    reg.on('failed', (f) => {
+      const status = f.response ? `${f.response.status} ${f.response.reason}` : f.reason;
+      this.o.logger.warn({ reason: f.reason, status: f.response?.status, retryInMs: f.retryInMs, ...(f.error ? { err: f.error } : {}) }, `trunk registration failed (${status}); retrying`);
+    });
     reg.start();
     this.registration = reg;
   }
 
   async close(): Promise<void> {
-    await this.registration?.stop().catch(() => undefined);
+    // The unREGISTER is a courtesy: a registrar that does not answer must not hold shutdown for Timer F
+    // (32 s), past the 10 s a container runtime waits before killing the process.
+    if (this.registration) {
+      let cancel = (): void => undefined;
+      const bound = new Promise<void>((resolve) => (cancel = this.o.clock.setTimer(UNREGISTER_WAIT_MS, resolve)));
+      await Promise.race([this.registration.stop().catch(() => undefined), bound]);
+      cancel();
+    }
     this.trunk?.close();
     await Promise.all([...this.calls.values()].map((e) => e.call.hangup().catch(() => undefined)));
     await this.endpoint.close();
