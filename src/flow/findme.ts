@@ -78,6 +78,14 @@ async function ringGroup(
   const controllers = group.map(() => new AbortController());
   const answered = new Set<Leg>();
   let winner: Leg | undefined;
+  let settled = false;
+  // A caller who hangs up ends every attempt at once: ringing legs are cancelled, and a callee being
+  // screened is hung up rather than left hearing "press 1" (and waiting for it) for nobody.
+  void call.ended.then(() => {
+    if (settled) return;
+    controllers.forEach((c) => c.abort());
+    for (const l of answered) void l.hangup();
+  });
   const attempt = async (dest: string, i: number): Promise<void> => {
     const refused = deps.checkDial(dest);
     if (refused) {
@@ -106,10 +114,16 @@ async function ringGroup(
     }
   };
   await Promise.all(group.map((dest, i) => attempt(dest, i)));
+  settled = true;
   return winner;
 }
 
-/** Introduces the call to the callee and asks for 1; auto-accept modes skip parts of it. */
+/**
+ * Introduces the call to the callee and asks for 1; auto-accept modes skip parts of it. Screening and
+ * accepting are separate settings: screen_method 3 ("No Screening") drops the introduction, but the key
+ * is still asked for unless auto_accept (or nextaction 3/7) says otherwise; otherwise auto_accept 0,
+ * the dynamic Find Me's default beside screen_method 3, would mean nothing.
+ */
 async function screen(leg: Leg, isLast: boolean, fm: FindMeConfig, state: CallState, namePath: string | undefined): Promise<boolean> {
   if (fm.autoAccept === 1) return true;
   if (isLast && (fm.autoAccept === 3 || fm.nextaction === 7)) return true;

@@ -6,6 +6,7 @@ import { INVALID_CHOICE } from './questions.js';
 import { NO_ONE_AVAILABLE, PRESS_ONE } from './findme.js';
 import { MESSAGE_SAVED, NOT_ALLOWED, NOT_AVAILABLE } from './blocks.js';
 import { NOT_IN_SERVICE } from './runner.js';
+import { parseFarEnds } from '../calls/sim-script.js';
 
 const keypad = (over: Partial<KeypadQuestion> = {}): KeypadQuestion => ({
   type: 'keypad', prompt: [{ text: 'Enter digits.' }], minDigits: 2, maxDigits: 4, terminator: '#', timeoutS: 3, ...over,
@@ -128,7 +129,7 @@ describe('Find Me', () => {
     makeFlows({ findmes: [fm], voicemails: [{ id: 7, greeting: [{ text: 'Leave a message.' }], maxSeconds: 60 }], numbers: new Map([['400', { kind: 'findme', id: 4 }]]) });
 
   it('sequential: busy, then a decline, then an accept', async () => {
-    const fm = findMe({ phoneList: ['3125550101', '3125550102', '3125550103'] });
+    const fm = findMe({ phoneList: ['3125550101', '3125550102', '3125550103'], screenMethod: 1, whisperPhrase: 'Call for you.' });
     const run = await simulateCall(flowsWith(fm), { to: '400', keys: '', farEnd: '3125550101=busy,3125550102=answer:2,3125550103=answer@3:1' });
     const dials = run.events.filter((e) => e.type === 'dial').map((e) => `${(e as { destination: string }).destination}=${(e as { outcome: string }).outcome}`);
     expect(dials).toEqual(['3125550101=busy', '3125550102=answered', '3125550103=answered']);
@@ -143,8 +144,31 @@ describe('Find Me', () => {
   });
 
   it('nobody accepts: nextaction 1 says no one is available', async () => {
-    const run = await simulateCall(flowsWith(findMe({ phoneList: ['3125550101'] })), { to: '400', keys: '', farEnd: '3125550101=answer:9' });
+    const run = await simulateCall(flowsWith(findMe({ phoneList: ['3125550101'], screenMethod: 1 })), { to: '400', keys: '', farEnd: '3125550101=answer:9' });
     expect(run.prompts()).toContain(NO_ONE_AVAILABLE);
+  });
+
+  it('screen_method 3 (no screening) introduces nothing but still asks for the key', async () => {
+    const fm = findMe({ phoneList: ['3125550101', '3125550102'], screenMethod: 3 });
+    const run = await simulateCall(flowsWith(fm), { to: '400', keys: '', farEnd: '3125550101=answer:9,3125550102=answer:1' });
+    const toLegs = run.events.filter((e) => e.type === 'prompt' && 'leg' in e && e.leg).map((e) => (e as { text: string }).text);
+    expect(toLegs).toEqual([PRESS_ONE, PRESS_ONE]);
+    expect(run.events).toContainEqual(expect.objectContaining({ type: 'bridge', destination: '3125550102' }));
+    expect(run.events.some((e) => e.type === 'bridge' && e.destination === '3125550101')).toBe(false);
+  });
+
+  it('a caller who hangs up mid-Find Me: the callee being screened is hung up and the ringing leg cancelled at once', async () => {
+    const fm = findMe({ phoneList: ['3125550101', '3125550102'], simultaneous: 2, timeoutS: 30, screenMethod: 1, whisperPhrase: 'Call for you.' });
+    // 3125550101 answers after 1 s and stays silent while screened; 3125550102 rings on; the caller leaves at 3 s.
+    const farEnds = parseFarEnds('3125550101=answer@1,3125550102=no_answer');
+    farEnds.set('3125550101', { ...farEnds.get('3125550101')!, keys: ','.repeat(20) });
+    const run = await simulateCall(flowsWith(fm), { to: '400', keys: '', callerHangsUpAtMs: 3000, farEnds });
+    const dials = run.events.filter((e) => e.type === 'dial').map((e) => `${(e as { destination: string }).destination}=${(e as { outcome: string }).outcome}`);
+    expect(dials.sort()).toEqual(['3125550101=answered', '3125550102=canceled']);
+    expect(run.events).toContainEqual({ type: 'hangup', by: 'hookline', leg: '3125550101' });
+    // Hung up, not left waiting out the 5 s for a key that nobody is there to answer.
+    expect(run.events.some((e) => e.type === 'digits' && 'leg' in e && e.leg === '3125550101')).toBe(false);
+    expect(run.events.some((e) => e.type === 'bridge')).toBe(false);
   });
 
   it('auto_accept 1 connects the first answered leg without screening', async () => {

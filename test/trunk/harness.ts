@@ -341,9 +341,30 @@ export async function freeRtpPort(avoid: [number, number] = [34000, 34999]): Pro
 }
 
 /**
+ * Opens media (a CallerMedia, a FarMedia) on a free port, and keeps it only if nothing latched it within
+ * `quietMs`: a port another test's call has just given back may still receive that call's RTP, and a
+ * symmetric-RTP session latched onto such a stranger drops the packets it is waiting for.
+ */
+export async function openQuiet<T extends { session: RtpSession; close(): Promise<void> }>(open: () => Promise<T>, quietMs = 200): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    let media: T;
+    try {
+      media = await open();
+    } catch (err) {
+      if (attempt >= 5) throw err; // taken between the probe and the bind: try another
+      continue;
+    }
+    await new Promise((r) => setTimeout(r, quietMs));
+    if (media.session.remoteAddress === undefined) return media;
+    await media.close();
+    if (attempt >= 5) throw new Error('no quiet RTP port in 5 attempts');
+  }
+}
+
+/**
  * A far end's media, from this process: PCMU with telephone-event on a port the far end's SDP names
- * (the SIPp far end only signals). It talks a tone of `freq` once hookline's packets have arrived
- * (symmetric RTP), and keeps every frame hookline sends with its arrival time; `press` sends RFC 4733 keys.
+ * (the SIPp far end only signals). It talks a tone of `freq` while hookline's packets arrive (symmetric
+ * RTP), and keeps every frame hookline sends with its arrival time; `press` sends RFC 4733 keys.
  */
 export class FarMedia {
   readonly frames: Array<{ at: number; pcm: Int16Array }> = [];
@@ -359,6 +380,8 @@ export class FarMedia {
     let off = 0;
     this.pacer.register({
       tick: () => {
+        // Quiet once hookline has gone quiet (the call is over): no stray RTP into a port it gave back.
+        if (Date.now() - Math.max(this.frames.at(-1)?.at ?? 0, this.keysSent.at(-1)?.at ?? 0) > 1000) return;
         session.sendFrame(voice.subarray(off, off + 160));
         off = (off + 160) % voice.length;
       },
