@@ -4,9 +4,8 @@ import path from 'node:path';
 import { blockEnergy, goertzelCoeff, goertzelPower } from '../../src/media/goertzel.js';
 import { ringbackFrames, tone } from '../../src/media/tones.js';
 import { PortAllocator } from '../../src/rtp/ports.js';
-import { freeMediaPort, freePort } from '../../src/testkit/ports.js';
 import { tempDir } from '../helpers.js';
-import { CallerMedia, SCENARIOS, ci, hasSipp, isTone, startHookline, startSipp, startWebhook, waitForLog, type Hookline } from './harness.js';
+import { CallerMedia, SCENARIOS, ci, freeRtpPort, freeSipPort, hasSipp, isTone, startHookline, startSipp, startWebhook, waitForLog, type Hookline } from './harness.js';
 
 /**
  * Early media from the trunk (RFC 3960) against SIPp: the far end (early-media-far.xml) answers
@@ -26,26 +25,8 @@ ivrs:
     webhook: { url: "${hook}?to=3125550101" }
 `;
 
-// hookline's RTP range for this file; every other port is one the OS reports free, outside it.
+// hookline's RTP range for this file; every other port is a free one outside all such ranges (harness.ts).
 const HOOKLINE_RTP = { min: 35000, max: 35249 }; // redirect.test.ts has 35250-35499
-const outside = (p: number, span: number) => p + span - 1 < HOOKLINE_RTP.min || p > HOOKLINE_RTP.max;
-
-async function mediaPortOutside(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const p = await freeMediaPort();
-    if (outside(p, 4)) return p;
-  }
-  throw new Error('no free media port outside hookline\'s RTP range');
-}
-
-async function sipPortOutside(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const p = await freePort();
-    if (outside(p, 1)) return p;
-  }
-  throw new Error('no free SIP port outside hookline\'s RTP range');
-}
-
 /** North American ringback (440 + 480 Hz): most of a loud frame's energy in those two bins. */
 function isRingback(pcm: Int16Array): boolean {
   const energy = blockEnergy(pcm);
@@ -63,7 +44,7 @@ describe.skipIf(!hasSipp && !ci)('early media from the trunk against SIPp', () =
   beforeAll(async () => {
     if (!hasSipp) return;
     dir = await tempDir('hookline-early-');
-    farPort = await sipPortOutside();
+    farPort = await freeSipPort();
     webhook = await startWebhook();
     hookline = await startHookline({
       flowsYaml: FLOWS(webhook.url),
@@ -90,16 +71,16 @@ describe.skipIf(!hasSipp && !ci)('early media from the trunk against SIPp', () =
 
   it('transfer: the caller hears the far end\'s early media (its own voice echoed) before the 200, and no ringback then', async () => {
     const since = hookline.logs.length;
-    const mediaPort = await mediaPortOutside();
+    const mediaPort = await freeRtpPort();
     const media = await CallerMedia.open(new PortAllocator(mediaPort, mediaPort + 1));
-    const farMediaPort = await mediaPortOutside();
+    const farMediaPort = await freeRtpPort();
     const messages = path.join(dir, `far-${Date.now()}.log`);
     const far = startSipp([
       '-sf', path.join(SCENARIOS, 'early-media-far.xml'), '-i', '127.0.0.1', '-p', String(farPort), '-mi', '127.0.0.1', '-mp', String(farMediaPort),
       '-rtp_echo', '-m', '1', '-trace_msg', '-message_file', messages,
     ]);
     await new Promise((r) => setTimeout(r, 300));
-    const callerPort = await sipPortOutside();
+    const callerPort = await freeSipPort();
     const inf = path.join(dir, `caller-${callerPort}.csv`);
     await writeFile(inf, `SEQUENTIAL\n${media.port};hangup\n`);
     const call = startSipp([`127.0.0.1:${hookline.sipPort}`, '-sf', path.join(SCENARIOS, 'caller.xml'), '-s', '8005550100', '-i', '127.0.0.1', '-p', String(callerPort), '-m', '1', '-d', '8000', '-inf', inf]);

@@ -8,8 +8,8 @@ import { tone } from '../../src/media/tones.js';
 import { WebhookReceiver, paramsOf } from '../../src/testkit/webhook-receiver.js';
 import { tempDir } from '../helpers.js';
 import {
-  CallerMedia, FarMedia, SCENARIOS, ci, freeRtpPort, freeUdpPort, hasSipp, isTone, openQuiet, parseSippMessages, startHookline, startSipp, toneFrames, waitForLog,
-  type Hookline, type LogLine, type SippMessage, type SippRun,
+  CallerMedia, FarMedia, SCENARIOS, ci, freeRtpPort, freeSipPort, hasSipp, isTone, openQuiet, parseSippTrace, startHookline, startSipp, toneFrames, waitForLog,
+  type Hookline, type LogLine, type TracedMessage, type SippRun,
 } from './harness.js';
 
 /**
@@ -136,7 +136,7 @@ describe.skipIf(!hasSipp && !ci)('Find Me options over SIP (screening, auto_acce
     await mkdir(path.join(dir, 'audio'), { recursive: true });
     await writeWav(path.join(dir, 'audio', 'whisper.wav'), tone([WHISPER_HZ], 1200, { level: -12 }));
     const hook = (await receiver.start()).replace(/\/$/, '');
-    const farPort = await freeUdpPort();
+    const farPort = await freeSipPort();
     farMessages = path.join(dir, 'far-messages.log');
     far = startSipp(['-sf', path.join(SCENARIOS, 'findme-far.xml'), '-i', '127.0.0.1', '-p', String(farPort), '-mi', '127.0.0.1', '-mp', String(await freeRtpPort()),
       '-trace_msg', '-message_file', farMessages, '-trace_err', '-error_file', path.join(dir, 'far-errors.log')], 170_000);
@@ -163,7 +163,7 @@ describe.skipIf(!hasSipp && !ci)('Find Me options over SIP (screening, auto_acce
     });
     const inf = path.join(dir, `caller-${dial}.csv`);
     await writeFile(inf, `SEQUENTIAL\n${media.port};${mode}\n`);
-    const args = [`127.0.0.1:${hookline.sipPort}`, '-sf', path.join(SCENARIOS, 'caller.xml'), '-s', dial, '-i', '127.0.0.1', '-p', String(await freeUdpPort()),
+    const args = [`127.0.0.1:${hookline.sipPort}`, '-sf', path.join(SCENARIOS, 'caller.xml'), '-s', dial, '-i', '127.0.0.1', '-p', String(await freeSipPort()),
       '-mp', String(await freeRtpPort()), '-m', '1', '-d', String(holdMs), '-inf', inf];
     const run = startSipp(args, 45_000);
     const sessionId = (await waitForLog(hookline, 'incoming call', { match: (l) => l.to === dial })).sessionId as string;
@@ -181,11 +181,11 @@ describe.skipIf(!hasSipp && !ci)('Find Me options over SIP (screening, auto_acce
   }
 
   /** The far end's SIP messages of the call to `phone`, from SIPp's trace. */
-  async function sipOf(phone: Phone): Promise<{ msgs: SippMessage[]; got(method: string): SippMessage | undefined; sent(method: string): SippMessage | undefined }> {
-    const all = parseSippMessages(await readFile(farMessages, 'utf8').catch(() => ''));
-    const invite = all.find((m) => m.dir === 'received' && m.firstLine.startsWith(`INVITE sip:${phone.number}@`));
+  async function sipOf(phone: Phone): Promise<{ msgs: TracedMessage[]; got(method: string): TracedMessage | undefined; sent(method: string): TracedMessage | undefined }> {
+    const all = parseSippTrace(await readFile(farMessages, 'utf8').catch(() => ''));
+    const invite = all.find((m) => m.dir === 'received' && m.start.startsWith(`INVITE sip:${phone.number}@`));
     const msgs = invite ? all.filter((m) => m.callId === invite.callId) : [];
-    const find = (dir: SippMessage['dir'], method: string) => msgs.find((m) => m.dir === dir && m.firstLine.startsWith(`${method} `));
+    const find = (dir: TracedMessage['dir'], method: string) => msgs.find((m) => m.dir === dir && m.start.startsWith(`${method} `));
     return { msgs, got: (m) => find('received', m), sent: (m) => find('sent', m) };
   }
 
@@ -310,7 +310,7 @@ describe.skipIf(!hasSipp && !ci)('Find Me options over SIP (screening, auto_acce
       const r = await c.done();
       expect(r.code, r.output).toBe(0);
       const a = mediaOf('a0a');
-      const bye = (await sipOf(phones.a0a)).got('BYE') as SippMessage;
+      const bye = (await sipOf(phones.a0a)).got('BYE') as TracedMessage;
       expect(bye).toBeDefined();
       expect(a.loudFrames(0, bye.at), a.describe()).toBeGreaterThan(60);
       expect(a.framesAt(1000)).toBe(0);

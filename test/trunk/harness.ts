@@ -207,11 +207,11 @@ export class CallerMedia {
 }
 
 /**
- * hookline's RTP ranges in these tests (33000-34999, split between the files) lie in the OS's ephemeral
+ * hookline's RTP ranges in these tests (33000-35499, split between the files) lie in the OS's ephemeral
  * range: the ports the tests bind for SIPp and for media they play themselves are kept out of them, so
  * that a hookline running in another test file never takes one between the probe and the bind.
  */
-const HOOKLINE_RTP: readonly [number, number] = [33000, 34999];
+const HOOKLINE_RTP: readonly [number, number] = [33000, 35499];
 
 async function outsideHooklineRtp(probe: () => Promise<number>, span: number): Promise<number> {
   for (let i = 0; i < 50; i++) {
@@ -273,37 +273,44 @@ export async function startFarEnd(o: { scenario: string; port: number; dir: stri
   return { run, messages: () => readFile(messages, 'utf8').catch(() => '') };
 }
 
-/** One SIP message of a SIPp -trace_msg log: which way it went and its text (CRLF kept as LF). */
+/** One SIP message of a SIPp -trace_msg log: when and which way it went, and its text (CRLF kept as LF). */
 export interface TracedMessage {
+  /** When SIPp logged it (ms since the epoch; its log has local time to the microsecond). */
+  at: number;
   dir: 'sent' | 'received';
   text: string;
   /** First line, e.g. `INVITE sip:...` or `SIP/2.0 401 Unauthorized`. */
   start: string;
+  callId: string;
   header(name: string): string | undefined;
 }
 
-/** Splits a SIPp -trace_msg log into its messages, in order. */
+/** Splits a SIPp -trace_msg log into its messages, in order (each after a line of dashes and its time). */
 export function parseSippTrace(log: string): TracedMessage[] {
   const out: TracedMessage[] = [];
-  const blocks = log.split(/^-{10,}[^\n]*\n/m).slice(1);
-  for (const block of blocks) {
-    const m = /^\s*(?:UDP|TCP)\s+message\s+(sent|received)[^\n]*\n+([\s\S]*)$/i.exec(block);
+  const parts = log.split(/^-{10,}([^\n]*)\n/m);
+  for (let i = 1; i + 1 < parts.length; i += 2) {
+    const m = /^\s*(?:UDP|TCP)\s+message\s+(sent|received)[^\n]*\n+([\s\S]*)$/i.exec(parts[i + 1] as string);
     if (!m) continue;
+    const stamp = /(\d{4}-\d\d-\d\d)[ \t](\d\d:\d\d:\d\d\.\d{3})/.exec(parts[i] as string);
     const text = (m[2] ?? '').replace(/\r\n/g, '\n').replace(/\n+$/, '');
     const lines = text.split('\n');
+    const header = (name: string): string | undefined => {
+      const re = new RegExp(`^${name.replace(/[-]/g, '\\-')}\\s*:\\s*(.*)$`, 'i');
+      for (const l of lines) {
+        if (l === '') break;
+        const h = re.exec(l);
+        if (h) return (h[1] as string).trim();
+      }
+      return undefined;
+    };
     out.push({
+      at: stamp ? new Date(`${stamp[1]}T${stamp[2]}`).getTime() : NaN,
       dir: (m[1] as string).toLowerCase() as 'sent' | 'received',
       text,
       start: (lines[0] ?? '').trim(),
-      header(name: string) {
-        const re = new RegExp(`^${name.replace(/[-]/g, '\\-')}\\s*:\\s*(.*)$`, 'i');
-        for (const l of lines) {
-          if (l === '') break;
-          const h = re.exec(l);
-          if (h) return (h[1] as string).trim();
-        }
-        return undefined;
-      },
+      callId: header('Call-ID') ?? '',
+      header,
     });
   }
   return out;
@@ -331,14 +338,8 @@ export function digestVerifies(credentials: string, method: string, password: st
   return p.response === expected;
 }
 
-/** An even RTP port (and the next ones) free for this process's media, outside `avoid` (hookline's range). */
-export async function freeRtpPort(avoid: [number, number] = [34000, 34999]): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const p = await freeMediaPort();
-    if (p + 3 < avoid[0] || p > avoid[1]) return p;
-  }
-  throw new Error(`no free RTP port outside ${avoid[0]}-${avoid[1]}`);
-}
+/** An even RTP port (and the next ones) free for this process's media, outside hookline's RTP ranges. */
+export const freeRtpPort = (): Promise<number> => outsideHooklineRtp(freeMediaPort, 4);
 
 /**
  * Opens media (a CallerMedia, a FarMedia) on a free port, and keeps it only if nothing latched it within
@@ -426,32 +427,6 @@ export class FarMedia {
   }
 }
 
-/** One SIP message from SIPp's -trace_msg file: when, which way, and the message. */
-export interface SippMessage {
-  at: number;
-  dir: 'sent' | 'received';
-  firstLine: string;
-  callId: string;
-  text: string;
-}
-
-/** Reads SIPp's -trace_msg file (each message after a "----- YYYY-MM-DD HH:MM:SS.micro" line, local time). */
-export function parseSippMessages(log: string): SippMessage[] {
-  const out: SippMessage[] = [];
-  for (const block of log.split(/^-{20,} /m).slice(1)) {
-    const m = /^(\d{4}-\d\d-\d\d)[ \t](\d\d:\d\d:\d\d\.\d{3})\d*\r?\n\S+ message (sent|received)[^\n]*\n\s*\n([\s\S]*)$/.exec(block);
-    if (!m) continue;
-    const text = (m[4] as string).replace(/\r/g, '').trim();
-    out.push({
-      at: new Date(`${m[1]}T${m[2]}`).getTime(),
-      dir: m[3] as 'sent' | 'received',
-      firstLine: text.split('\n')[0] ?? '',
-      callId: /^Call-ID:\s*(\S+)/im.exec(text)?.[1] ?? '',
-      text,
-    });
-  }
-  return out;
-}
 
 /** waitForLog, failing at once with SIPp's output should one of `runs` end first (a scenario error, say). */
 export async function waitForLogOrExit(h: Hookline, msg: string, o: Parameters<typeof waitForLog>[2], ...runs: SippRun[]): Promise<LogLine> {

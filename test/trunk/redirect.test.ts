@@ -3,9 +3,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { PortAllocator } from '../../src/rtp/ports.js';
-import { freeMediaPort, freePort } from '../../src/testkit/ports.js';
 import { tempDir } from '../helpers.js';
-import { CallerMedia, SCENARIOS, ci, hasSipp, startHookline, startSipp, startWebhook, waitForLog, type Hookline } from './harness.js';
+import { CallerMedia, SCENARIOS, ci, freeRtpPort, freeSipPort, hasSipp, startHookline, startSipp, startWebhook, waitForLog, type Hookline } from './harness.js';
 
 /**
  * 3xx redirects from the trunk against SIPp (redirect-far.xml): hookline follows a 302's Contacts
@@ -27,17 +26,8 @@ ivrs:
     webhook: { url: "${hook}?to=3125550108" }
 `;
 
-// hookline's RTP range for this file (early-media.test.ts has 35000-35249); other ports are free ones outside it.
+// hookline's RTP range for this file (early-media.test.ts has 35000-35249); other ports are free ones outside all such ranges (harness.ts).
 const HOOKLINE_RTP = { min: 35250, max: 35499 };
-const outside = (p: number, span: number) => p + span - 1 < HOOKLINE_RTP.min || p > HOOKLINE_RTP.max;
-
-async function portOutside(media: boolean): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const p = media ? await freeMediaPort() : await freePort();
-    if (outside(p, media ? 4 : 1)) return p;
-  }
-  throw new Error('no free port outside hookline\'s RTP range');
-}
 
 describe.skipIf(!hasSipp && !ci)('3xx redirects from the trunk against SIPp', () => {
   let dir: string;
@@ -48,7 +38,7 @@ describe.skipIf(!hasSipp && !ci)('3xx redirects from the trunk against SIPp', ()
   beforeAll(async () => {
     if (!hasSipp) return;
     dir = await tempDir('hookline-redirect-');
-    farPort = await portOutside(false);
+    farPort = await freeSipPort();
     webhook = await startWebhook();
     hookline = await startHookline({ flowsYaml: FLOWS(webhook.url), dir, trunk: `sip:127.0.0.1:${farPort};transport=udp`, rtpPorts: `${HOOKLINE_RTP.min}-${HOOKLINE_RTP.max}` });
   }, 30_000);
@@ -65,12 +55,12 @@ describe.skipIf(!hasSipp && !ci)('3xx redirects from the trunk against SIPp', ()
   /** One call to `number` against a far end running `calls` calls; resolves with the far end's message log. */
   async function run(number: string, calls: number) {
     const since = hookline.logs.length;
-    const mediaPort = await portOutside(true);
+    const mediaPort = await freeRtpPort();
     const media = await CallerMedia.open(new PortAllocator(mediaPort, mediaPort + 1));
     const messages = path.join(dir, `far-${number}.log`);
     const far = startSipp(['-sf', path.join(SCENARIOS, 'redirect-far.xml'), '-i', '127.0.0.1', '-p', String(farPort), '-m', String(calls), '-trace_msg', '-message_file', messages]);
     await new Promise((r) => setTimeout(r, 300));
-    const callerPort = await portOutside(false);
+    const callerPort = await freeSipPort();
     const inf = path.join(dir, `caller-${callerPort}.csv`);
     await writeFile(inf, `SEQUENTIAL\n${media.port};wait\n`);
     const call = startSipp([`127.0.0.1:${hookline.sipPort}`, '-sf', path.join(SCENARIOS, 'caller.xml'), '-s', number, '-i', '127.0.0.1', '-p', String(callerPort), '-m', '1', '-inf', inf]);
