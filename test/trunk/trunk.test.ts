@@ -19,6 +19,7 @@ const FLOWS = (hook: string) => `
 numbers:
   "8005550100": ivr/1
   "8005550109": ivr/2
+  "8005550119": ivr/3
   "8005550122": findme/4
 ivrs:
   - id: 1
@@ -27,6 +28,9 @@ ivrs:
   - id: 2
     questions: [{ type: say, prompt: "One moment." }]
     webhook: { url: "${hook}?to=3125550109" }
+  - id: 3
+    questions: [{ type: say, prompt: "One moment." }]
+    webhook: { url: "${hook}?to=19005550100" }
 findmes:
   - id: 4
     phone_list: ["3125550101", "3125550102"]
@@ -147,6 +151,33 @@ describe.skipIf(!hasSipp && !ci)('outbound legs and bridging against SIPp', () =
     try {
       const row = db.prepare('SELECT end_reason FROM calls WHERE session_id = ?').get(busy.sessionId) as { end_reason: string };
       expect(row.end_reason).toBe('transfer_busy');
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+
+  it('the dial-out policy: a webhook transfer to a premium number is not dialled, is logged, and the caller hears why', async () => {
+    const since = hookline.logs.length;
+    const media = await CallerMedia.open(callerPorts);
+    const call = await caller('8005550119', media, 'wait');
+    // The default policy: North American numbers, no premium (+1 900, 976) and no Caribbean ones.
+    const isRefusal = (l: LogLine) => l.msg.startsWith('transfer refused: 19005550100 is refused by the dial-out policy (HOOKLINE_DIAL_ALLOW=+1NXXNXXXXXX,!+1900NXXXXXX,');
+    for (const end = Date.now() + 20_000; !hookline.logs.slice(since).some(isRefusal) && Date.now() < end; ) await sleep(20);
+    const refused = hookline.logs.slice(since).find(isRefusal) as LogLine;
+    expect(refused, 'no refusal logged').toBeDefined();
+    const c = await call.done;
+    await media.close();
+
+    expect(refused.level).toBe(40); // warn: the customer's webhook asked for something the operator forbids
+    expect(c.code, c.output).toBe(0); // the scenario insists on hookline's BYE
+    // "We are sorry, that number cannot be reached from this line. Goodbye." is a few seconds of speech.
+    expect(media.loudFrames(refused.time)).toBeGreaterThan(75);
+    const logs = hookline.logs.slice(since);
+    expect(logs.filter((l) => l.msg === 'INVITE sent')).toEqual([]); // nothing reached the trunk
+    const db = new BetterSqlite3(path.join(dir, 'hookline.db'), { readonly: true });
+    try {
+      const row = db.prepare('SELECT end_reason FROM calls WHERE session_id = ?').get(refused.sessionId) as { end_reason: string };
+      expect(row.end_reason).toBe('transfer_refused');
     } finally {
       db.close();
     }
