@@ -93,6 +93,55 @@ describe('espeak-wasm specifics', () => {
     }
   });
 
+  it('drops a queued request whose signal aborts (TTS_CANCELED), and still serves the others', async () => {
+    const engine = await createTtsEngine('espeak-wasm');
+    try {
+      const ctrl = new AbortController();
+      const first = engine.synthesize('First.');
+      const dropped = engine.synthesize('Second.', undefined, { signal: ctrl.signal });
+      const third = engine.synthesize('Third.');
+      ctrl.abort(); // the first is still running: the second has not started
+      await expect(dropped).rejects.toMatchObject({ code: 'TTS_CANCELED' });
+      for (const pcm of await Promise.all([first, third])) expect(stats(pcm).rms).toBeGreaterThan(300);
+      await expect(engine.synthesize('Late.', undefined, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'TTS_CANCELED' });
+    } finally {
+      await engine.close?.();
+    }
+  });
+
+  it('serves an urgent request (a prompt\'s first piece) before the others already queued', async () => {
+    const engine = await createTtsEngine('espeak-wasm');
+    try {
+      const order: string[] = [];
+      const ask = (text: string, urgent?: boolean): Promise<void> =>
+        engine.synthesize(text, undefined, { urgent }).then(() => void order.push(text));
+      await Promise.all([ask('Running.'), ask('Later one.'), ask('Later two.'), ask('First piece.', true), ask('Another first.', true)]);
+      expect(order).toEqual(['Running.', 'First piece.', 'Another first.', 'Later one.', 'Later two.']);
+    } finally {
+      await engine.close?.();
+    }
+  });
+
+  it('hands over the first half second before the rest is resampled; the whole begins with it', async () => {
+    const engine = await createTtsEngine('espeak-wasm');
+    try {
+      let head: Int16Array | undefined;
+      let headFirst = false;
+      const whole = await engine.synthesize(PROMPT, undefined, { onHead: (pcm) => (head = pcm) });
+      headFirst = head !== undefined;
+      expect(headFirst).toBe(true);
+      expect(head!.length).toBe(4000);
+      expect(whole.subarray(0, head!.length)).toEqual(head);
+      expect(whole).toEqual(await engine.synthesize(PROMPT)); // same audio with or without the head
+      // Audio shorter than ~0.75 s comes in one message: no head.
+      let short = false;
+      await engine.synthesize('Yes.', undefined, { onHead: () => (short = true) });
+      expect(short).toBe(false);
+    } finally {
+      await engine.close?.();
+    }
+  });
+
   it('starts a fresh worker after the old one dies', async () => {
     const engine = new EspeakWasmEngine();
     try {

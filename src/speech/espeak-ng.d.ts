@@ -8,6 +8,8 @@ declare module 'espeak-ng' {
       writeFile(path: string, data: string | Uint8Array): void;
       readFile(path: string): Uint8Array;
     };
+    /** main(argc, argv) of a module made with `noInitialRun`; argv points into the instance's heap. */
+    _main(argc: number, argv: number): number;
   }
   export interface EspeakOptions {
     /** argv for espeak-ng's main(); without it Emscripten falls back to process.argv. */
@@ -15,6 +17,10 @@ declare module 'espeak-ng' {
     print?: (line: string) => void;
     printErr?: (line: string) => void;
     preRun?: Array<(module: EspeakModule) => void>;
+    /** Initialize the runtime (constructors, embedded files) but leave main() to the caller. */
+    noInitialRun?: boolean;
+    /** Called once the runtime is initialized, before main() would run. */
+    onRuntimeInitialized?: () => void;
     /** Called when main() returns or exit() is called; the default sets process.exitCode. */
     quit?: (status: number, toThrow: unknown) => void;
     /** Lets the caller instantiate from an already compiled module; return {} and call `receive` later. */

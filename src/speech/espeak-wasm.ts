@@ -2,9 +2,11 @@
  * `espeak-wasm`: eSpeak NG as WebAssembly in a worker thread. The default engine because it needs
  * nothing installed on the host — the voice data is embedded in the npm package's .wasm.
  *
- * Requests are queued and sent to the worker one at a time: each WASM instance holds ~50 MB while it
- * runs, and the CPU work is serial anyway. A request that overruns `timeoutMs` kills the worker (a hung
- * WASM main() cannot be interrupted otherwise); the next request starts a fresh one.
+ * Requests are queued and sent to the worker one at a time: each WASM instance holds ~32 MB (the
+ * worker keeps one ready, see espeak-worker.ts), and the CPU work is serial anyway. Urgent requests
+ * (a prompt's first piece) go ahead of the others; a queued request whose signal aborts is dropped.
+ * A request that overruns `timeoutMs` kills the worker (a hung WASM main() cannot be interrupted
+ * otherwise); the next request starts a fresh one.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -12,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { SpeechError } from './errors.js';
 import type { SynthRequest, WorkerMessage } from './espeak-worker.js';
 import { checkVoice, normalizeText } from './input.js';
-import type { TtsEngine } from './types.js';
+import type { SynthesizeOptions, TtsEngine } from './types.js';
 
 export interface EspeakWasmOptions {
   defaultVoice?: string;
@@ -25,6 +27,10 @@ interface Job {
   resolve: (pcm: Int16Array) => void;
   reject: (err: SpeechError) => void;
   timer?: NodeJS.Timeout;
+  urgent?: boolean;
+  onHead?: (pcm: Int16Array) => void;
+  /** The first samples, when the worker sent them ahead of the rest. */
+  head?: Int16Array;
 }
 
 /**
@@ -44,6 +50,8 @@ function spawnWorker(): Worker {
   return new Worker(bootstrap, { eval: true });
 }
 
+const canceled = (): SpeechError => new SpeechError('TTS_CANCELED', 'speech request canceled before it started');
+
 export class EspeakWasmEngine implements TtsEngine {
   readonly name = 'espeak-wasm';
   readonly defaultVoice: string;
@@ -60,7 +68,10 @@ export class EspeakWasmEngine implements TtsEngine {
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 
-  /** Starts the worker and compiles the WASM now rather than on the first call's prompt. */
+  /**
+   * Starts the worker now rather than on the first call's prompt: it compiles the WASM, speaks a short
+   * text once (proving the engine works and warming its code) and readies an instance for the first request.
+   */
   warmUp(): Promise<void> {
     if (this.closed) return Promise.reject(new SpeechError('TTS_CLOSED', 'espeak-wasm engine is closed'));
     this.ready ??= new Promise<void>((resolve, reject) => {
@@ -91,7 +102,7 @@ export class EspeakWasmEngine implements TtsEngine {
     return this.ready;
   }
 
-  synthesize(text: string, voice?: string): Promise<Int16Array> {
+  synthesize(text: string, voice?: string, options: SynthesizeOptions = {}): Promise<Int16Array> {
     if (this.closed) return Promise.reject(new SpeechError('TTS_CLOSED', 'espeak-wasm engine is closed'));
     let req: SynthRequest;
     try {
@@ -100,8 +111,29 @@ export class EspeakWasmEngine implements TtsEngine {
       return Promise.reject(err);
     }
     if (req.text === '') return Promise.resolve(new Int16Array(0));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(canceled());
     return new Promise<Int16Array>((resolve, reject) => {
-      this.queue.push({ req, resolve, reject });
+      const job: Job = { req, resolve, reject, ...(options.onHead ? { onHead: options.onHead } : {}) };
+      if (signal) {
+        // Only a queued request can be dropped; the worker's main() cannot be interrupted short of killing it.
+        const onAbort = (): void => {
+          const i = this.queue.indexOf(job);
+          if (i >= 0) {
+            this.queue.splice(i, 1);
+            reject(canceled());
+          }
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        const settle = { resolve: job.resolve, reject: job.reject };
+        job.resolve = (pcm) => (signal.removeEventListener('abort', onAbort), settle.resolve(pcm));
+        job.reject = (err) => (signal.removeEventListener('abort', onAbort), settle.reject(err));
+      }
+      if (options.urgent) {
+        job.urgent = true;
+        const i = this.queue.findIndex((j) => !j.urgent);
+        this.queue.splice(i < 0 ? this.queue.length : i, 0, job);
+      } else this.queue.push(job);
       this.pump();
     });
   }
@@ -134,13 +166,19 @@ export class EspeakWasmEngine implements TtsEngine {
     );
   }
 
-  private settle(msg: Extract<WorkerMessage, { type: 'result' | 'error' }>): void {
+  private settle(msg: Extract<WorkerMessage, { type: 'head' | 'result' | 'error' }>): void {
     const job = this.current;
     if (!job || job.req.id !== msg.id) return; // reply to a request already timed out
+    if (msg.type === 'head') {
+      job.head = msg.pcm;
+      job.onHead?.(msg.pcm);
+      return;
+    }
     this.worker?.unref();
-    this.finish(job, () =>
-      msg.type === 'result' ? job.resolve(msg.pcm) : job.reject(new SpeechError(msg.code, `espeak-wasm: ${msg.message}`)),
-    );
+    this.finish(job, () => {
+      if (msg.type === 'error') job.reject(new SpeechError(msg.code, `espeak-wasm: ${msg.message}`));
+      else job.resolve(job.head ? concat(job.head, msg.pcm) : msg.pcm);
+    });
   }
 
   private finish(job: Job, settle: () => void): void {
@@ -162,4 +200,11 @@ export class EspeakWasmEngine implements TtsEngine {
     if (this.closed) for (const j of this.queue.splice(0)) j.reject(err);
     else this.pump();
   }
+}
+
+function concat(a: Int16Array, b: Int16Array): Int16Array {
+  const out = new Int16Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

@@ -11,8 +11,14 @@ import { encodeUlaw } from '../../media/g711.js';
 import { dtmfTones } from '../../media/dtmf-tones.js';
 import { tone } from '../../media/tones.js';
 import { wavTo8kMono } from '../../media/wav.js';
+import type { Logger } from '../../lib/logger.js';
+import { AudioLibrary } from '../../speech/audio-library.js';
+import { SpeechError } from '../../speech/errors.js';
+import { PromptCache } from '../../speech/prompt-cache.js';
+import type { PromptStream } from '../../speech/prompt-stream.js';
+import type { SynthesizeOptions, TtsEngine } from '../../speech/types.js';
 import { MediaChannel } from './media-channel.js';
-import type { PromptRenderer } from './renderer.js';
+import { PromptRenderer as RealRenderer, type PartRenderer, type PromptRenderer } from './renderer.js';
 import type { PlayablePart } from '../types.js';
 
 /** Test double for the renderer: "text" parts become that many ms of a 1 kHz tone. */
@@ -28,13 +34,13 @@ afterEach(async () => {
 });
 
 /** A channel on one RTP session and a plain RTP peer session that plays the caller. */
-async function pair(o: { telephoneEvent?: boolean } = {}) {
+async function pair(o: { telephoneEvent?: boolean; renderer?: PartRenderer; logger?: Logger } = {}) {
   const pacer = new Pacer();
   const a = await RtpSession.open({ allocator, bindAddress: '127.0.0.1', payloadType: 0, dtmf: { emitOn: 'start' }, ...(o.telephoneEvent === false ? {} : { telephoneEventPt: 101 }) });
   const b = await RtpSession.open({ allocator, bindAddress: '127.0.0.1', payloadType: 0, telephoneEventPt: 101 });
   a.update({ payloadType: 0, remote: { address: '127.0.0.1', port: b.localPort }, ...(o.telephoneEvent === false ? {} : { telephoneEventPt: 101 }) });
   b.update({ payloadType: 0, telephoneEventPt: 101, remote: { address: '127.0.0.1', port: a.localPort } });
-  const channel = new MediaChannel(a, 'ulaw', { pacer, clock: systemClock, renderer, logger: silentLogger });
+  const channel = new MediaChannel(a, 'ulaw', { pacer, clock: systemClock, renderer: o.renderer ?? renderer, logger: o.logger ?? silentLogger });
   const received: Uint8Array[] = [];
   b.on('audio', (p) => received.push(Uint8Array.from(p)));
   cleanup.push(async () => {
@@ -129,5 +135,149 @@ describe('MediaChannel over real RTP on 127.0.0.1', () => {
     expect((await collecting).reason).toBe('hangup');
     expect((await recording).reason).toBe('hangup');
     expect((await channel.play([{ text: '1000' }])).interrupted).toBe(false);
+  });
+});
+
+/**
+ * A streaming renderer double: a text part "200,200" is two pieces of 200 ms of tone; each piece is
+ * handed out when the test says (`release`), or fails (`fail`). Streams record whether they were closed.
+ */
+function streamingRenderer() {
+  const streams: Array<{ pieces: number[]; released: number; closed: boolean; failAt?: number; wake?: () => void }> = [];
+  const r: PartRenderer = {
+    render: async () => new Uint8Array(0),
+    stream: (p: PlayablePart): PromptStream => {
+      const st: (typeof streams)[number] = { pieces: 'text' in p ? p.text.split(',').map(Number) : [100], released: 0, closed: false };
+      streams.push(st);
+      let i = 0;
+      return {
+        next: async () => {
+          while (!st.closed && i < st.pieces.length && i >= st.released) await new Promise<void>((w) => (st.wake = w));
+          if (st.closed || i >= st.pieces.length) return undefined;
+          if (st.failAt === i) throw new Error('engine crashed');
+          return encodeUlaw(tone([1000], st.pieces[i++]!));
+        },
+        close: () => {
+          st.closed = true;
+          st.wake?.();
+        },
+      };
+    },
+  };
+  const release = (s: number, n: number, failAt?: number): void => {
+    const st = streams[s]!;
+    st.released += n;
+    if (failAt !== undefined) st.failAt = failAt;
+    st.wake?.();
+  };
+  return { renderer: r, streams, release };
+}
+
+const loud = (f: Uint8Array): boolean => f.some((b) => b !== 0xff && b !== 0x7f);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('MediaChannel playing streamed prompts', () => {
+  it('plays the first piece at once and the next one right after it, without a gap', async () => {
+    const sr = streamingRenderer();
+    const { channel, received } = await pair({ renderer: sr.renderer });
+    const playing = channel.play([{ text: '200,200' }]);
+    sr.release(0, 1);
+    await sleep(100); // the first piece is playing; the second arrives while it does
+    expect(received.some(loud)).toBe(true);
+    sr.release(0, 1);
+    expect((await playing).interrupted).toBe(false);
+    await sleep(60);
+    const first = received.findIndex(loud);
+    const last = received.length - 1 - [...received].reverse().findIndex(loud);
+    expect(last - first + 1).toBe(20); // 400 ms of tone, back to back
+    expect(received.slice(first, last + 1).every(loud)).toBe(true);
+    expect(sr.streams[0]!.closed).toBe(true);
+  });
+
+  it('sends silence while a piece is late, then goes on', async () => {
+    const sr = streamingRenderer();
+    const { channel, received } = await pair({ renderer: sr.renderer });
+    const playing = channel.play([{ text: '100,100' }]);
+    sr.release(0, 1);
+    await sleep(250);
+    sr.release(0, 1);
+    await playing;
+    await sleep(60);
+    expect(received.filter(loud)).toHaveLength(10);
+  });
+
+  it('barge-in while a piece is still being synthesized: stops at once and closes the stream', async () => {
+    const sr = streamingRenderer();
+    const { channel, peer, pacer } = await pair({ renderer: sr.renderer });
+    const playing = channel.play([{ text: '200,5000' }, { text: '1000' }], { bargeIn: true });
+    sr.release(0, 1);
+    await sleep(300); // the first piece has played; the second is not ready
+    await sendKeys(peer, pacer, '5');
+    expect(await playing).toEqual({ interrupted: true });
+    expect(sr.streams.map((s) => s.closed)).toEqual([true, true]);
+    expect(channel.digits.pending).toBe(1);
+  });
+
+  it('a synthesis failure part-way is logged and the prompt goes on with the next part', async () => {
+    const sr = streamingRenderer();
+    const errors: Array<{ obj: Record<string, unknown>; msg: string }> = [];
+    const logger = { error: (obj: Record<string, unknown>, msg: string) => void errors.push({ obj, msg }) } as unknown as Logger;
+    const { channel, received } = await pair({ renderer: sr.renderer, logger });
+    const playing = channel.play([{ text: '100,100,100' }, { text: '100' }]);
+    sr.release(0, 3, 1); // the second piece fails
+    sr.release(1, 1);
+    expect(await playing).toEqual({ interrupted: false });
+    await sleep(60);
+    expect(received.filter(loud)).toHaveLength(10); // the first piece of the first part, then the second part
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.msg).toBe('prompt could not be rendered');
+    expect(errors[0]!.obj).toMatchObject({ piecesPlayed: 1 });
+  });
+
+  it('a hang-up while waiting for a piece ends the prompt and closes its streams', async () => {
+    const sr = streamingRenderer();
+    const { channel } = await pair({ renderer: sr.renderer });
+    const playing = channel.play([{ text: '100,100' }]);
+    sr.release(0, 1);
+    await sleep(150);
+    await channel.close();
+    expect(await playing).toEqual({ interrupted: false });
+    expect(sr.streams[0]!.closed).toBe(true);
+  });
+
+  it('a renderer without stream() still plays each part whole', async () => {
+    const { channel, received } = await pair();
+    await channel.play([{ text: '100' }, { text: '100' }]);
+    await sleep(60);
+    expect(received.filter(loud)).toHaveLength(10);
+  });
+});
+
+describe('MediaChannel with the prompt cache', () => {
+  it('plays a new text sentence by sentence; a key drops the synthesis still pending', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'hookline-mc-'));
+    const asked: Array<{ text: string; signal?: AbortSignal }> = [];
+    // The first sentence is ready at once; the second never finishes (a stuck engine) unless dropped.
+    const engine: TtsEngine = {
+      name: 'fake',
+      synthesize: (text: string, _v?: string, o: SynthesizeOptions = {}) => {
+        asked.push({ text, signal: o.signal });
+        if (asked.length === 1) return Promise.resolve(tone([1000], 300, { level: -12 }));
+        return new Promise((_resolve, reject) => o.signal?.addEventListener('abort', () => reject(new SpeechError('TTS_CANCELED', 'dropped'))));
+      },
+    };
+    const prompts = new PromptCache({ dataDir, engine });
+    const renderer = new RealRenderer(prompts, new AudioLibrary({ dataDir }), dataDir);
+    const { channel, peer, pacer, received } = await pair({ renderer });
+    const text = 'Thank you for calling Acme Corporation, the home of quality widgets since 1952 and your partner in everything.';
+    const playing = channel.play([{ text }], { bargeIn: true });
+    await sleep(200);
+    expect(received.some(loud)).toBe(true); // the first sentence plays while the second is being synthesized
+    expect(asked.map((a) => a.text)).toEqual(['Thank you for calling Acme Corporation,', 'the home of quality widgets since 1952 and your partner in everything.']);
+    await sendKeys(peer, pacer, '1');
+    expect(await playing).toEqual({ interrupted: true });
+    expect(asked[1]!.signal?.aborted).toBe(true);
+    await prompts.settled();
+    expect(prompts.stats).toMatchObject({ syntheses: 1, pieces: 2, canceled: 1 });
   });
 });

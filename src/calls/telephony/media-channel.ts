@@ -6,10 +6,10 @@ import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw, ALAW_SILENCE, ULAW_SILE
 import { DtmfDetector } from '../../media/dtmf-detect.js';
 import { ringbackFrames } from '../../media/tones.js';
 import { WavWriter } from '../../media/wav.js';
-import type { G711Law } from '../../speech/prompt-cache.js';
+import type { G711Law, PromptStream } from '../../speech/prompt-cache.js';
 import { DigitBuffer } from '../digits.js';
 import type { PlayResult, PlayablePart, RecordOptions, RecordResult } from '../types.js';
-import type { PromptRenderer } from './renderer.js';
+import { wholeStream, type PartRenderer } from './renderer.js';
 
 const FRAME = 160; // 20 ms at 8 kHz
 /** Below this RMS (about -40 dBFS) a 20 ms frame counts as silence for ending recordings. */
@@ -22,7 +22,7 @@ export type DigitSource = 'rfc4733' | 'inband' | 'info';
 export interface MediaChannelDeps {
   pacer: Pacer;
   clock: Clock;
-  renderer: PromptRenderer;
+  renderer: PartRenderer;
   logger: Logger;
 }
 
@@ -133,32 +133,64 @@ export class MediaChannel implements PacedSource {
   async play(parts: PlayablePart[], opts: { bargeIn?: boolean } = {}): Promise<PlayResult> {
     if (this.closed) return { interrupted: false };
     if (opts.bargeIn && this.digits.pending > 0) return { interrupted: true };
-    // Render every part at once (synthesis of later parts overlaps playback of the first).
-    const renders = parts.map((p) =>
-      this.deps.renderer.render(p, this.law).catch((err: unknown) => {
-        this.deps.logger.error({ err, part: p }, 'prompt could not be rendered');
-        return new Uint8Array(0);
-      }),
-    );
+    // Every part starts rendering at once (synthesis of later parts overlaps playback of the first), and
+    // a text not cached yet streams: its first sentence plays while the next ones are synthesized.
+    const streams = parts.map((p) => this.open(p));
+    // Closing the streams also ends a wait for a piece still being synthesized, so a key or a hang-up
+    // stops the prompt at once; pending synthesis nobody else waits for is dropped.
+    const closeStreams = (): void => {
+      for (const s of streams) s.close();
+    };
     let interrupted = false;
     const off = opts.bargeIn
       ? this.digits.onKey(() => {
           interrupted = true;
           this.stopPlayback();
+          closeStreams();
         })
       : undefined;
+    this.onClose.push(closeStreams);
     try {
-      for (const r of renders) {
-        const bytes = await r;
-        if (interrupted || this.closed) break;
-        if (bytes.length === 0) continue;
-        await new Promise<void>((done) => (this.playing = { bytes, offset: 0, done }));
-        if (interrupted || this.closed) break;
+      for (const [i, stream] of streams.entries()) {
+        for (let piece = 0; ; piece++) {
+          const bytes = await this.nextPiece(stream, parts[i]!, piece);
+          if (interrupted || this.closed) return { interrupted };
+          if (bytes === undefined) break;
+          if (bytes.length === 0) continue;
+          await new Promise<void>((done) => (this.playing = { bytes, offset: 0, done }));
+          if (interrupted || this.closed) return { interrupted };
+        }
       }
     } finally {
       off?.();
+      const i = this.onClose.indexOf(closeStreams);
+      if (i >= 0) this.onClose.splice(i, 1);
+      closeStreams();
     }
     return { interrupted };
+  }
+
+  private open(part: PlayablePart): PromptStream {
+    const r = this.deps.renderer;
+    try {
+      return r.stream ? r.stream(part, this.law) : wholeStream(r.render(part, this.law));
+    } catch (err) {
+      return wholeStream(Promise.reject(err));
+    }
+  }
+
+  /**
+   * The next piece of a part, or undefined at its end. A part that cannot be rendered, or whose
+   * synthesis fails part-way, is logged and ends there: the prompt goes on with the next part and the
+   * flow with its next step, so the caller is never left waiting in silence.
+   */
+  private async nextPiece(stream: PromptStream, part: PlayablePart, piece: number): Promise<Uint8Array | undefined> {
+    try {
+      return await stream.next();
+    } catch (err) {
+      this.deps.logger.error({ err, part, ...(piece > 0 ? { piecesPlayed: piece } : {}) }, 'prompt could not be rendered');
+      return undefined;
+    }
   }
 
   private stopPlayback(): void {
