@@ -131,6 +131,46 @@ describe('Pacer with a fake clock', () => {
     expect(b.at).toHaveLength(10);
   });
 
+  it('slots: past slotSize sources, the next ones tick at their own offset in the interval, each once per interval', () => {
+    const timers = new FakeTimers();
+    const pacer = new Pacer({ timers, slotSize: 3, maxSlots: 4 }); // a slot every 5 ms
+    const rs = Array.from({ length: 7 }, () => recorder(timers));
+    for (const r of rs) pacer.register(r.source);
+    expect(pacer.slotSizes()).toEqual([3, 3, 1, 0]);
+    timers.run(216n * MS); // slot 0 ticks at 20 … 200 ms, slot 1 at 25 … 205, slot 2 at 30 … 210
+    rs.forEach((r, i) => {
+      const offset = BigInt(Math.floor(i / 3)) * 5n * MS;
+      expect(r.at).toHaveLength(10);
+      r.at.forEach((t, n) => {
+        const deadline = BigInt(n + 1) * 20n * MS + offset;
+        expect(t >= deadline && t - deadline < timers.turnNs).toBe(true);
+      });
+    });
+    // The empty slot costs nothing: three slot ticks per interval, and a full slot frees a place that the next source takes.
+    expect(pacer.stats().ticks).toBe(30);
+    pacer.unregister((rs[1] as ReturnType<typeof recorder>).source);
+    const late = recorder(timers);
+    pacer.register(late.source);
+    expect(pacer.slotSizes()).toEqual([3, 3, 1, 0]);
+    pacer.close();
+  });
+
+  it('up to slotSize sources the loop wakes once per interval, as with a single slot', () => {
+    const wakeups = (sources: number): { ticks: number; timeouts: number; immediates: number } => {
+      const timers = new FakeTimers();
+      const pacer = new Pacer({ timers });
+      for (let i = 0; i < sources; i++) pacer.register(recorder(timers).source);
+      timers.run(1_000n * MS);
+      const r = { ticks: pacer.stats().ticks, timeouts: timers.timeouts, immediates: timers.immediates };
+      pacer.close();
+      return r;
+    };
+    expect(wakeups(100)).toEqual(wakeups(1));
+    expect(wakeups(100).ticks).toBe(50);
+    // The 101st source opens slot 1 (2 ms later in each interval): two slot ticks per interval from then on.
+    expect(wakeups(101).ticks).toBeGreaterThanOrEqual(98);
+  });
+
   it('catches up a short stall back-to-back and drops the excess of a long one', () => {
     const timers = new FakeTimers();
     const pacer = new Pacer({ timers, maxCatchUp: 5 });
