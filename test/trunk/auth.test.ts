@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { tempDir } from '../helpers.js';
-import {
-  ci, digestParams, digestVerifies, freeSipPort, hasSipp, openCallerMedia, parseSippTrace, startCaller, startFarEnd, startHookline, startWebhook, waitForLog, waitForLogOrExit,
-  type Hookline, type TracedMessage,
-} from './harness.js';
+import { ci, digestParams, digestVerifies, freeSipPort, hasSipp, openCallerMedia, parseSippTrace, startCaller, startFarEnd, startHookline, waitForLog, waitForLogOrExit, type Hookline, type TracedMessage, trunkSuite } from './harness.js';
 
 /**
  * A trunk that challenges (RFC 3261 §22) against hookline's credentials from HOOKLINE_TRUNK: SIPp is the
@@ -37,29 +34,7 @@ describe.skipIf(!hasSipp && !ci)('a trunk that wants Digest authentication (SIPp
   let dir: string;
   let farPort: number;
   let hookline: Hookline;
-  let webhook: Awaited<ReturnType<typeof startWebhook>>;
-
-  beforeAll(async () => {
-    if (!hasSipp) return;
-    dir = await tempDir('hookline-trunk-auth-');
-    farPort = await freeSipPort();
-    webhook = await startWebhook();
-    hookline = await startHookline({
-      flowsYaml: FLOWS(webhook.url),
-      dir,
-      trunk: `sip:${USER}:${PASSWORD}@127.0.0.1:${farPort};transport=udp`,
-      rtpPorts: '33000-33099',
-    });
-  }, 30_000);
-
-  afterAll(async () => {
-    await hookline?.stop();
-    await webhook?.close();
-  });
-
-  it('sipp is installed', () => {
-    expect(hasSipp).toBe(true);
-  });
+  trunkSuite({ prefix: 'hookline-trunk-auth-', flows: FLOWS, rtpPorts: '33000-33099', credentials: `${USER}:${PASSWORD}` }, (s) => ({ dir, farPort, hookline } = s));
 
   /** The two INVITEs of one challenged call: the first bare, the second a copy with credentials (§8.1.3.5, §22.2). */
   function expectRetry(msgs: TracedMessage[], credentialsHeader: 'Authorization' | 'Proxy-Authorization', challengeHeader: string, realm: string) {

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { blockEnergy, goertzelCoeff, goertzelPower } from '../../src/media/goertzel.js';
 import { ringbackFrames, tone } from '../../src/media/tones.js';
 import { PortAllocator } from '../../src/rtp/ports.js';
-import { tempDir } from '../helpers.js';
-import { CallerMedia, SCENARIOS, ci, freeRtpPort, freeSipPort, hasSipp, isTone, startHookline, startSipp, startWebhook, waitForLog, type Hookline } from './harness.js';
+import {  } from '../helpers.js';
+import { CallerMedia, SCENARIOS, ci, freeRtpPort, freeSipPort, hasSipp, isTone, startSipp, waitForLog, type Hookline, trunkSuite } from './harness.js';
 
 /**
  * Early media from the trunk (RFC 3960) against SIPp: the far end (early-media-far.xml) answers
@@ -38,30 +38,8 @@ function isRingback(pcm: Int16Array): boolean {
 describe.skipIf(!hasSipp && !ci)('early media from the trunk against SIPp', () => {
   let dir: string;
   let hookline: Hookline;
-  let webhook: Awaited<ReturnType<typeof startWebhook>>;
   let farPort: number;
-
-  beforeAll(async () => {
-    if (!hasSipp) return;
-    dir = await tempDir('hookline-early-');
-    farPort = await freeSipPort();
-    webhook = await startWebhook();
-    hookline = await startHookline({
-      flowsYaml: FLOWS(webhook.url),
-      dir,
-      trunk: `sip:127.0.0.1:${farPort};transport=udp`,
-      rtpPorts: `${HOOKLINE_RTP.min}-${HOOKLINE_RTP.max}`,
-    });
-  }, 30_000);
-
-  afterAll(async () => {
-    await hookline?.stop();
-    await webhook?.close();
-  });
-
-  it('sipp is installed', () => {
-    expect(hasSipp).toBe(true);
-  });
+  trunkSuite({ prefix: 'hookline-early-', flows: FLOWS, rtpPorts: `${HOOKLINE_RTP.min}-${HOOKLINE_RTP.max}` }, (s) => ({ dir, hookline, farPort } = s));
 
   it('the ringback detector of this test tells ringback from the caller\'s tone', () => {
     const frames = ringbackFrames();

@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ROOT } from '../helpers.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ROOT, tempDir } from '../helpers.js';
 import { Pacer } from '../../src/media/pacer.js';
 import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../../src/media/g711.js';
 import { goertzelCoeff, goertzelPower } from '../../src/media/goertzel.js';
@@ -433,4 +434,40 @@ export async function waitForLogOrExit(h: Hookline, msg: string, o: Parameters<t
   // Promise.race subscribes to every promise: a run that exits after the log line is no unhandled rejection.
   const exited = runs.map((r) => r.done.then((x) => Promise.reject(new Error(`sipp exited (${x.code}) before "${msg}": ${x.output}`))));
   return Promise.race([waitForLog(h, msg, o), ...exited]);
+}
+
+export type Webhook = Awaited<ReturnType<typeof startWebhook>>;
+
+export interface TrunkSuite {
+  dir: string;
+  /** HOOKLINE_TRUNK's port, where the file's SIPp far end listens. */
+  farPort: number;
+  hookline: Hookline;
+  webhook: Webhook;
+}
+
+/**
+ * The frame of a trunk interop suite, called inside its describe: before all, a transfer webhook and
+ * `hookline serve` with `flows` and HOOKLINE_TRUNK at a free port (`credentials` "user:password"
+ * optional), handed to `set`; after all, both stopped; and the "sipp is installed" test, so that CI
+ * without SIPp fails instead of skipping.
+ */
+export function trunkSuite(o: { prefix: string; flows: (hookUrl: string) => string; rtpPorts: string; credentials?: string }, set: (s: TrunkSuite) => void): void {
+  let s: TrunkSuite | undefined;
+  beforeAll(async () => {
+    if (!hasSipp) return;
+    const dir = await tempDir(o.prefix);
+    const farPort = await freeSipPort();
+    const webhook = await startWebhook();
+    const trunk = `sip:${o.credentials ? `${o.credentials}@` : ''}127.0.0.1:${farPort};transport=udp`;
+    s = { dir, farPort, webhook, hookline: await startHookline({ flowsYaml: o.flows(webhook.url), dir, trunk, rtpPorts: o.rtpPorts }) };
+    set(s);
+  }, 30_000);
+  afterAll(async () => {
+    await s?.hookline.stop();
+    await s?.webhook.close();
+  });
+  it('sipp is installed', () => {
+    expect(hasSipp).toBe(true);
+  });
 }

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { PortAllocator } from '../../src/rtp/ports.js';
-import { tempDir } from '../helpers.js';
-import { CallerMedia, SCENARIOS, ci, freeRtpPort, freeSipPort, hasSipp, startHookline, startSipp, startWebhook, waitForLog, type Hookline } from './harness.js';
+import {  } from '../helpers.js';
+import { CallerMedia, SCENARIOS, ci, freeRtpPort, freeSipPort, hasSipp, startSipp, waitForLog, type Hookline, trunkSuite } from './harness.js';
 
 /**
  * 3xx redirects from the trunk against SIPp (redirect-far.xml): hookline follows a 302's Contacts
@@ -32,25 +32,8 @@ const HOOKLINE_RTP = { min: 35250, max: 35499 };
 describe.skipIf(!hasSipp && !ci)('3xx redirects from the trunk against SIPp', () => {
   let dir: string;
   let hookline: Hookline;
-  let webhook: Awaited<ReturnType<typeof startWebhook>>;
   let farPort: number;
-
-  beforeAll(async () => {
-    if (!hasSipp) return;
-    dir = await tempDir('hookline-redirect-');
-    farPort = await freeSipPort();
-    webhook = await startWebhook();
-    hookline = await startHookline({ flowsYaml: FLOWS(webhook.url), dir, trunk: `sip:127.0.0.1:${farPort};transport=udp`, rtpPorts: `${HOOKLINE_RTP.min}-${HOOKLINE_RTP.max}` });
-  }, 30_000);
-
-  afterAll(async () => {
-    await hookline?.stop();
-    await webhook?.close();
-  });
-
-  it('sipp is installed', () => {
-    expect(hasSipp).toBe(true);
-  });
+  trunkSuite({ prefix: 'hookline-redirect-', flows: FLOWS, rtpPorts: `${HOOKLINE_RTP.min}-${HOOKLINE_RTP.max}` }, (s) => ({ dir, hookline, farPort } = s));
 
   /** One call to `number` against a far end running `calls` calls; resolves with the far end's message log. */
   async function run(number: string, calls: number) {
