@@ -49,15 +49,21 @@ function fakeChannel(name: string, own: number) {
 
 const frame = (v: number) => new Uint8Array(160).fill(v);
 
+/** The caller's channel (sending 0x11: its ringback) and the leg's, both on a hand pacer, with early media relayed. */
+function relaying(o: { legTicking?: boolean } = {}) {
+  const pacer = new HandPacer();
+  const caller = fakeChannel('caller', 0x11);
+  const leg = fakeChannel('leg', 0xff);
+  pacer.register(caller.ch);
+  if (o.legTicking ?? true) pacer.register(leg.ch);
+  const party = { media: caller.media, hungUp: false };
+  const stop = relayEarlyMedia(party, leg.media, { pacer: pacer as unknown as Pacer, logger: silentLogger });
+  return { pacer, caller, leg, party, stop };
+}
+
 describe('relayEarlyMedia', () => {
   it('keeps ringback until the far end\'s first packet, then relays both ways in its place, and gives the slots back', () => {
-    const pacer = new HandPacer();
-    const caller = fakeChannel('caller', 0x11);
-    const leg = fakeChannel('leg', 0xff);
-    pacer.register(caller.ch);
-    pacer.register(leg.ch);
-    const party = { media: caller.media, hungUp: false };
-    const stop = relayEarlyMedia(party, leg.media, { pacer: pacer as unknown as Pacer, logger: silentLogger });
+    const { pacer, caller, leg, stop } = relaying();
 
     pacer.tick(); // a 183 with SDP, but no audio yet: the caller still hears its ringback
     expect(caller.sent).toEqual([0x11]);
@@ -79,13 +85,7 @@ describe('relayEarlyMedia', () => {
   });
 
   it('does not give a caller who hung up its pacer slot back', () => {
-    const pacer = new HandPacer();
-    const caller = fakeChannel('caller', 0x11);
-    const leg = fakeChannel('leg', 0xff);
-    pacer.register(caller.ch);
-    pacer.register(leg.ch);
-    const party = { media: caller.media, hungUp: false };
-    const stop = relayEarlyMedia(party, leg.media, { pacer: pacer as unknown as Pacer, logger: silentLogger });
+    const { pacer, leg, party, stop } = relaying();
     leg.ch.inboundTap!(new Int16Array(160), frame(0x42));
     party.hungUp = true;
     stop();
@@ -93,11 +93,7 @@ describe('relayEarlyMedia', () => {
   });
 
   it('stopped before any early audio, it changes nothing', () => {
-    const pacer = new HandPacer();
-    const caller = fakeChannel('caller', 0x11);
-    const leg = fakeChannel('leg', 0xff);
-    pacer.register(caller.ch);
-    const stop = relayEarlyMedia({ media: caller.media, hungUp: false }, leg.media, { pacer: pacer as unknown as Pacer, logger: silentLogger });
+    const { pacer, caller, leg, stop } = relaying({ legTicking: false });
     stop();
     expect(pacer.sources).toEqual(new Set([caller.ch]));
     expect(leg.ch.inboundTap).toBeUndefined();
