@@ -155,6 +155,21 @@ describe('Pacer with a fake clock', () => {
     pacer.close();
   });
 
+  it('slots that do not divide the interval evenly do not drift: each stays on start + n × 20 ms + its offset', () => {
+    const timers = new FakeTimers();
+    const pacer = new Pacer({ timers, slotSize: 1, maxSlots: 7 }); // 2.857142… ms apart: 6 ns short per interval if summed
+    const rs = Array.from({ length: 7 }, () => recorder(timers));
+    for (const r of rs) pacer.register(r.source);
+    timers.run(200_001n * MS); // 10,000 intervals: a summed sub-interval would be 60 µs early by now
+    const first = rs[0] as ReturnType<typeof recorder>;
+    expect(first.at).toHaveLength(10_000);
+    first.at.forEach((t, i) => {
+      const deadline = BigInt(i + 1) * 20n * MS;
+      expect(t >= deadline && t - deadline < timers.turnNs).toBe(true);
+    });
+    pacer.close();
+  });
+
   it('up to slotSize sources the loop wakes once per interval, as with a single slot', () => {
     const wakeups = (sources: number): { ticks: number; timeouts: number; immediates: number } => {
       const timers = new FakeTimers();

@@ -263,7 +263,7 @@ export class Pacer {
     // Empty slots have nothing to send: plan for the next sub-tick whose slot has sources.
     for (let i = 0; i < this.slots.length && (this.slots[this.n % this.slots.length] as Set<PacedSource>).size === 0; i++) this.n++;
     const now = this.timers.nowNs();
-    const deadline = this.startNs + BigInt(this.n) * this.subIntervalNs;
+    const deadline = this.deadlineOf(this.n);
     const action = plan(now, deadline, this.subIntervalNs, this.spinNs, this.maxCatchUp);
     switch (action.kind) {
       case 'sleep':
@@ -277,13 +277,19 @@ export class Pacer {
         // Dropped: the skipped sub-ticks of slots with sources (one frame of each of their sources).
         for (let m = this.n; m < this.n + action.skip; m++) if ((this.slots[m % this.slots.length] as Set<PacedSource>).size > 0) this.counters.skipped++;
         this.n += action.skip;
-        this.runTick(now, this.startNs + BigInt(this.n) * this.subIntervalNs, this.n % this.slots.length);
+        this.runTick(now, this.deadlineOf(this.n), this.n % this.slots.length);
         if (generation !== this.generation) return; // a source stopped and restarted the loop: that loop goes on
         this.n++;
         // Back-to-back catch-up stays within this turn; otherwise plan the next deadline.
         this.schedule();
       }
     }
+  }
+
+  /** Sub-tick n's deadline: whole intervals from the start, plus its slot's offset (no drift when the interval does not divide evenly). */
+  private deadlineOf(n: number): bigint {
+    const s = this.slots.length;
+    return this.startNs + BigInt(Math.floor(n / s)) * this.intervalNs + BigInt(n % s) * this.subIntervalNs;
   }
 
   private runTick(now: bigint, deadline: bigint, slot: number): void {
