@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pinned, sleep, stop as stopChild, track, waitIdle, exited } from './proc.js';
+export { errorLogs, metric } from '../../src/testkit/server-output.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -68,24 +69,3 @@ export async function startServer(flowsYaml: string, o: { rtp: { min: number; ma
   };
 }
 
-/** One value of a Prometheus text exposition (the first series of that name, labels ignored unless given). */
-export function metric(text: string, name: string, labels = ''): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
-    if (m && m[1] === name && (labels === '' || (m[2] ?? '').includes(labels))) return Number(m[3]);
-  }
-  return undefined;
-}
-
-/** Log lines of level error (50) or fatal (60) in a server's output. */
-export function errorLogs(output: string): string[] {
-  return output.split('\n').filter((l) => {
-    if (!l.startsWith('{')) return false;
-    try {
-      return Number((JSON.parse(l) as { level?: unknown }).level) >= 50;
-    } catch {
-      return false;
-    }
-  });
-}

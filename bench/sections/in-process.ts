@@ -7,6 +7,7 @@
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { JitterResult } from '../rtp-jitter.js';
 import { analyzeMedia, type JitterFigures } from '../lib/analysis.js';
 import { Capture, HAS_DUMPCAP } from '../lib/capture.js';
 import { exited, pinned, track, type Pinning } from '../lib/proc.js';
@@ -60,20 +61,12 @@ export async function webhookOverhead(calls: number, concurrency: number, cores:
   return r as WebhookOverheadResult;
 }
 
-export interface RtpJitterResult {
-  mode: string;
-  calls: number;
-  seconds: number;
-  streams: number;
-  packets: number;
-  /** As rtp-sink.ts measured it: arrival intervals in the receiver process (its event loop included). */
-  interval_deviation_ms: { p50: number; p99: number; max: number };
-  rfc3550_jitter_ms: { median_stream: number; worst_stream: number };
-  receiver_loop_delay_ms: { p50: number; p99: number };
-  sender_cpu_ms_per_call_per_s: number;
-  sender_rss_mb: number;
-  pacer_lateness_ms?: { p50: number; p99: number; max: number };
-  /** The same packets as the kernel sent them (loopback capture), as for the server in section 1. */
+/**
+ * One line of rtp-jitter.ts (its interval deviation is as rtp-sink.ts measured it: arrival intervals in the
+ * receiver process, its event loop included), plus the same packets as the kernel sent them (loopback
+ * capture), as for the server in section 1.
+ */
+export interface RtpJitterResult extends JitterResult {
   capture?: JitterFigures & { window_streams: number; window_s: number; dropped: number };
 }
 

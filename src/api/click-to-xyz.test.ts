@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CLICK_TO_XYZ_PATH } from './click-to-xyz.js';
-import { get, postForm, postMultipart, TEST_KEY, testApi } from './initiate-testing.js';
+import { ENCODINGS, get, postForm, TEST_KEY, testApi } from './initiate-testing.js';
 import type { InitiateResult } from './initiate-types.js';
 
 const P = CLICK_TO_XYZ_PATH;
@@ -15,12 +15,6 @@ const APPS = [
   { app: 'ctvr', fields: { menu_id: '3', phone_to_call: '3125550002' }, want: { kind: 'vr', blockId: 3, firstNumber: '+13125550002' } },
   { app: 'ctvm', fields: { vmail_box_id: '7', phone_to_call: '3125550002' }, want: { kind: 'voicemail', blockId: 7, firstNumber: '+13125550002' } },
   { app: 'cts', fields: { survo_id: '890', phone_to_call: '8475551212' }, want: { kind: 'ivr', blockId: 890, firstNumber: '+18475551212' } },
-] as const;
-
-const ENCODINGS = [
-  ['GET', get],
-  ['POST form', postForm],
-  ['POST multipart', postMultipart],
 ] as const;
 
 describe('click_to_xyz.php: every app, every encoding', () => {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { IBP_API_PATH, ibpXml } from './ibp-api.js';
-import { get, postForm, postMultipart, TEST_KEY, testApi } from './initiate-testing.js';
+import { ENCODINGS, get, postForm, TEST_KEY, testApi } from './initiate-testing.js';
 import type { InitiateResult } from './initiate-types.js';
 
 const P = IBP_API_PATH;
@@ -20,12 +20,6 @@ const ACTIONS = [
   { action: 'clickto.findme', fields: { list: '3125550101|3125550102', phone_to_call: '3125550002' }, want: { kind: 'findme_list', findMe: { list: ['+13125550101', '+13125550102'] } } },
   { action: 'clickto.vr', fields: { menu_id: '3', phone_to_call: '3125550002' }, want: { kind: 'vr', blockId: 3 } },
   { action: 'clickto.survo', fields: { survo_id: '890', phone_to_call: '8475551212' }, want: { kind: 'ivr', blockId: 890, firstNumber: '+18475551212' } },
-] as const;
-
-const ENCODINGS = [
-  ['GET', get],
-  ['POST form', postForm],
-  ['POST multipart', postMultipart],
 ] as const;
 
 describe('ibp_api.php: server side (access_key + secret_access_key) answers XML', () => {

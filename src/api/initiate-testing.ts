@@ -55,3 +55,10 @@ export function postMultipart(app: Hono, path: string, fields: Record<string, st
   for (const [k, v] of Object.entries(fields)) body.append(k, v);
   return app.request(path, { method: 'POST', body });
 }
+
+/** The three ways the original's clients send a request, for running one case over each. */
+export const ENCODINGS = [
+  ['GET', get],
+  ['POST form', postForm],
+  ['POST multipart', postMultipart],
+] as const;

@@ -11,6 +11,7 @@ import { dtmfTones } from '../../src/media/dtmf-tones.js';
 import { encodeUlaw } from '../../src/media/g711.js';
 import { ROOT, tempDir } from '../helpers.js';
 import { freeMediaPort, freePort } from '../../src/testkit/ports.js';
+export { errorLogs, metric } from '../../src/testkit/server-output.js';
 
 export { freeMediaPort, freePort };
 
@@ -131,28 +132,6 @@ export async function startHookline(flowsYaml: string, o: { rtpSize?: number; lo
       return code;
     },
   };
-}
-
-/** Log lines of level error (50) or fatal (60) in a server's output: a clean run has none. */
-export function errorLogs(output: string): string[] {
-  return output.split('\n').filter((l) => {
-    if (!l.startsWith('{')) return false;
-    try {
-      return Number((JSON.parse(l) as { level?: unknown }).level) >= 50;
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** One value of a Prometheus text exposition (the first series of that name, labels ignored unless given). */
-export function metric(text: string, name: string, labels = ''): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
-    if (m && m[1] === name && (labels === '' || (m[2] ?? '').includes(labels))) return Number(m[3]);
-  }
-  return undefined;
 }
 
 /** Polls `fn` until it returns true, or throws after `timeoutMs` with `what` and the last value seen. */
