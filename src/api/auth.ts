@@ -1,7 +1,7 @@
 /**
  * API key checks for the Call Initiation API. Hookline has one key with every right,
- * `HOOKLINE_API_KEY` (../shared/spec/flows.md "Running"), which stands for every key form of the
- * original (../shared/reference/ifbyphone-api.md): the Public key (`key`, `public_key`), the Access key
+ * `HOOKLINE_API_KEY` (docs/flows.md, "Running the server"), which stands for every key form of the
+ * original (docs/call-initiation.md, whose "Sources" appendix lists the original's pages by §): the Public key (`key`, `public_key`), the Access key
  * pair (`access_key` + `secret_access_key`), and a bearer token in the JSON API.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';

@@ -1,8 +1,8 @@
 /**
  * The JSON Call Initiation API for new integrations: `POST /api/v1/calls` with
- * `Authorization: Bearer <HOOKLINE_API_KEY>` (../shared/spec/flows.md "Running": "a bearer token in
+ * `Authorization: Bearer <HOOKLINE_API_KEY>` (docs/call-initiation.md: "a bearer token in
  * the JSON API"). The body is the InitiateRequest itself (camelCase, `source` left out), so the JSON
- * form offers exactly what the original's forms do (../shared/reference/ifbyphone-api.md §1, §5)
+ * form offers exactly what the original's forms do (docs/call-initiation.md, whose "Sources" appendix lists the original's pages by § §1, §5)
  * and nothing else.
  *
  * Answers: 200 `{ sessionId, status, reason? }` for a call that was attempted (`status` is the

@@ -1,6 +1,6 @@
 /**
  * The legacy Call Initiation form: `GET|POST /click_to_xyz.php` with `app` and `key`
- * (../shared/reference/ifbyphone-api.md §0, §1, §5.0), answered in plain text.
+ * (docs/call-initiation.md, whose "Sources" appendix lists the original's pages by § §0, §1, §5.0), answered in plain text.
  */
 import type { Context } from 'hono';
 import { formCredentials, formCredentialsValid } from './auth.js';

@@ -1,6 +1,6 @@
 /**
  * The newer Call Initiation form: `GET|POST /ibp_api.php?action=clickto.call|findme|vr|survo`
- * (../shared/reference/ifbyphone-api.md §5.1, §5.2, §5.3b, §5.4b, §5.7), same parameters as the legacy
+ * (docs/call-initiation.md, whose "Sources" appendix lists the original's pages by § §5.1, §5.2, §5.3b, §5.4b, §5.7), same parameters as the legacy
  * form with `action` in place of `app`.
  *
  * The response format follows the credentials (§5.6: "Some arguments and the response format vary

@@ -1,6 +1,6 @@
 /**
  * The Call Initiation API as one hono app to mount at the root of the HTTP server:
- * - `GET|POST /click_to_xyz.php` — the legacy form (../shared/reference/ifbyphone-api.md §1, §5.0);
+ * - `GET|POST /click_to_xyz.php` — the legacy form (docs/call-initiation.md, whose "Sources" appendix lists the original's pages by § §1, §5.0);
  * - `GET|POST /ibp_api.php?action=clickto.*` — the newer form (§5.1-§5.7);
  * - `POST /api/v1/calls` — JSON for new integrations.
  * All three parse into one InitiateRequest (initiate-types.ts) for the injected CallInitiator.

@@ -1,6 +1,6 @@
 /**
  * Why a Call Initiation request was not carried out, and the words each form answers with.
- * References are to ../shared/reference/ifbyphone-api.md.
+ * References are to docs/call-initiation.md, whose "Sources" appendix lists the original's pages by §.
  */
 import { HooklineError } from '../lib/errors.js';
 import type { InitiateOutcome } from './initiate-types.js';

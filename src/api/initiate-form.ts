@@ -1,7 +1,7 @@
 /**
  * Form fields (legacy `click_to_xyz.php` and `ibp_api.php?action=clickto.*`, which share their
  * parameter names) to one InitiateRequest. Section numbers are of
- * ../shared/reference/ifbyphone-api.md.
+ * docs/call-initiation.md, whose "Sources" appendix lists the original's pages by §.
  */
 import { normaliseDialNumber } from '../config/dial-policy.js';
 import { parsePassThrough } from '../webhook/passthrough.js';

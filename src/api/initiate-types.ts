@@ -1,5 +1,5 @@
 /**
- * The Call Initiation API's one typed request (../shared/reference/ifbyphone-api.md §1 and §5).
+ * The Call Initiation API's one typed request (docs/call-initiation.md, whose "Sources" appendix lists the original's pages by § §1 and §5).
  * Every wire form (legacy `click_to_xyz.php`, `ibp_api.php?action=clickto.*`, JSON `POST /api/v1/calls`)
  * is parsed into an InitiateRequest and handed to a CallInitiator; nothing after the parser sees a
  * form field name.

@@ -15,12 +15,9 @@ function yaml(strings: TemplateStringsArray, ...values: unknown[]): string {
     .join('\n');
 }
 
-/** The example of ../shared/spec/flows.md, kept verbatim so the spec and the loader cannot drift apart. */
+/** The reference example: every key of the flows file at least once (testdata/full-example.yaml). */
 function specExample(): string {
-  const md = readFileSync(new URL('../../../shared/spec/flows.md', import.meta.url), 'utf8');
-  const m = /```yaml\n([\s\S]*?)```/.exec(md);
-  if (!m?.[1]) throw new Error('no yaml block in flows.md');
-  return m[1];
+  return readFileSync(new URL('./testdata/full-example.yaml', import.meta.url), 'utf8');
 }
 
 describe('parseFlows: valid files', () => {

@@ -1,5 +1,5 @@
 /**
- * Loading the flows file (../shared/spec/flows.md): YAML text -> validated, typed Flows, or one
+ * Loading the flows file (docs/flows.md): YAML text -> validated, typed Flows, or one
  * ConfigError listing every mistake as `file:line: key: message`. Three stages, each stopping the
  * next when it fails, because later stages would only report consequences of earlier mistakes:
  * YAML syntax (yaml-source.ts), the shape of each value (schema.ts), the whole-file checks (build.ts).

@@ -1,5 +1,5 @@
 /**
- * Names fixed by the IVR Web Hook contract (../shared/spec/ivr-webhook.md, lists taken from the seed).
+ * Names fixed by the IVR Web Hook contract (docs/webhook.md, lists as the original platform sends them).
  * They live here because the loader must refuse dynamic parameters that collide with them; the webhook
  * layer imports the same lists so the two can never disagree.
  */

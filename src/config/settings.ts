@@ -1,5 +1,5 @@
 /**
- * Server settings (../shared/spec/flows.md "Running"): command-line flags win over HOOKLINE_*
+ * Server settings (docs/flows.md, "Running the server"): command-line flags win over HOOKLINE_*
  * environment variables, which win over defaults. This is the only module that reads the
  * environment, and even it only reads what the caller passes (`process.env` in the CLI, a literal in
  * tests), so nothing depends on the state of the process at import time.

@@ -1,5 +1,5 @@
 /**
- * The typed model of the flows file (see ../shared/spec/flows.md). The loader turns YAML into these
+ * The typed model of the flows file (see docs/flows.md). The loader turns YAML into these
  * objects once at start; nothing downstream reads raw YAML.
  */
 
