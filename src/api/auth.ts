@@ -4,18 +4,9 @@
  * original (docs/call-initiation.md, whose "Sources" appendix lists the original's pages by §): the Public key (`key`, `public_key`), the Access key
  * pair (`access_key` + `secret_access_key`), and a bearer token in the JSON API.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { keyMatches } from '../admin/key-compare.js';
 
-/**
- * Constant-time comparison. Both sides are hashed first so that neither the key's content nor its
- * length shows in the time taken; an unset or empty configured key matches nothing.
- */
-export function keyMatches(expected: string | undefined, presented: string | undefined): boolean {
-  if (!expected || presented === undefined) return false;
-  const a = createHash('sha256').update(expected, 'utf8').digest();
-  const b = createHash('sha256').update(presented, 'utf8').digest();
-  return timingSafeEqual(a, b);
-}
+export { keyMatches };
 
 /** The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1; the scheme is case-insensitive). */
 export function bearerToken(header: string | undefined): string | undefined {

@@ -5,6 +5,7 @@ import { demoHook } from './demo-hook.js';
 import { createCallInitiationApi } from './initiate-api.js';
 import type { CallInitiator } from './initiate-types.js';
 import type { Logger } from '../lib/logger.js';
+import { ADMIN_API_BASE } from './admin/index.js';
 
 export interface HttpServerOptions {
   host: string;
@@ -15,6 +16,8 @@ export interface HttpServerOptions {
   isReady(): boolean;
   /** The Call Initiation API (click_to_xyz.php, ibp_api.php, /api/v1/calls). */
   callInitiation?: { apiKey: string | undefined; initiator: CallInitiator; logger: Logger };
+  /** The Administration API (api/admin), mounted at /api/v1. */
+  admin?: Hono;
 }
 
 export function createHttpApp(o: Omit<HttpServerOptions, 'host' | 'port'>): Hono {
@@ -26,6 +29,7 @@ export function createHttpApp(o: Omit<HttpServerOptions, 'host' | 'port'>): Hono
   });
   if (o.demo) app.on(['GET', 'POST'], '/demo/hook', demoHook);
   if (o.callInitiation) app.route('/', createCallInitiationApi(o.callInitiation));
+  if (o.admin) app.route(ADMIN_API_BASE, o.admin);
   return app;
 }
 

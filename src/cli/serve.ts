@@ -19,6 +19,9 @@ import { createCallInitiator } from '../initiator.js';
 import { staticPromptTexts } from '../flow/prompts.js';
 import { WebhookAgents } from '../webhook/agents.js';
 import { OutboxWorker } from '../webhook/outbox-worker.js';
+import { createAdminApi } from '../api/admin/index.js';
+import { ApiKeys } from '../admin/keys.js';
+import { ConsoleSessions } from '../admin/sessions.js';
 
 /** `hookline serve`: runs until SIGINT/SIGTERM, then closes everything and returns 0. */
 export async function serveCommand(settings: Settings, logger: Logger, o: { demo: boolean; out(line: string): void }): Promise<number> {
@@ -64,8 +67,16 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       },
     });
     closers.push(() => sip.close());
+    const admin = createAdminApi({
+      keys: new ApiKeys(store.apiKeys, settings.apiKey, systemClock),
+      sessions: new ConsoleSessions(store.sessions, settings.adminPassword, systemClock),
+      logger,
+      version: VERSION,
+      modules: [],
+    });
     const http = await startHttpServer({ host: settings.sipHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,
       callInitiation: { apiKey: settings.apiKey, initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },
+      admin: admin.app,
     });
     closers.push(() => http.close());
     ready = true;

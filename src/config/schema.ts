@@ -13,7 +13,7 @@ type Shape = Record<string, z.ZodType>;
  * zod's strictObject reports them all at the object and cannot say what was meant; the check runs
  * even when other keys are wrong (`when`), so a typo and the "required" it causes show up together.
  */
-function strict<T extends Shape>(shape: T) {
+export function strict<T extends Shape>(shape: T) {
   const allowed = Object.keys(shape);
   return z.looseObject(shape).superRefine(
     (value, ctx) => {

@@ -26,6 +26,7 @@ export interface CliOptions {
   logLevel: string;
   tts: string;
   sipAdvertise: string;
+  adminPassword: string;
 }
 
 /** Text-to-speech engines (src/speech/engines.ts): the WASM one needs no system package. */
@@ -63,6 +64,8 @@ export interface Settings {
   tts: TtsEngineSetting;
   /** HOOKLINE_SIP_ADVERTISE: the address written in Contact and SDP when binding 0.0.0.0. */
   sipAdvertise?: string;
+  /** HOOKLINE_ADMIN_PASSWORD: the web console's password for user `admin`; the console login is off without it. */
+  adminPassword?: string;
 }
 
 type Parse<T> = (value: string) => T | { error: string };
@@ -113,6 +116,9 @@ const host: Parse<string> = (v) =>
 
 // Secrets: the messages below never repeat the value, since they end up in logs and terminals.
 const apiKey: Parse<string> = (v) => (/\s/.test(v) ? { error: 'must not contain white space' } : v);
+
+/** A password a person types: long enough that the login rate limit makes guessing hopeless. */
+const password: Parse<string> = (v) => (v.length < 8 ? { error: 'must be at least 8 characters' } : v);
 
 const SIP_URI = /^sips?:(?:[^@\s]+@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?(?:;\S*)?$/i;
 const trunk: Parse<string> = (v) =>
@@ -181,6 +187,8 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
   if (key !== undefined) settings.apiKey = key;
   const sipTrunk = get('trunk', 'TRUNK', trunk);
   if (sipTrunk !== undefined) settings.trunk = sipTrunk;
+  const adminPassword = get('adminPassword', 'ADMIN_PASSWORD', password);
+  if (adminPassword !== undefined) settings.adminPassword = adminPassword;
   const dbUrl = get('databaseUrl', 'DATABASE_URL', databaseUrl);
   if (dbUrl !== undefined) settings.databaseUrl = dbUrl;
   return settings;

@@ -5,6 +5,7 @@ import type { RepoContext } from './codec.js';
 import { StoreError, type ErrorClassifier } from './errors.js';
 import { createRecordingRepo, createWebhookLogRepo } from './log-repos.js';
 import { createOutboxRepo } from './outbox-repo.js';
+import { createApiKeyRepo, createConfigItemRepo, createConsoleSessionRepo } from './admin-repos.js';
 import type { Database } from './schema.js';
 import type { Store } from './types.js';
 
@@ -50,6 +51,9 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     webhooks: createWebhookLogRepo(ctx),
     recordings: createRecordingRepo(ctx),
     outbox: createOutboxRepo(ctx),
+    config: createConfigItemRepo(ctx),
+    apiKeys: createApiKeyRepo(ctx),
+    sessions: createConsoleSessionRepo(ctx),
     close() {
       // Idempotent, and calls made after close fail with a StoreError instead of a driver TypeError.
       closed = true;

@@ -91,6 +91,33 @@ export interface OutboxTable {
   last_error: string | null;
 }
 
+/** One building block (or number route, post-call action) made through the API: its flows-file JSON. */
+export interface ConfigItemsTable {
+  kind: string;
+  key: string;
+  body: string;
+  updated_at: Millis;
+}
+
+export interface ApiKeysTable {
+  id: Id;
+  name: string;
+  prefix: string;
+  hash: string;
+  /** Space-separated scope names. */
+  scopes: string;
+  created_at: Millis;
+  last_used_at: Millis | null;
+}
+
+export interface ConsoleSessionsTable {
+  token_hash: string;
+  csrf: string;
+  user_name: string;
+  created_at: Millis;
+  expires_at: Millis;
+}
+
 export interface Database {
   calls: CallsTable;
   interactions: InteractionsTable;
@@ -98,6 +125,9 @@ export interface Database {
   webhook_log: WebhookLogTable;
   recordings: RecordingsTable;
   outbox: OutboxTable;
+  config_items: ConfigItemsTable;
+  api_keys: ApiKeysTable;
+  console_sessions: ConsoleSessionsTable;
 }
 
 /** Which SQL the migrations emit where the two databases differ (identity columns). */

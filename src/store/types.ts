@@ -129,11 +129,71 @@ export interface OutboxRepo {
   get(id: number): Promise<OutboxItem | undefined>;
 }
 
+/** One configuration item made through the API (see migrations/002_admin.ts). */
+export interface ConfigItem {
+  kind: string;
+  key: string;
+  /** The item's flows-file JSON, as text. */
+  body: string;
+  updatedAt: Date;
+}
+
+export interface ConfigItemRepo {
+  all(): Promise<ConfigItem[]>;
+  /**
+   * Writes an item. `expected` makes it a compare-and-swap: `{ absent: true }` creates only if no item
+   * has this kind and key; `{ body }` replaces only if the stored body is still that text. Returns
+   * false when the expectation did not hold (somebody else wrote first), true when written.
+   */
+  put(item: { kind: string; key: string; body: string }, expected?: { absent: true } | { body: string }): Promise<boolean>;
+  /** Deletes; with `expectedBody` only if unchanged. Returns whether a row was deleted. */
+  delete(kind: string, key: string, expectedBody?: string): Promise<boolean>;
+}
+
+export type ApiScope = 'read' | 'calls' | 'admin';
+export const API_SCOPES: readonly ApiScope[] = ['read', 'calls', 'admin'];
+
+export interface ApiKeyRecord {
+  id: number;
+  name: string;
+  prefix: string;
+  scopes: ApiScope[];
+  createdAt: Date;
+  lastUsedAt?: Date;
+}
+
+export interface ApiKeyRepo {
+  create(input: { name: string; prefix: string; hash: string; scopes: ApiScope[] }): Promise<ApiKeyRecord>;
+  list(): Promise<ApiKeyRecord[]>;
+  byHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  touch(id: number, at: Date): Promise<void>;
+  delete(id: number): Promise<boolean>;
+}
+
+export interface ConsoleSession {
+  tokenHash: string;
+  csrf: string;
+  userName: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface ConsoleSessionRepo {
+  create(s: ConsoleSession): Promise<void>;
+  get(tokenHash: string): Promise<ConsoleSession | undefined>;
+  delete(tokenHash: string): Promise<void>;
+  /** Drops sessions that expired before `now`; returns how many. */
+  purge(now: Date): Promise<number>;
+}
+
 export interface Store {
   calls: CallRepo;
   outbox: OutboxRepo;
   interactions: InteractionRepo;
   webhooks: WebhookLogRepo;
   recordings: RecordingRepo;
+  config: ConfigItemRepo;
+  apiKeys: ApiKeyRepo;
+  sessions: ConsoleSessionRepo;
   close(): Promise<void>;
 }

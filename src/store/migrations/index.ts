@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { StoreError } from '../errors.js';
 import type { Database, SqlFlavor } from '../schema.js';
 import { initialMigration } from './001_initial.js';
+import { adminMigration } from './002_admin.js';
 
 /**
  * Migrations live in code rather than being discovered on disk (Kysely's FileMigrationProvider), so they
@@ -12,6 +13,7 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
   return {
     getMigrations: async (): Promise<Record<string, Migration>> => ({
       '001_initial': initialMigration(flavor),
+      '002_admin': adminMigration(flavor),
     }),
   };
 }

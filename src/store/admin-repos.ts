@@ -1,0 +1,127 @@
+import type { Selectable } from 'kysely';
+import type { ApiKeysTable } from './schema.js';
+import type { ApiKeyRecord, ApiKeyRepo, ApiScope, ConfigItemRepo, ConsoleSessionRepo } from './types.js';
+import { fromMs, optDate, toMs, type RepoContext } from './codec.js';
+
+export function createConfigItemRepo(ctx: RepoContext): ConfigItemRepo {
+  return {
+    all: () =>
+      ctx.run('config.all', async (db) => {
+        const rows = await db.selectFrom('config_items').selectAll().orderBy('kind').orderBy('key').execute();
+        return rows.map((r) => ({ kind: r.kind, key: r.key, body: r.body, updatedAt: fromMs(r.updated_at) }));
+      }),
+
+    put: (item, expected) =>
+      ctx.run('config.put', async (db) => {
+        const updatedAt = ctx.clock.now();
+        if (expected && 'absent' in expected) {
+          // ON CONFLICT DO NOTHING: of two creators racing for one id, exactly one gets a row.
+          const r = await db
+            .insertInto('config_items')
+            .values({ kind: item.kind, key: item.key, body: item.body, updated_at: updatedAt })
+            .onConflict((oc) => oc.columns(['kind', 'key']).doNothing())
+            .returning('key')
+            .executeTakeFirst();
+          return r !== undefined;
+        }
+        if (expected) {
+          // Compare-and-swap on the body itself: the ETag is a hash of it, so "unchanged body" is
+          // exactly "the version the client saw", without a version column to keep in step.
+          const r = await db
+            .updateTable('config_items')
+            .set({ body: item.body, updated_at: updatedAt })
+            .where('kind', '=', item.kind)
+            .where('key', '=', item.key)
+            .where('body', '=', expected.body)
+            .executeTakeFirst();
+          return r.numUpdatedRows === 1n;
+        }
+        await db
+          .insertInto('config_items')
+          .values({ kind: item.kind, key: item.key, body: item.body, updated_at: updatedAt })
+          .onConflict((oc) => oc.columns(['kind', 'key']).doUpdateSet({ body: item.body, updated_at: updatedAt }))
+          .execute();
+        return true;
+      }),
+
+    delete: (kind, key, expectedBody) =>
+      ctx.run('config.delete', async (db) => {
+        let q = db.deleteFrom('config_items').where('kind', '=', kind).where('key', '=', key);
+        if (expectedBody !== undefined) q = q.where('body', '=', expectedBody);
+        const r = await q.executeTakeFirst();
+        return r.numDeletedRows === 1n;
+      }),
+  };
+}
+
+function scopesOf(text: string): ApiScope[] {
+  return text.split(' ').filter((s): s is ApiScope => s === 'read' || s === 'calls' || s === 'admin');
+}
+
+function toKey(r: Selectable<ApiKeysTable>): ApiKeyRecord {
+  const rec: ApiKeyRecord = { id: r.id, name: r.name, prefix: r.prefix, scopes: scopesOf(r.scopes), createdAt: fromMs(r.created_at) };
+  const used = optDate(r.last_used_at);
+  if (used) rec.lastUsedAt = used;
+  return rec;
+}
+
+export function createApiKeyRepo(ctx: RepoContext): ApiKeyRepo {
+  return {
+    create: (k) =>
+      ctx.run('apiKeys.create', async (db) => {
+        const row = await db
+          .insertInto('api_keys')
+          .values({ name: k.name, prefix: k.prefix, hash: k.hash, scopes: k.scopes.join(' '), created_at: ctx.clock.now() })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toKey(row);
+      }),
+    list: () =>
+      ctx.run('apiKeys.list', async (db) => (await db.selectFrom('api_keys').selectAll().orderBy('id').execute()).map(toKey)),
+    byHash: (hash) =>
+      ctx.run('apiKeys.byHash', async (db) => {
+        const row = await db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
+        return row && toKey(row);
+      }),
+    touch: (id, at) =>
+      ctx.run('apiKeys.touch', async (db) => {
+        await db.updateTable('api_keys').set({ last_used_at: toMs(at, 'at') }).where('id', '=', id).execute();
+      }),
+    delete: (id) =>
+      ctx.run('apiKeys.delete', async (db) => (await db.deleteFrom('api_keys').where('id', '=', id).executeTakeFirst()).numDeletedRows === 1n),
+  };
+}
+
+export function createConsoleSessionRepo(ctx: RepoContext): ConsoleSessionRepo {
+  return {
+    create: (s) =>
+      ctx.run('sessions.create', async (db) => {
+        await db
+          .insertInto('console_sessions')
+          .values({
+            token_hash: s.tokenHash,
+            csrf: s.csrf,
+            user_name: s.userName,
+            created_at: toMs(s.createdAt, 'createdAt'),
+            expires_at: toMs(s.expiresAt, 'expiresAt'),
+          })
+          .execute();
+      }),
+    get: (tokenHash) =>
+      ctx.run('sessions.get', async (db) => {
+        const r = await db.selectFrom('console_sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+        if (!r) return undefined;
+        return { tokenHash: r.token_hash, csrf: r.csrf, userName: r.user_name, createdAt: fromMs(r.created_at), expiresAt: fromMs(r.expires_at) };
+      }),
+    delete: (tokenHash) =>
+      ctx.run('sessions.delete', async (db) => {
+        await db.deleteFrom('console_sessions').where('token_hash', '=', tokenHash).execute();
+      }),
+    purge: (now) =>
+      ctx.run('sessions.purge', async (db) => {
+        const r = await db.deleteFrom('console_sessions').where('expires_at', '<', toMs(now, 'now')).executeTakeFirst();
+        return Number(r.numDeletedRows);
+      }),
+  };
+}
+
