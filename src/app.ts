@@ -22,7 +22,11 @@ import { postCallRequests, type CallSummary } from './webhook/postcall.js';
 
 export interface AppOptions {
   settings: Pick<Settings, 'dataDir' | 'webhookNetworks' | 'dialAllow'> & Partial<Pick<Settings, 'dialPerCall' | 'dialSimultaneous'>>;
-  flows: Flows;
+  /**
+   * The configuration: fixed, or a getter of the live one (admin/config-service.ts). Each call takes
+   * the snapshot current when it starts and keeps it to its end, so a change affects new calls only.
+   */
+  flows: Flows | (() => Flows);
   store: Store;
   clock: Clock;
   logger: Logger;
@@ -34,12 +38,13 @@ export interface AppOptions {
 }
 
 export interface App {
-  flows: Flows;
+  /** The configuration new calls start with now. */
+  flows(): Flows;
   store: Store;
   metrics: Metrics;
   logger: Logger;
-  /** Flow dependencies for one call; `events` lets a caller (the simulator) watch it. */
-  flowDeps(events?: FlowEventSink): FlowDeps;
+  /** Flow dependencies for one call, over one configuration snapshot; `events` lets a caller (the simulator) watch it. */
+  flowDeps(events?: FlowEventSink, flows?: Flows): FlowDeps;
   /**
    * Runs a call, counting it in the metrics: from the block its dialed number routes to, or (calls we
    * place) from the given entry with the given starting state.
@@ -47,7 +52,10 @@ export interface App {
   runCall(call: CallControl, events?: FlowEventSink, start?: { entry: CallEntry; initial?: Partial<CallState> }): Promise<void>;
   /** The dial-out policy: undefined when allowed, else why not. */
   checkDial(destination: string): string | undefined;
-  /** Per-call limits on outbound legs: the settings, raised to what the flows file's Find Mes ring at once. */
+  /**
+   * Per-call limits on outbound legs: the settings, raised to what the configuration's Find Mes ring
+   * at once. A live view: each read follows the current configuration.
+   */
   dialLimits: DialLimits;
 }
 
@@ -62,10 +70,20 @@ export function createApp(o: AppOptions): App {
     perCall: o.settings.dialPerCall ?? DEFAULT_DIAL_LIMITS.perCall,
     simultaneous: o.settings.dialSimultaneous ?? DEFAULT_DIAL_LIMITS.simultaneous,
   };
-  const largestFindMe = Math.max(0, ...[...o.flows.findmes.values()].map((f) => f.simultaneous));
-  const dialLimits = withFindMeFloor(configured, largestFindMe);
-  if (dialLimits.simultaneous !== configured.simultaneous || dialLimits.perCall !== configured.perCall) {
-    o.logger.info({ configured, dialLimits }, `per-call dial limits raised: a Find Me in ${o.flows.file} rings ${largestFindMe} numbers at once`);
+  const current = typeof o.flows === 'function' ? o.flows : ((f: Flows) => () => f)(o.flows);
+  const largestFindMe = (): number => Math.max(0, ...[...current().findmes.values()].map((f) => f.simultaneous));
+  const limitsNow = (): DialLimits => withFindMeFloor(configured, largestFindMe());
+  const dialLimits: DialLimits = {
+    get perCall() {
+      return limitsNow().perCall;
+    },
+    get simultaneous() {
+      return limitsNow().simultaneous;
+    },
+  };
+  const atStart = limitsNow();
+  if (atStart.simultaneous !== configured.simultaneous || atStart.perCall !== configured.perCall) {
+    o.logger.info({ configured, dialLimits: atStart }, `per-call dial limits raised: a Find Me in ${current().file} rings ${largestFindMe()} numbers at once`);
   }
 
   const sendWebhook: WebhookSender = async (req) => {
@@ -88,32 +106,32 @@ export function createApp(o: AppOptions): App {
     };
   };
 
-  const onCallEnded = async (summary: CallSummary): Promise<void> => {
-    for (const req of postCallRequests(summary, o.flows.postCallActions ?? [], o.flows.timezone)) {
-      await o.outbox?.enqueue('post_call', req, { sessionId: summary.sessionId });
-    }
+  const flowDeps = (events?: FlowEventSink, flows: Flows = current()): FlowDeps => {
+    const onCallEnded = async (summary: CallSummary): Promise<void> => {
+      for (const req of postCallRequests(summary, flows.postCallActions ?? [], flows.timezone)) {
+        await o.outbox?.enqueue('post_call', req, { sessionId: summary.sessionId });
+      }
+    };
+    const onVoicemail = async (m: VoicemailMessage): Promise<void> => {
+      const notify = flows.voicemails.get(m.voicemailId)?.notify;
+      if (!notify || !o.outbox) return;
+      await o.outbox.enqueue('voicemail', { method: notify.method, url: notify.url, params: voicemailParams(m, flows.timezone), ...(notify.secret ? { secret: notify.secret } : {}) }, { sessionId: m.sessionId });
+    };
+    return {
+      flows,
+      store: o.store,
+      clock: o.clock,
+      logger: o.logger,
+      dataDir,
+      sendWebhook,
+      checkDial,
+      ...(events ? { events } : {}),
+      ...(o.outbox ? { onCallEnded, onVoicemail } : {}),
+    };
   };
-
-  const onVoicemail = async (m: VoicemailMessage): Promise<void> => {
-    const notify = o.flows.voicemails.get(m.voicemailId)?.notify;
-    if (!notify || !o.outbox) return;
-    await o.outbox.enqueue('voicemail', { method: notify.method, url: notify.url, params: voicemailParams(m, o.flows.timezone), ...(notify.secret ? { secret: notify.secret } : {}) }, { sessionId: m.sessionId });
-  };
-
-  const flowDeps = (events?: FlowEventSink): FlowDeps => ({
-    flows: o.flows,
-    store: o.store,
-    clock: o.clock,
-    logger: o.logger,
-    dataDir,
-    sendWebhook,
-    checkDial,
-    ...(events ? { events } : {}),
-    ...(o.outbox ? { onCallEnded, onVoicemail } : {}),
-  });
 
   return {
-    flows: o.flows,
+    flows: current,
     store: o.store,
     metrics,
     logger: o.logger,
@@ -124,7 +142,8 @@ export function createApp(o: AppOptions): App {
       metrics.callsTotal.inc({ direction: call.direction });
       metrics.callsActive.inc();
       try {
-        await runCall(call, start ? start.entry : o.flows.numbers.get(call.to), flowDeps(events), start?.initial);
+        const flows = current(); // one snapshot for the whole call
+        await runCall(call, start ? start.entry : flows.numbers.get(call.to), flowDeps(events, flows), start?.initial);
       } finally {
         metrics.callsActive.dec();
       }

@@ -50,7 +50,7 @@ export function createCallInitiator(o: { app: App; trunk: Trunk | undefined; log
         const callResult = r.outcome === 'busy' || r.outcome === 'no_answer' || r.outcome === 'canceled' ? r.outcome : 'failed';
         const result = callResult === 'canceled' ? 'failed' : callResult;
         if (req.kind === 'ivr') {
-          const ivr = app.flows.ivrs.get(req.blockId);
+          const ivr = app.flows().ivrs.get(req.blockId);
           const state: CallState = { sessionId, direction: 'outbound', callerId: initial.callerId ?? '', numberCalled: req.firstNumber, passThrough: req.passThrough ?? '', userParameters: { ...req.userParameters }, monitoredSeconds: 0, callResult, visited: [], answers: [] };
           if (ivr) await reportUnansweredIvr(ivr, state, app.flowDeps()).catch((err: unknown) => log.error({ err }, 'unanswered IVR webhook failed'));
         }
@@ -65,7 +65,7 @@ export function createCallInitiator(o: { app: App; trunk: Trunk | undefined; log
 
 /** The building block the request names, or why it cannot run (an id that names nothing). */
 function entryOf(req: InitiateRequest, app: App): CallEntry | string {
-  const { flows } = app;
+  const flows = app.flows();
   switch (req.kind) {
     case 'ivr':
       return flows.ivrs.has(req.blockId) ? { kind: 'ivr', id: req.blockId } : `no IVR with id ${req.blockId}`;

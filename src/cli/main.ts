@@ -7,6 +7,9 @@ import { openStore } from './open-store.js';
 import { simulate } from './simulate.js';
 import { serveCommand } from './serve.js';
 import { VERSION } from '../version.js';
+import { writeFile } from 'node:fs/promises';
+import { ConfigService } from '../admin/config-service.js';
+import { exportYaml } from '../admin/config-export.js';
 
 /** Exit statuses: 0 done, 1 runtime failure, 2 bad configuration or usage. */
 export async function main(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
@@ -39,10 +42,29 @@ export async function main(argv: string[], env: Record<string, string | undefine
       // A simulation prints its own story on stdout; only warnings belong on stderr unless asked for.
       const quiet = opts.logLevel === undefined && !env['HOOKLINE_LOG_LEVEL'] ? { logLevel: 'warn' as const } : {};
       status = await withConfig(env, { ...opts, ...quiet }, async (settings, logger) => {
-        const flows = loadFlowsFile(settings.flowsPath);
+        const file = loadFlowsFile(settings.flowsPath);
         const store = await openStore(settings);
         try {
+          // The flows file plus what was made through the API in this data dir, as `serve` would run it.
+          const flows = (await ConfigService.open({ file, repo: store.config, logger })).current();
           await simulate(opts, { flows, store, logger, dataDir: settings.dataDir, dialAllow: settings.dialAllow, dialPerCall: settings.dialPerCall, dialSimultaneous: settings.dialSimultaneous, webhookNetworks: settings.webhookNetworks, out });
+        } finally {
+          await store.close();
+        }
+        return 0;
+      });
+    });
+
+  common(program.command('export').description('write the whole configuration (flows file + API-made items) as one flows file'))
+    .option('-o, --output <file>', 'write to this file instead of standard output')
+    .action(async (opts: Partial<CliOptions> & { output?: string }) => {
+      status = await withConfig(env, opts, async (settings, logger) => {
+        const file = loadFlowsFile(settings.flowsPath);
+        const store = await openStore(settings);
+        try {
+          const yaml = exportYaml(await ConfigService.open({ file, repo: store.config, logger }));
+          if (opts.output) await writeFile(opts.output, yaml);
+          else out(yaml.replace(/\n$/, ''));
         } finally {
           await store.close();
         }

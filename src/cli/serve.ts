@@ -22,6 +22,9 @@ import { OutboxWorker } from '../webhook/outbox-worker.js';
 import { createAdminApi } from '../api/admin/index.js';
 import { ApiKeys } from '../admin/keys.js';
 import { ConsoleSessions } from '../admin/sessions.js';
+import { ConfigService } from '../admin/config-service.js';
+import { registerConfigRoutes } from '../api/admin/config-routes.js';
+import { ConfigError } from '../config/errors.js';
 
 /** `hookline serve`: runs until SIGINT/SIGTERM, then closes everything and returns 0. */
 export async function serveCommand(settings: Settings, logger: Logger, o: { demo: boolean; out(line: string): void }): Promise<number> {
@@ -41,7 +44,8 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     closers.push(() => outbox.stop());
     const webhookAgents = new WebhookAgents();
     closers.push(() => webhookAgents.close());
-    const app = createApp({ settings, flows, store, clock: systemClock, logger, outbox, webhookAgents });
+    const config = await ConfigService.open({ file: flows, repo: store.config, logger });
+    const app = createApp({ settings, flows: () => config.current(), store, clock: systemClock, logger, outbox, webhookAgents });
     const dataDir = path.resolve(settings.dataDir);
     const tts = await createTtsEngine(settings.tts);
     closers.push(() => tts.close?.());
@@ -72,7 +76,7 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       sessions: new ConsoleSessions(store.sessions, settings.adminPassword, systemClock),
       logger,
       version: VERSION,
-      modules: [],
+      modules: [(router) => registerConfigRoutes(router, config)],
     });
     const http = await startHttpServer({ host: settings.sipHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,
       callInitiation: { apiKey: settings.apiKey, initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },
@@ -81,11 +85,15 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     closers.push(() => http.close());
     ready = true;
     // Warm the prompt cache in the background: calls can start meanwhile, later ones never wait on synthesis.
-    void prompts.prefetch(staticPromptTexts(flows).map((text) => ({ text }))).then(
+    const warm = (current: Flows): Promise<void> => prompts.prefetch(staticPromptTexts(current).map((text) => ({ text })));
+    void warm(config.current()).then(
       () => logger.info('prompt cache warm'),
       (err: unknown) => ready && logger.error({ err }, 'prompt cache warm-up failed'),
     );
-    printBanner(o.out, settings, flows, sip, tts.name, http.port);
+    // A change through the API or console: its new prompts are synthesized before a caller needs them.
+    config.onChange((current) => void warm(current).catch((err: unknown) => logger.error({ err }, 'prompt synthesis after a configuration change failed')));
+    closers.push(reloadOnHangup(settings.flowsPath, config, logger));
+    printBanner(o.out, settings, config.current(), sip, tts.name, http.port);
   } catch (err) {
     await closeAll();
     throw err;
@@ -97,6 +105,23 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
   ready = false;
   await closeAll();
   return 0;
+}
+
+/**
+ * SIGHUP reads the flows file again, as daemons do: a good file takes effect for new calls, a bad one
+ * is logged (file, line and key) and the running configuration stays. Returns the handler's remover.
+ */
+function reloadOnHangup(file: string, config: ConfigService, logger: Logger): () => void {
+  const reload = (): void => {
+    try {
+      config.reloadFile(loadFlowsFile(file));
+      logger.info({ file, revision: config.status().revision }, 'flows file reloaded');
+    } catch (err) {
+      logger.error({ file, err: err instanceof ConfigError ? err.message : err }, 'flows file not reloaded: the running configuration stays');
+    }
+  };
+  process.on('SIGHUP', reload);
+  return () => process.off('SIGHUP', reload);
 }
 
 function printBanner(out: (line: string) => void, settings: Settings, flows: Flows, sip: TelephonyServer, ttsName: string, httpPort: number): void {

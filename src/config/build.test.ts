@@ -51,6 +51,7 @@ describe('post_call_actions', () => {
     );
     expect(f.postCallActions).toEqual<PostCallAction[]>([
       {
+        id: 1,
         url: 'http://crm.test/calls?src=ivr',
         method: 'GET',
         appliesTo: [],
@@ -62,6 +63,7 @@ describe('post_call_actions', () => {
         ],
       },
       {
+        id: 2,
         url: 'https://crm.test/vm',
         method: 'POST',
         secret: 's3cret',

@@ -85,13 +85,19 @@ export class FlowsBuilder {
       numbers: new Map(),
       ivrs: this.collect('ivr', 'ivrs', raw.ivrs, (r, p) => this.ivr(r, p)),
       findmes: this.collect('findme', 'findmes', raw.findmes, (r, p) => this.findme(r, p)),
-      vrs: this.collect('vr', 'vrs', raw.vrs, (r): VrConfig => ({ id: r.id, prompt: toPrompt(r.prompt), options: {} })),
+      vrs: this.collect('vr', 'vrs', raw.vrs, (r): VrConfig => ({ id: r.id, name: r.name, prompt: toPrompt(r.prompt), options: {} })),
       voicemails: this.collect('voicemail', 'voicemails', raw.voicemails, (r) => this.voicemail(r)),
     };
     // References are resolved once every id is known, so blocks may refer to ones defined later.
-    for (const [number, ref] of Object.entries(raw.numbers)) {
-      flows.numbers.set(number, this.ref(ref, ['numbers', number]));
+    const labels = new Map<string, string>();
+    for (const [number, route] of Object.entries(raw.numbers)) {
+      if (typeof route === 'string') flows.numbers.set(number, this.ref(route, ['numbers', number]));
+      else {
+        flows.numbers.set(number, this.ref(route.to, ['numbers', number, 'to']));
+        if (route.label !== '') labels.set(number, route.label);
+      }
     }
+    if (labels.size > 0) flows.numberLabels = labels;
     raw.vrs.forEach((r, i) => {
       const vr = flows.vrs.get(r.id);
       if (!vr || !this.accepted.has(r)) return; // a repeated id, already reported
@@ -102,6 +108,7 @@ export class FlowsBuilder {
     });
     // Last: post-call actions refer to IVR questions and dialed numbers, so those must all be known.
     flows.postCallActions = raw.post_call_actions.map((a, i) => this.postCallAction(a, flows, ['post_call_actions', i]));
+    this.uniquePostCallIds(flows.postCallActions);
     return flows;
   }
 
@@ -249,9 +256,19 @@ export class FlowsBuilder {
       else if (!flows.numbers.has(text)) this.fail(at, `${text} is not a dialed number in numbers, so no call can match it`);
       else appliesTo.push({ kind: 'number', number: text });
     });
-    const action: PostCallAction = { url: a.url, method: a.method, parameters, appliesTo };
+    const action: PostCallAction = { id: a.id ?? (path[1] as number) + 1, url: a.url, method: a.method, parameters, appliesTo };
     if (a.secret !== undefined) action.secret = a.secret;
     return action;
+  }
+
+  /** Ids given or defaulted (the position) must not meet: `id: 2` on the first action and a second without one. */
+  private uniquePostCallIds(actions: PostCallAction[]): void {
+    const firstAt = new Map<number, number>();
+    actions.forEach((a, i) => {
+      const seen = firstAt.get(a.id);
+      if (seen === undefined) firstAt.set(a.id, i);
+      else this.fail(['post_call_actions', i, 'id'], `duplicate post-call action id ${a.id} (post_call_actions[${seen}] has it${seen === a.id - 1 ? ' by its position' : ''})`);
+    });
   }
 
   /** `call.FIELD` or `ivr.ID.question.N`. */
@@ -292,6 +309,7 @@ export class FlowsBuilder {
     if (r.screen_method === 2 && r.whisper_audio === undefined) this.fail([...path, 'whisper_audio'], 'required when screen_method is 2 (whisper audio)');
     const config: FindMeConfig = {
       id: r.id,
+      name: r.name,
       phoneList,
       simultaneous: r.simultaneous,
       timeoutS: r.timeout_s,
@@ -325,6 +343,7 @@ export class FlowsBuilder {
   private voicemail(r: RawFlows['voicemails'][number]): VoicemailConfig {
     return {
       id: r.id,
+      name: r.name,
       greeting: toPrompt(r.greeting),
       maxSeconds: r.max_seconds,
       ...(r.notify_url ? { notify: { url: r.notify_url, method: r.notify_method, ...(r.notify_secret ? { secret: r.notify_secret } : {}) } } : {}),

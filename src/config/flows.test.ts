@@ -62,7 +62,7 @@ describe('parseFlows: valid files', () => {
       '1': { kind: 'findme', id: 4 },
       '2': { kind: 'voicemail', id: 7 },
     });
-    expect(flows.voicemails.get(7)).toEqual({ id: 7, greeting: [{ text: 'Please leave a message after the tone.' }], maxSeconds: 120 });
+    expect(flows.voicemails.get(7)).toEqual({ id: 7, name: '', greeting: [{ text: 'Please leave a message after the tone.' }], maxSeconds: 120 });
   });
 
   it('loads the demo flows, which use every building block and webhook option', () => {
@@ -118,6 +118,7 @@ describe('parseFlows: valid files', () => {
     });
     expect(flows.findmes.get(2)).toEqual<FindMeConfig>({
       id: 2,
+      name: '',
       phoneList: ['3125550101'],
       simultaneous: 1,
       timeoutS: 20,

@@ -5,7 +5,7 @@
  * YAML syntax (yaml-source.ts), the shape of each value (schema.ts), the whole-file checks (build.ts).
  */
 import { readFileSync } from 'node:fs';
-import { FlowsBuilder } from './build.js';
+import { FlowsBuilder, type SourceLookup } from './build.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { describeIssue, flattenIssues, type PathMessage } from './issues.js';
 import { flowsSchema } from './schema.js';
@@ -24,20 +24,41 @@ function fail(src: YamlSource, found: PathMessage[]): never {
   throw new ConfigError(sorted(found.map((f) => src.issueAt(f.path, f.message))));
 }
 
+export type FlowsCheck = { ok: true; flows: Flows } | { ok: false; issues: PathMessage[] };
+
+/**
+ * The shape, then the whole-file checks, over plain data (from YAML, or JSON from the Administration
+ * API): the issues come back as key paths, for the caller to word as it needs.
+ */
+export function checkFlowsData(data: unknown, file: string, src: SourceLookup = plainSource(data)): FlowsCheck {
+  const parsed = flowsSchema.safeParse(data, { error: describeIssue });
+  if (!parsed.success) return { ok: false, issues: flattenIssues(parsed.error.issues, data) };
+  const builder = new FlowsBuilder(src, file);
+  const flows = builder.build(parsed.data);
+  return builder.issues.length > 0 ? { ok: false, issues: builder.issues } : { ok: true, flows };
+}
+
+/** Source lookup for data that never was YAML: values are what they are, and there are no lines. */
+export function plainSource(data: unknown): SourceLookup {
+  return {
+    sourceOf(path) {
+      let cur = data;
+      for (const step of path) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[step] : undefined;
+      return typeof cur === 'string' || typeof cur === 'number' ? String(cur) : undefined;
+    },
+    lineOf: () => 0,
+  };
+}
+
 /** Parses and validates flows text; `file` is only used in messages (and kept as Flows.file). */
 export function parseFlows(text: string, file: string): Flows {
   const src = new YamlSource(text, file);
   if (src.issues.length > 0) throw new ConfigError(sorted(src.issues));
 
   // An empty file is a server with nothing configured yet (flows may come through the admin API).
-  const data = src.data ?? {};
-  const parsed = flowsSchema.safeParse(data, { error: describeIssue });
-  if (!parsed.success) fail(src, flattenIssues(parsed.error.issues, data));
-
-  const builder = new FlowsBuilder(src, file);
-  const flows = builder.build(parsed.data);
-  if (builder.issues.length > 0) fail(src, builder.issues);
-  return flows;
+  const checked = checkFlowsData(src.data ?? {}, file, src);
+  if (!checked.ok) fail(src, checked.issues);
+  return checked.flows;
 }
 
 // The path usually comes from --flows, HOOKLINE_FLOWS or the default, so say how to change it.

@@ -55,6 +55,11 @@ export const PHONE_NUMBER = /^\+?[0-9]{1,20}$/;
 export const BLOCK_REF = /^(ivr|vr|findme|voicemail)\/([1-9][0-9]*)$/;
 const blockRef = z.string().regex(BLOCK_REF, { error: 'expected a reference like ivr/10, vr/3, findme/4 or voicemail/7' });
 
+/** A number's route: the block reference alone, or with a label for people (`{ to: ivr/10, label: Main line }`). */
+export const numberRoute = z.union([blockRef, strict({ to: blockRef, label: z.string().max(200).default('') })], {
+  error: 'expected a reference like ivr/10, or { to: ivr/10, label: ... }',
+});
+
 /** A file of the audio library: a bare name (no folders, so it cannot leave the library) ending in .wav. */
 export const AUDIO_FILE = /^(?!\.)[^/\\]+\.wav$/i;
 const audioFile = z.string().regex(AUDIO_FILE, { error: 'expected a .wav file name from the audio library (no folders)' });
@@ -129,8 +134,12 @@ const ivr = strict({
 // Phone numbers may be written unquoted; build.ts reads them back from the source text.
 const phone = z.union([z.string(), z.int().min(0)], { error: 'expected a phone number: digits with an optional leading +' });
 
+/** A label for people (lists, the console, reports); calls never hear it. */
+const label = z.string().max(200).default('');
+
 const findme = strict({
   id,
+  name: label,
   phone_list: z.array(phone).min(1),
   simultaneous: z.int().min(1).max(20).default(1),
   timeout_s: seconds(5, 300, 20),
@@ -149,10 +158,11 @@ const findme = strict({
     .default('ringback'),
 });
 
-const vr = strict({ id, prompt, options: keyedBy(DTMF_KEY, DTMF_MESSAGE, blockRef, true) });
+const vr = strict({ id, name: label, prompt, options: keyedBy(DTMF_KEY, DTMF_MESSAGE, blockRef, true) });
 
 const voicemail = strict({
   id,
+  name: label,
   greeting: prompt,
   max_seconds: seconds(1, 3600, 120),
   // Voicemail notification: one request per message left (durable, like post-call actions).
@@ -166,6 +176,9 @@ const voicemail = strict({
  * is which, and whether they exist, is decided in build.ts, where the source text and the ids are known.
  */
 const postCallAction = strict({
+  // Optional in the file (default: the position, from 1) so existing files keep working; the API and
+  // `hookline export` always write it, since an API resource needs a name that survives reordering.
+  id: id.optional(),
   url: httpUrl,
   method: z.enum(['GET', 'POST']).default('GET'),
   parameters: z.array(strict({ name: z.string().min(1), value: z.string().min(1) })).default([]),
@@ -189,7 +202,7 @@ export const flowsSchema = strict({
     .string()
     .refine(isTimeZone, { error: 'expected an IANA time zone such as UTC or America/New_York' })
     .default('UTC'),
-  numbers: keyedBy(PHONE_NUMBER, 'expected a dialed number: digits with an optional leading + (quote it)', blockRef).default({}),
+  numbers: keyedBy(PHONE_NUMBER, 'expected a dialed number: digits with an optional leading + (quote it)', numberRoute).default({}),
   ivrs: z.array(ivr).default([]),
   findmes: z.array(findme).default([]),
   vrs: z.array(vr).default([]),
@@ -204,3 +217,9 @@ export type RawWebhook = NonNullable<RawIvr['webhook']>;
 export type RawFindMe = RawFlows['findmes'][number];
 export type RawPrompt = z.output<typeof prompt>;
 export type RawPostCallAction = RawFlows['post_call_actions'][number];
+export type RawVr = RawFlows['vrs'][number];
+export type RawVoicemail = RawFlows['voicemails'][number];
+export type RawNumberRoute = z.output<typeof numberRoute>;
+
+/** Each list entry's schema, for the Administration API, which takes one entry at a time. */
+export const entrySchemas = { ivr, findme, vr, voicemail, postCallAction } as const;

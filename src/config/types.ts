@@ -86,6 +86,8 @@ export interface IvrConfig {
 
 export interface FindMeConfig {
   id: number;
+  /** A label for people; default "". Optional so Find Mes built in code (dynamic ones) need none. */
+  name?: string;
   phoneList: string[];
   simultaneous: number; // default 1
   timeoutS: number; // ring time per attempt, default 20
@@ -103,12 +105,14 @@ export interface FindMeConfig {
 
 export interface VrConfig {
   id: number;
+  name?: string;
   prompt: Prompt;
   options: Record<string, BlockRef>;
 }
 
 export interface VoicemailConfig {
   id: number;
+  name?: string;
   greeting: Prompt;
   maxSeconds: number; // default 120
   /** `notify_url` / `notify_method` / `notify_secret`: a request for every message left. */
@@ -148,6 +152,8 @@ export type PostCallScope = { kind: 'number'; number: string } | BlockRef;
 
 /** Post Call Action (reference §6): one request to `url` after every call it applies to. */
 export interface PostCallAction {
+  /** From the file's `id`, or the position from 1; unique among post-call actions. */
+  id: number;
   url: string;
   method: 'GET' | 'POST'; // default GET, as the original's "REST" call
   parameters: PostCallParam[];
@@ -161,6 +167,8 @@ export interface Flows {
   file: string;
   timezone: string; // IANA zone, default UTC
   numbers: Map<string, BlockRef>;
+  /** Labels of numbers that have one (`numbers: { "800...": { to: ivr/10, label: Main line } }`). */
+  numberLabels?: Map<string, string>;
   ivrs: Map<number, IvrConfig>;
   findmes: Map<number, FindMeConfig>;
   vrs: Map<number, VrConfig>;

@@ -30,7 +30,7 @@ const field = (f: (typeof POST_CALL_FIELDS)[number]): PostCallSource => ({ kind:
 const answer = (ivrId: number, questionNo: number): PostCallSource => ({ kind: 'answer', ivrId, questionNo });
 
 function action(over: Partial<PostCallAction> = {}): PostCallAction {
-  return { url: 'http://crm.example.test/calls?src=ivr', method: 'GET', parameters: [], appliesTo: [], ...over };
+  return { id: 1, url: 'http://crm.example.test/calls?src=ivr', method: 'GET', parameters: [], appliesTo: [], ...over };
 }
 
 describe('postCallValue', () => {

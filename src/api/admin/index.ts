@@ -11,7 +11,7 @@ import { registerKeyRoutes } from './keys-routes.js';
 import { openApiDocument } from './openapi.js';
 import { AdminRouter } from './router.js';
 
-export const ADMIN_API_BASE = '/api/v1';
+export { ADMIN_API_BASE } from './paths.js';
 
 export const ADMIN_API_TAGS = [
   { name: 'ivrs', description: 'IVRs: questions and the IVR Web Hook, in the flows file\'s `ivrs` shape' },

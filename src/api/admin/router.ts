@@ -8,10 +8,10 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import { AdminError, type AdminIssue } from '../../admin/errors.js';
+import { AdminError } from '../../admin/errors.js';
 import type { ApiScope, Principal } from '../../admin/keys.js';
-import { formatPath } from '../../config/yaml-source.js';
-import { describeIssue, flattenIssues } from '../../config/issues.js';
+import { describeIssue } from '../../config/issues.js';
+import { issuesFromZod } from '../../admin/issues.js';
 import type { Logger } from '../../lib/logger.js';
 import { problem, problemFromError } from './problem.js';
 import { StoreError } from '../../store/errors.js';
@@ -71,20 +71,11 @@ export type Authenticator = (c: Context) => Promise<Principal | undefined>;
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
-/** zod issues as the flows loader words them: `questions[2].max_digits: expected a number`. */
-export function issuesOf(error: z.ZodError, data: unknown, prefix: (string | number)[] = []): AdminIssue[] {
-  // zod's strictObject reports unknown keys together at the object; name each key, as the loader does.
-  const issues = error.issues.flatMap((i): z.core.$ZodIssue[] =>
-    i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ code: 'custom', input: undefined, path: [...i.path, k], message: 'unknown key' })) : [i],
-  );
-  return flattenIssues(issues, data).map((i) => ({ path: formatPath([...prefix, ...i.path]), message: i.message }));
-}
-
 /** Parses with the flows loader's messages; throws AdminError(code) with every issue. */
 export function parseOrThrow<T>(schema: z.ZodType<T>, data: unknown, code: 'bad_request' | 'invalid', what: string): T {
   const r = schema.safeParse(data, { error: describeIssue });
   if (r.success) return r.data;
-  const issues = issuesOf(r.error, data);
+  const issues = issuesFromZod(r.error, data);
   const first = issues[0];
   throw new AdminError(code, first ? `${what}: ${first.path ? `${first.path}: ` : ''}${first.message}` : `${what} is not valid`, { issues });
 }

@@ -1,0 +1,254 @@
+/**
+ * The live configuration: the flows file plus the items made through the Administration API, as one
+ * snapshot that new calls take when they start (calls in progress keep theirs). Changes go through
+ * here: each is checked by the flows loader against everything else, written to the store with a
+ * compare-and-swap (so two editors cannot overwrite each other silently, even from two processes),
+ * and takes effect at once.
+ */
+import { describeIssue } from '../config/issues.js';
+import type { Flows } from '../config/types.js';
+import { flowsToRaw } from '../config/canonical.js';
+import type { Logger } from '../lib/logger.js';
+import type { ConfigItemRepo } from '../store/types.js';
+import { etagOf } from './etag.js';
+import { AdminError, type AdminIssue } from './errors.js';
+import { CONFIG_KINDS, ITEM_SCHEMA, KIND_WORDS, itemsOf, keyOfBody, type ConfigKind, type Json } from './config-kinds.js';
+import { checkMerged, joinPath, mergeTolerant, type StoredItem } from './config-merge.js';
+import { issuesFromZod } from './issues.js';
+
+export interface ConfigEntry {
+  kind: ConfigKind;
+  key: string;
+  value: Json;
+  managedBy: 'file' | 'api';
+  etag: string;
+}
+
+export interface DisabledItem {
+  kind: ConfigKind;
+  key: string;
+  reason: string;
+}
+
+export interface ConfigStatus {
+  file: string;
+  /** Bumped by every change; a cheap way for a client to see that something changed. */
+  revision: number;
+  disabled: DisabledItem[];
+}
+
+/** How a write may proceed: POST creates only; PUT creates or replaces, or only replaces the version read (If-Match). */
+export interface WriteCondition {
+  mode: 'create' | 'put';
+  ifMatch?: readonly string[];
+}
+
+const itemId = (kind: string, key: string): string => `${kind}/${key}`;
+
+function parseStored(kind: string, key: string, body: string): StoredItem | undefined {
+  if (!(CONFIG_KINDS as readonly string[]).includes(kind)) return undefined;
+  try {
+    const value = JSON.parse(body) as unknown;
+    return value !== null && typeof value === 'object' ? { kind: kind as ConfigKind, key, value: value as Json } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class ConfigService {
+  private fileRaw: Json;
+  /** API items by `kind/key`, with the body text the store holds (for the compare-and-swap). */
+  private readonly stored = new Map<string, { item: StoredItem; body: string }>();
+  private snapshot!: Flows;
+  private disabled: DisabledItem[] = [];
+  private revision = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Set<(flows: Flows) => void>();
+
+  private constructor(
+    private fileFlows: Flows,
+    private readonly repo: ConfigItemRepo,
+    private readonly logger: Logger,
+  ) {
+    this.fileRaw = flowsToRaw(fileFlows);
+  }
+
+  /** Loads the API items from the store and merges them with the (already loaded) flows file. */
+  static async open(o: { file: Flows; repo: ConfigItemRepo; logger: Logger }): Promise<ConfigService> {
+    const service = new ConfigService(o.file, o.repo, o.logger);
+    for (const row of await o.repo.all()) {
+      const item = parseStored(row.kind, row.key, row.body);
+      if (item) service.stored.set(itemId(row.kind, row.key), { item, body: row.body });
+      else o.logger.error({ kind: row.kind, key: row.key }, 'configuration item in the store is unreadable; ignored');
+    }
+    service.recompute();
+    return service;
+  }
+
+  /** The configuration a call starting now runs with. */
+  current(): Flows {
+    return this.snapshot;
+  }
+
+  status(): ConfigStatus {
+    return { file: this.fileFlows.file, revision: this.revision, disabled: [...this.disabled] };
+  }
+
+  /** Called with the new snapshot after every change (for prompt pre-synthesis and the console). */
+  onChange(fn: (flows: Flows) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  entries(kind: ConfigKind): ConfigEntry[] {
+    return [...itemsOf(this.snapshot, kind)].map(([key, value]) => this.entryOf(kind, key, value));
+  }
+
+  entry(kind: ConfigKind, key: string): ConfigEntry | undefined {
+    const value = itemsOf(this.snapshot, kind).get(key);
+    if (value) return this.entryOf(kind, key, value);
+    // A disabled API item can still be read, fixed or deleted.
+    const stored = this.stored.get(itemId(kind, key));
+    return stored ? this.entryOf(kind, key, stored.item.value) : undefined;
+  }
+
+  /** The flows file changed on disk (SIGHUP): API items are checked against it again. */
+  reloadFile(file: Flows): void {
+    this.fileFlows = file;
+    this.fileRaw = flowsToRaw(file);
+    this.recompute();
+    this.changed();
+  }
+
+  /** Creates or replaces one item; `key` is absent for a POST that lets the server pick an id. */
+  write(kind: ConfigKind, key: string | undefined, body: unknown, cond: WriteCondition, actor: string): Promise<{ entry: ConfigEntry; created: boolean }> {
+    return this.serial(async () => {
+      const field = kind === 'number' ? 'number' : 'id';
+      const named = keyOfBody(kind, body);
+      if (key !== undefined && named !== undefined && named !== key) {
+        throw new AdminError('invalid', `${field} ${named} in the body does not match ${key} in the URL`, { issues: [{ path: field, message: `must be ${key}, as in the URL` }] });
+      }
+      // The URL's key, or the one a POST leaves to the server, goes into the body before it is checked.
+      const filled = body !== null && typeof body === 'object' && !Array.isArray(body) && named === undefined && (key !== undefined || kind !== 'number')
+        ? { ...(body as Json), [field]: kind === 'number' ? key : Number(key ?? this.nextId(kind)) }
+        : body;
+      const value = this.validateShape(kind, filled);
+      const finalKey = String(value[field]);
+      this.refuseFileManaged(kind, finalKey);
+      const existing = this.stored.get(itemId(kind, finalKey));
+      if (cond.mode === 'create' && existing) throw new AdminError('conflict', `${KIND_WORDS[kind]} ${finalKey} already exists; PUT to replace it`);
+      if (cond.ifMatch) this.checkIfMatch(kind, finalKey, cond.ifMatch);
+
+      const candidate: StoredItem = { kind, key: finalKey, value };
+      const others = this.enabledItems().filter((i) => itemId(i.kind, i.key) !== itemId(kind, finalKey));
+      const checked = checkMerged(this.fileRaw, [...others, candidate], this.fileFlows.file);
+      if (!checked.ok) {
+        const own = checked.issues.filter((i) => i.item === candidate).map((i): AdminIssue => ({ path: joinPath('', i.path), message: i.message }));
+        if (own.length > 0) throw new AdminError('invalid', `${KIND_WORDS[kind]} ${finalKey}: ${own[0]?.path ? `${own[0].path}: ` : ''}${own[0]?.message}`, { issues: own });
+        throw this.conflictOf(kind, finalKey, checked.issues);
+      }
+      const canonical = itemsOf(checked.flows, kind).get(finalKey) ?? value;
+      const text = JSON.stringify(canonical);
+      const ok = await this.repo.put({ kind, key: finalKey, body: text }, existing ? { body: existing.body } : { absent: true });
+      if (!ok) throw new AdminError('precondition_failed', `${KIND_WORDS[kind]} ${finalKey} was changed by someone else meanwhile; read it again`);
+      this.stored.set(itemId(kind, finalKey), { item: { kind, key: finalKey, value: canonical }, body: text });
+      this.recompute();
+      this.changed();
+      this.logger.info({ kind, key: finalKey, actor }, `configuration: ${KIND_WORDS[kind]} ${finalKey} ${existing ? 'replaced' : 'created'}`);
+      return { entry: this.entryOf(kind, finalKey, canonical), created: !existing };
+    });
+  }
+
+  remove(kind: ConfigKind, key: string, ifMatch: readonly string[] | undefined, actor: string): Promise<void> {
+    return this.serial(async () => {
+      this.refuseFileManaged(kind, key);
+      const existing = this.stored.get(itemId(kind, key));
+      if (!existing) throw new AdminError('not_found', `no ${KIND_WORDS[kind]} ${key}`);
+      if (ifMatch) this.checkIfMatch(kind, key, ifMatch);
+      const others = this.enabledItems().filter((i) => itemId(i.kind, i.key) !== itemId(kind, key));
+      const checked = checkMerged(this.fileRaw, others, this.fileFlows.file);
+      if (!checked.ok) throw this.conflictOf(kind, key, checked.issues, 'is still used');
+      if (!(await this.repo.delete(kind, key, existing.body))) {
+        throw new AdminError('precondition_failed', `${KIND_WORDS[kind]} ${key} was changed by someone else meanwhile; read it again`);
+      }
+      this.stored.delete(itemId(kind, key));
+      this.recompute();
+      this.changed();
+      this.logger.info({ kind, key, actor }, `configuration: ${KIND_WORDS[kind]} ${key} deleted`);
+    });
+  }
+
+  private entryOf(kind: ConfigKind, key: string, value: Json): ConfigEntry {
+    const managedBy = itemsOf(this.fileFlows, kind).has(key) ? 'file' : 'api';
+    return { kind, key, value, managedBy, etag: etagOf(value) };
+  }
+
+  private validateShape(kind: ConfigKind, body: unknown): Json {
+    const r = ITEM_SCHEMA[kind].safeParse(body, { error: describeIssue });
+    if (!r.success) {
+      const issues = issuesFromZod(r.error, body);
+      const first = issues[0];
+      throw new AdminError('invalid', `${KIND_WORDS[kind]}: ${first?.path ? `${first.path}: ` : ''}${first?.message ?? 'not valid'}`, { issues });
+    }
+    return { ...(r.data as Json) };
+  }
+
+  private refuseFileManaged(kind: ConfigKind, key: string): void {
+    if (itemsOf(this.fileFlows, kind).has(key)) {
+      throw new AdminError('file_managed', `${KIND_WORDS[kind]} ${key} is defined in ${this.fileFlows.file} and managed by that file: edit the file, then reload (SIGHUP) or restart hookline`);
+    }
+  }
+
+  private checkIfMatch(kind: ConfigKind, key: string, tags: readonly string[]): void {
+    const current = this.entry(kind, key);
+    if (tags.includes('*') ? !current : !current || !tags.includes(current.etag)) {
+      throw new AdminError('precondition_failed', current ? `${KIND_WORDS[kind]} ${key} changed since you read it (its ETag is now ${current.etag})` : `${KIND_WORDS[kind]} ${key} does not exist any more`);
+    }
+  }
+
+  private conflictOf(kind: ConfigKind, key: string, issues: ReadonlyArray<{ where: string; message: string }>, verb = 'would break other items'): AdminError {
+    const errors = issues.map((i) => ({ path: i.where, message: i.message }));
+    const first = errors[0];
+    return new AdminError('conflict', `${KIND_WORDS[kind]} ${key} ${verb}: ${first ? `${first.path}: ${first.message}` : ''}`, { issues: errors });
+  }
+
+  /** The next free id of a kind, after every id in the file and the store. */
+  private nextId(kind: ConfigKind): string {
+    if (kind === 'number') throw new AdminError('invalid', 'a number needs its number', { issues: [{ path: 'number', message: 'required' }] });
+    const ids = [...itemsOf(this.fileFlows, kind).keys(), ...[...this.stored.values()].filter((s) => s.item.kind === kind).map((s) => s.item.key)].map(Number);
+    return String(Math.max(0, ...ids) + 1);
+  }
+
+  private enabledItems(): StoredItem[] {
+    const off = new Set(this.disabled.map((d) => itemId(d.kind, d.key)));
+    return [...this.stored.values()].map((s) => s.item).filter((i) => !off.has(itemId(i.kind, i.key)));
+  }
+
+  private recompute(): void {
+    const merged = mergeTolerant(this.fileRaw, [...this.stored.values()].map((s) => s.item), this.fileFlows.file, this.fileFlows);
+    this.snapshot = merged.flows;
+    const before = new Set(this.disabled.map((d) => itemId(d.kind, d.key)));
+    this.disabled = merged.disabled.map((d) => ({ kind: d.item.kind, key: d.item.key, reason: d.reason }));
+    for (const d of this.disabled) {
+      if (!before.has(itemId(d.kind, d.key))) this.logger.error({ kind: d.kind, key: d.key }, `configuration: ${KIND_WORDS[d.kind]} ${d.key} made through the API is not served: ${d.reason}`);
+    }
+  }
+
+  private changed(): void {
+    this.revision++;
+    for (const fn of this.listeners) {
+      try {
+        fn(this.snapshot);
+      } catch (err) {
+        this.logger.error({ err }, 'configuration change listener failed');
+      }
+    }
+  }
+
+  /** One change at a time: each checks against the state the previous one left. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

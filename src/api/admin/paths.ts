@@ -1,0 +1,2 @@
+/** Where the Administration API is mounted. */
+export const ADMIN_API_BASE = '/api/v1';
