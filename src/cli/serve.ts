@@ -71,15 +71,16 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       },
     });
     closers.push(() => sip.close());
+    const keys = new ApiKeys(store.apiKeys, settings.apiKey, systemClock);
     const admin = createAdminApi({
-      keys: new ApiKeys(store.apiKeys, settings.apiKey, systemClock),
+      keys,
       sessions: new ConsoleSessions(store.sessions, settings.adminPassword, systemClock),
       logger,
       version: VERSION,
       modules: [(router) => registerConfigRoutes(router, config)],
     });
     const http = await startHttpServer({ host: settings.sipHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,
-      callInitiation: { apiKey: settings.apiKey, initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },
+      callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },
       admin: admin.app,
     });
     closers.push(() => http.close());
