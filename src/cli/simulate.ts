@@ -46,7 +46,7 @@ export function formatEvent(e: SimEvent | FlowEvent): string {
 }
 
 /**
- * Runs one call without any phone (spec/flows.md `hookline simulate`): prompts are printed, the keys
+ * Runs one call without any phone (docs/flows.md, `hookline simulate`): prompts are printed, the keys
  * script plays the caller, webhooks really go out and are logged in the store like a real call's.
  */
 export async function simulate(
