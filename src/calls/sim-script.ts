@@ -113,14 +113,14 @@ export const DEFAULT_FAR_END: FarEnd = { outcome: 'answer', answerAfterMs: 0, ke
 
 /**
  * Parses `--far-end "3125550101=answer@2:1,3125550102=busy"`: per number an outcome, optionally
- * `@seconds` of ringing before answering and `:keys` pressed when asked. Numbers not named behave as
- * `fallback`. `label` starts the error message (the option or field the spec came from).
+ * `@seconds` of ringing before answering and `:keys` pressed when asked; what an item leaves out is
+ * as `fallback`. `label` (the option the spec came from) starts the error message when not empty.
  */
 export function parseFarEnds(spec: string, label = '--far-end', fallback: FarEnd = DEFAULT_FAR_END): Map<string, FarEnd> {
   const out = new Map<string, FarEnd>();
   for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
     const m = /^(\+?[0-9]+)=(answer|busy|no_answer|failed)(?:@([0-9.]+))?(?::([0-9*#,]*))?$/.exec(item);
-    if (!m) throw new Error(`${label}: cannot read "${item}" (expected NUMBER=answer[@SECONDS][:KEYS], busy, no_answer or failed)`);
+    if (!m) throw new Error(`${label ? `${label}: ` : ''}cannot read "${item}" (expected NUMBER=answer[@SECONDS][:KEYS], busy, no_answer or failed)`);
     out.set(m[1] as string, {
       outcome: m[2] as FarEnd['outcome'],
       answerAfterMs: m[3] ? Math.round(Number(m[3]) * 1000) : fallback.answerAfterMs,
