@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp, type App } from '../app.js';
@@ -46,10 +46,10 @@ describe('test calls', () => {
   let calls: TestCalls;
   let dataDir: string;
   const service = (limits: Partial<TestCallLimits> = {}): TestCalls =>
-    (calls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: () => app.flows, clock, logger: silentLogger, timing: INSTANT, limits }));
-  /** Lets the call run until `cond` holds (the clock does not move). */
+    (calls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: () => app.flows, clock, logger: silentLogger, dataDir, timing: INSTANT, limits }));
+  /** Lets the call run until `cond` holds (the fake clock does not move; files are written for real). */
   const until = async (cond: () => boolean): Promise<void> => {
-    for (let i = 0; i < 500 && !cond(); i++) await tick();
+    for (const end = Date.now() + 5000; Date.now() < end && !cond(); ) await tick();
     expect(cond()).toBe(true);
   };
   const types = (events: LoggedEvent[]): string[] => events.map((e) => e.event.type);
@@ -177,7 +177,9 @@ describe('test calls', () => {
 
     calls.hangup(sessionId);
     await until(() => calls.events(sessionId, 0).info.status === 'ended');
-    expect(all(sessionId).find((e) => e.event.type === 'record')?.event).toMatchObject({ durationMs: 25_000 });
+    const recorded = all(sessionId).find((e) => e.event.type === 'record')?.event;
+    expect(recorded).toMatchObject({ durationMs: 25_000, path: expect.stringMatching(new RegExp(`^recordings/${sessionId}/[0-9]+-q1\\.wav$`)) });
+    expect((await stat(path.join(dataDir, (recorded as { path: string }).path))).size).toBe(44 + 25 * 16_000); // 25 s of 8 kHz 16-bit silence
     const end = all(sessionId).at(-1)!.seq;
     expect(await calls.waitForEvents(sessionId, end, 25_000)).toMatchObject({ events: [], info: { status: 'ended' } });
   });

@@ -4,6 +4,7 @@
  * real call (App.runCall): stored, logged, with the real webhooks. Each call keeps every event it
  * reports, numbered, so a client that reconnects reads on from the last number it saw.
  */
+import path from 'node:path';
 import { BLOCK_REF } from '../config/schema.js';
 import { parseBlockRef } from '../config/build.js';
 import type { BlockRef, Flows } from '../config/types.js';
@@ -67,6 +68,8 @@ export interface TestCallsDeps {
   flows(): Flows;
   clock: Clock;
   logger: Logger;
+  /** The data directory: the simulator reports recordings by absolute path, clients see them relative to it. */
+  dataDir?: string;
   dialLimits?: DialLimits;
   /** Writes a recording of the given length; silent WAVs by default. */
   writeRecording?(path: string, durationMs: number, channels: 1 | 2): Promise<void>;
@@ -172,7 +175,8 @@ export class TestCalls {
     const sessionId = newSessionId();
     // The call reports through its session, which needs the call: the first event comes once both exist.
     let session!: Session;
-    const emit = (e: TestCallEvent): void => session.push(e);
+    const dataDir = this.deps.dataDir;
+    const emit = (e: TestCallEvent): void => session.push(e.type === 'record' && dataDir ? { ...e, path: path.relative(dataDir, e.path) } : e);
     const call = new InteractiveCall({
       sessionId,
       from: req.from ?? '',
