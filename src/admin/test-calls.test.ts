@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp, type App } from '../app.js';
-import { INSTANT } from '../calls/interactive.js';
+import { INSTANT, type PromptTiming } from '../calls/interactive.js';
 import { DEFAULT_DIAL_ALLOW } from '../config/dial-policy.js';
 import { parseFlows } from '../config/flows.js';
 import { FakeClock } from '../lib/clock.js';
@@ -45,8 +45,8 @@ describe('test calls', () => {
   let app: App;
   let calls: TestCalls;
   let dataDir: string;
-  const service = (limits: Partial<TestCallLimits> = {}): TestCalls =>
-    (calls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: () => app.flows, clock, logger: silentLogger, dataDir, timing: INSTANT, limits }));
+  const service = (limits: Partial<TestCallLimits> = {}, timing: PromptTiming | 'default' = INSTANT): TestCalls =>
+    (calls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: () => app.flows, clock, logger: silentLogger, dataDir, ...(timing !== 'default' ? { timing } : {}), limits }));
   /** Lets the call run until `cond` holds (the fake clock does not move; files are written for real). */
   const until = async (cond: () => boolean): Promise<void> => {
     for (const end = Date.now() + 5000; Date.now() < end && !cond(); ) await tick();
@@ -86,6 +86,20 @@ describe('test calls', () => {
     expect(calls.events(sessionId, 8).events.map((e) => e.seq)).toEqual([9, 10]);
     expect(calls.press(sessionId, '9').status).toBe('ended');
     expect(all(sessionId)).toHaveLength(10); // keys after the end are dropped
+  });
+
+  it('gives prompts a phone\'s time by default, and none when the call asks for instant prompts', async () => {
+    service({}, 'default');
+    const timeoutAt = async (instantPrompts: boolean): Promise<number | undefined> => {
+      const { sessionId } = calls.start({ to: '8005550100', instantPrompts });
+      await until(() => types(all(sessionId)).includes('prompt'));
+      for (let t = 0; t < 10_000 && !types(all(sessionId)).includes('digits'); t += 100) await clock.advanceAsync(100, 100);
+      calls.hangup(sessionId);
+      return all(sessionId).find((e) => e.event.type === 'digits')?.offsetMs;
+    };
+    // 45 characters at 60 ms, then the question's 5 s.
+    expect(await timeoutAt(false)).toBe(45 * 60 + 5000);
+    expect(await timeoutAt(true)).toBe(5000);
   });
 
   it('starts in a block no number routes to', async () => {

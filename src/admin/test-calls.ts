@@ -8,7 +8,7 @@ import path from 'node:path';
 import { BLOCK_REF } from '../config/schema.js';
 import { parseBlockRef } from '../config/build.js';
 import type { BlockRef, Flows } from '../config/types.js';
-import { InteractiveCall, PHONE_PACE, type PromptTiming } from '../calls/interactive.js';
+import { INSTANT, InteractiveCall, PHONE_PACE, type PromptTiming } from '../calls/interactive.js';
 import { writeSilentWav } from '../calls/sim-audio.js';
 import { DEFAULT_FAR_END, parseFarEnds, type FarEnd } from '../calls/sim-script.js';
 import type { SimEvent } from '../calls/simulator.js';
@@ -73,7 +73,7 @@ export interface TestCallsDeps {
   dialLimits?: DialLimits;
   /** Writes a recording of the given length; silent WAVs by default. */
   writeRecording?(path: string, durationMs: number, channels: 1 | 2): Promise<void>;
-  /** How long prompts take; PHONE_PACE by default. */
+  /** How long prompts take unless a call asks for instant ones; PHONE_PACE by default. */
   timing?: PromptTiming;
   limits?: Partial<TestCallLimits>;
 }
@@ -86,6 +86,8 @@ export interface StartTestCall {
   from?: string;
   /** How dialled numbers behave, as `hookline simulate --far-end`; others answer as TEST_FAR_END. */
   farEnd?: string;
+  /** Prompts take no time (scripts that only want the story); the first-digit timeouts start at once. */
+  instantPrompts?: boolean;
 }
 
 export interface TestCallInfo {
@@ -185,7 +187,7 @@ export class TestCalls {
       farEnds,
       defaultFarEnd: TEST_FAR_END,
       ...(this.deps.dialLimits ? { dialLimits: this.deps.dialLimits } : {}),
-      timing: this.deps.timing ?? PHONE_PACE,
+      timing: req.instantPrompts ? INSTANT : (this.deps.timing ?? PHONE_PACE),
       writeRecording: this.deps.writeRecording ?? writeSilentWav,
       onEvent: emit,
     });

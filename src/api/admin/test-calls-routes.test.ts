@@ -197,6 +197,7 @@ describe('test calls over the Administration API', () => {
     expect(await problem('POST', '/test-calls', { block: 'ivr 10' })).toEqual([422, ['block']]);
     expect(await problem('POST', '/test-calls', { to: '8005550100', far_end: 'nobody' })).toEqual([422, ['far_end']]);
     expect(await problem('POST', '/test-calls', { to: '8005550100', speed: 2 })).toEqual([422, ['speed']]);
+    expect(await problem('POST', '/test-calls', { to: '8005550100', prompts: 'slow' })).toEqual([422, ['prompts']]);
     const unknown = 'f'.repeat(32);
     expect(await problem('GET', `/test-calls/${unknown}/events?wait=0`)).toEqual([404, []]);
     expect(await problem('GET', `/test-calls/${unknown}/stream`)).toEqual([404, []]);

@@ -94,6 +94,8 @@ const startBody = strict({
   from: z.string().max(32).optional().meta({ description: 'Caller id (default: withheld)' }),
   far_end: z.string().max(2000).optional()
     .meta({ description: 'How dialled numbers behave, as `hookline simulate --far-end` ("3125550101=answer@2:1,3125550102=busy"); others ring 2 s, answer and press 1' }),
+  prompts: z.enum(['timed', 'instant']).default('timed')
+    .meta({ description: 'timed: a prompt takes about the time it takes to say (60 ms a character, at most 10 s a part), so timeouts and barge-in behave as on a phone; instant: no time at all (scripts)' }),
 });
 
 const keysBody = strict({
@@ -113,7 +115,7 @@ export function registerTestCallRoutes(router: AdminRouter, { testCalls }: TestC
     summary: 'Start a test call in the simulator',
     description:
       'The call runs like a real one (stored in the call history, the real webhooks, the webhook log) but its caller is you: ' +
-      'prompts arrive as events, keys are sent with POST /test-calls/{session_id}/keys. Prompts take about the time they take to say. ' +
+      'prompts arrive as events, keys are sent with POST /test-calls/{session_id}/keys. ' +
       'A call with no key for 5 minutes is hung up; at most 10 run at once.',
     scope: 'calls',
     body: { schema: startBody },
@@ -127,6 +129,7 @@ export function registerTestCallRoutes(router: AdminRouter, { testCalls }: TestC
         ...(body.block !== undefined ? { block: body.block } : {}),
         ...(body.from !== undefined ? { from: body.from } : {}),
         ...(body.far_end !== undefined ? { farEnd: body.far_end } : {}),
+        instantPrompts: body.prompts === 'instant',
       });
       const first = await testCalls.waitForEvents(info.sessionId, 0, 1000, { limit: MAX_EVENTS_PER_READ });
       const { status: _, ...events } = eventsJson(first.info, first.events, 0);
