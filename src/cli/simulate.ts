@@ -7,7 +7,7 @@ import type { Store } from '../store/types.js';
 import { SimulatedCall, type SimEvent } from '../calls/simulator.js';
 import { parseFarEnds } from '../calls/sim-script.js';
 import type { FlowEvent } from '../flow/events.js';
-import { writeSilentWav } from './sim-audio.js';
+import { writeSilentWav } from '../calls/sim-audio.js';
 import { OutboxWorker } from '../webhook/outbox-worker.js';
 import { VERSION } from '../version.js';
 
