@@ -46,7 +46,7 @@ describe('test calls', () => {
   let calls: TestCalls;
   let dataDir: string;
   const service = (limits: Partial<TestCallLimits> = {}, timing: PromptTiming | 'default' = INSTANT): TestCalls =>
-    (calls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: () => app.flows, clock, logger: silentLogger, dataDir, ...(timing !== 'default' ? { timing } : {}), limits }));
+    (calls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: app.flows, clock, logger: silentLogger, dataDir, ...(timing !== 'default' ? { timing } : {}), limits }));
   /** Lets the call run until `cond` holds (the fake clock does not move; files are written for real). */
   const until = async (cond: () => boolean): Promise<void> => {
     for (const end = Date.now() + 5000; Date.now() < end && !cond(); ) await tick();

@@ -23,7 +23,8 @@ import { createAdminApi } from '../api/admin/index.js';
 import { ApiKeys } from '../admin/keys.js';
 import { ConsoleSessions } from '../admin/sessions.js';
 import { ConfigService } from '../admin/config-service.js';
-import { registerConfigRoutes } from '../api/admin/config-routes.js';
+import { adminModules } from '../api/admin/modules.js';
+import { TestCalls } from '../admin/test-calls.js';
 import { ConfigError } from '../config/errors.js';
 
 /** `hookline serve`: runs until SIGINT/SIGTERM, then closes everything and returns 0. */
@@ -71,13 +72,15 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       },
     });
     closers.push(() => sip.close());
+    const testCalls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: app.flows, clock: systemClock, logger, dataDir, dialLimits: app.dialLimits });
+    closers.push(() => testCalls.close());
     const keys = new ApiKeys(store.apiKeys, settings.apiKey, systemClock);
     const admin = createAdminApi({
       keys,
       sessions: new ConsoleSessions(store.sessions, settings.adminPassword, systemClock),
       logger,
       version: VERSION,
-      modules: [(router) => registerConfigRoutes(router, config)],
+      modules: adminModules({ config, testCalls }),
     });
     const http = await startHttpServer({ host: settings.sipHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,
       callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },

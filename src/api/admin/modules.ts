@@ -4,15 +4,18 @@
  * an operation cannot be served without being documented or documented without being served.
  */
 import type { ConfigService } from '../../admin/config-service.js';
+import type { TestCalls } from '../../admin/test-calls.js';
 import { registerConfigRoutes } from './config-routes.js';
+import { registerTestCallRoutes } from './test-calls-routes.js';
 import type { AdminRouter } from './router.js';
 
 export interface AdminModuleDeps {
   config: ConfigService;
+  testCalls: TestCalls;
 }
 
 export function adminModules(d: AdminModuleDeps): Array<(router: AdminRouter) => void> {
-  return [(router) => registerConfigRoutes(router, d.config)];
+  return [(router) => registerConfigRoutes(router, d.config), (router) => registerTestCallRoutes(router, { testCalls: d.testCalls })];
 }
 
 /**
@@ -22,5 +25,5 @@ export function adminModules(d: AdminModuleDeps): Array<(router: AdminRouter) =>
 export function inertDeps(): AdminModuleDeps {
   const inert = (name: string): never =>
     new Proxy({}, { get: (_t, prop) => { throw new Error(`${name}.${String(prop)} used while generating documentation`); } }) as never;
-  return { config: inert('config') };
+  return { config: inert('config'), testCalls: inert('testCalls') };
 }

@@ -63,7 +63,7 @@ describe('test calls over the Administration API', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'hookline-test-call-api-'));
     kit = await adminTestKit(({ store, clock, logger }) => {
       const app = createApp({ settings: { dataDir, webhookNetworks: 'all', dialAllow: [...DEFAULT_DIAL_ALLOW] }, flows: parseFlows(flowsYaml(hook), 'test.yaml'), store, clock, logger });
-      testCalls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: () => app.flows, clock, logger, dataDir, timing: INSTANT, limits: { maxCalls: 2 } });
+      testCalls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: app.flows, clock, logger, dataDir, timing: INSTANT, limits: { maxCalls: 2 } });
       return [(r) => registerTestCallRoutes(r, { testCalls })];
     });
   });
