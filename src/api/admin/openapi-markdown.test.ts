@@ -12,7 +12,7 @@ describe('the Administration API reference', () => {
     const doc = adminOpenApi() as { paths: Record<string, Record<string, { 'x-hookline-scope': string }>> };
     const scopes = Object.values(doc.paths).flatMap((m) => Object.values(m).map((op) => op['x-hookline-scope']));
     expect(scopes.length).toBeGreaterThan(10);
-    expect(new Set(scopes)).toEqual(new Set(['read', 'admin']));
+    expect(new Set(scopes)).toEqual(new Set(['read', 'calls', 'admin']));
     const md = adminApiMarkdown();
     for (const field of ['`questions[].max_digits`', '`webhook.parameters[].value`', '`webhook.on_failure.say`', '`opt_out_key`']) expect(md).toContain(field);
   });
