@@ -103,7 +103,10 @@ describe('ResampleStream', () => {
     parts.push(s.end());
     const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
     let o = 0;
-    for (const p of parts) (out.set(p, o), (o += p.length));
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
     return { out, held };
   }
 
