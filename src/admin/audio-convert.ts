@@ -8,7 +8,8 @@
  * rates (8, 11.025, 12 kHz) are kept as they are: upsampling adds no information, only a second
  * resampling before play. Mono because a call is mono; channels are averaged (wav.ts `mixdown`).
  *
- * Decoding happens once, here; AudioLibrary then only converts this WAV to 8 kHz G.711 when played.
+ * Decoding happens once, here (run in a worker thread by audio-converter.ts, since it is seconds of
+ * CPU for a long file); AudioLibrary then only converts this WAV to 8 kHz G.711 when played.
  * Decoders are WebAssembly builds of the reference libraries (mpg123, libFLAC, libvorbis, libopus)
  * from the wasm-audio-decoders project; see docs/decisions.md. They are fed the upload in pieces and
  * their output goes through `ResampleStream`, so a long file is never held whole at its source rate.

@@ -13,7 +13,8 @@ import { lstat, mkdir, open, readdir, readFile, realpath, rename, stat, unlink, 
 import { join, sep } from 'node:path';
 import { decodeWav } from '../media/wav.js';
 import { readWavInfo } from '../media/wav-info.js';
-import { convertToCanonicalWav } from './audio-convert.js';
+import type { Converted } from './audio-convert.js';
+import { AudioConverter } from './audio-converter.js';
 import { detectFormat, SUPPORTED_FORMATS, type AudioFormat } from './audio-formats.js';
 import { AdminError } from './errors.js';
 
@@ -55,7 +56,11 @@ export interface AudioFilesOptions {
   usedBy?: (name: string) => string[];
   maxUploadBytes?: number;
   maxSeconds?: number;
+  /** Where conversions run; by default one worker thread shared by the process (audio-converter.ts). */
+  converter?: Pick<AudioConverter, 'convert'>;
 }
+
+let sharedConverter: AudioConverter | undefined;
 
 function badName(name: string, why: string): AdminError {
   return new AdminError('bad_request', `the audio name ${JSON.stringify(name)} is not allowed: ${why}`, { issues: [{ path: 'name', message: why }] });
@@ -113,8 +118,10 @@ export class AudioFiles {
   private readonly usedBy: (name: string) => string[];
   readonly maxUploadBytes: number;
   readonly maxSeconds: number;
+  private readonly converter: Pick<AudioConverter, 'convert'>;
 
   constructor(options: AudioFilesOptions) {
+    this.converter = options.converter ?? (sharedConverter ??= new AudioConverter());
     this.dir = join(options.dataDir, 'audio');
     this.usedBy = options.usedBy ?? (() => []);
     this.maxUploadBytes = options.maxUploadBytes ?? MAX_UPLOAD_BYTES;
@@ -170,7 +177,7 @@ export class AudioFiles {
       const what = detected.audio ? `${detected.what}, an audio format this server does not convert` : `${detected.what}, not audio`;
       throw new AdminError('unsupported_media', `the upload${declared} is ${what}; send ${SUPPORTED_FORMATS}`);
     }
-    const converted = await convertToCanonicalWav(detected.format, bytes, { maxSeconds: this.maxSeconds });
+    const converted: Converted = await this.converter.convert(detected.format, bytes, { maxSeconds: this.maxSeconds });
     await mkdir(this.dir, { recursive: true });
     const path = join(this.dir, target);
     const previous = await lstat(path).catch(() => undefined);
