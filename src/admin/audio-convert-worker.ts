@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { AdminError, type AdminErrorCode, type AdminIssue } from './errors.js';
-import { convertToCanonicalWav, type Converted } from './audio-convert.js';
+import { convertToCanonicalWav, telephonyUlaw, type Converted } from './audio-convert.js';
 import type { AudioFormat } from './audio-formats.js';
 
 export interface ConvertRequest {
@@ -17,7 +17,7 @@ export interface ConvertRequest {
 }
 
 export type ConvertReply =
-  | { id: number; ok: true; result: Converted }
+  | { id: number; ok: true; result: Converted & { ulaw: Uint8Array } }
   | { id: number; ok: false; error: { code?: AdminErrorCode; message: string; issues?: readonly AdminIssue[] } };
 
 const port = parentPort;
@@ -30,7 +30,11 @@ console.warn = () => undefined;
 
 port.on('message', (req: ConvertRequest) => {
   convertToCanonicalWav(req.format, req.bytes, { maxSeconds: req.maxSeconds }).then(
-    (result) => port.postMessage({ id: req.id, ok: true, result } satisfies ConvertReply, [result.wav.buffer as ArrayBuffer]),
+    (converted) => {
+      // The 8 kHz μ-law too, for AudioLibrary.prime: the first play should not resample on the main thread.
+      const result = { ...converted, ulaw: telephonyUlaw(converted.wav) };
+      port.postMessage({ id: req.id, ok: true, result } satisfies ConvertReply, [result.wav.buffer as ArrayBuffer, result.ulaw.buffer as ArrayBuffer]);
+    },
     (err: unknown) => {
       const error =
         err instanceof AdminError ? { code: err.code, message: err.message, issues: err.issues } : { message: err instanceof Error ? err.message : String(err) };

@@ -17,7 +17,8 @@
 import { HooklineError } from '../lib/errors.js';
 import { floatToInt16, ResampleStream } from '../media/resample.js';
 import { readWavInfo } from '../media/wav-info.js';
-import { decodeWav, encodeWav, mixdown } from '../media/wav.js';
+import { encodeUlaw } from '../media/g711.js';
+import { decodeWav, encodeWav, mixdown, wavTo8kMono } from '../media/wav.js';
 import { flacTotalFrames, FORMAT_NAMES, mp3Damage, oggDamage, type AudioFormat } from './audio-formats.js';
 import { AdminError } from './errors.js';
 
@@ -167,4 +168,9 @@ export async function convertToCanonicalWav(format: AudioFormat, bytes: Uint8Arr
   if (format === 'wav') convertWav(bytes, sink);
   else await convertCompressed(format, bytes, sink);
   return { format, ...sink.finish() };
+}
+
+/** What AudioLibrary plays of a stored WAV (8 kHz μ-law), made by the same functions so it is identical. */
+export function telephonyUlaw(wav: Uint8Array): Uint8Array {
+  return encodeUlaw(wavTo8kMono(wav));
 }

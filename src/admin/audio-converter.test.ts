@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeWav } from '../media/wav.js';
-import { convertToCanonicalWav } from './audio-convert.js';
+import { convertToCanonicalWav, telephonyUlaw } from './audio-convert.js';
 import { AudioConverter } from './audio-converter.js';
 import { AdminError } from './errors.js';
 
@@ -14,9 +14,12 @@ describe('AudioConverter (a worker thread)', () => {
   it('gives exactly what the conversion gives in-process', async () => {
     converter = new AudioConverter();
     const bytes = fixture('tone440-44k-stereo.mp3');
-    const inWorker = await converter.convert('mp3', bytes, { maxSeconds: 600 });
+    const { ulaw, ...inWorker } = await converter.convert('mp3', bytes, { maxSeconds: 600 });
     const inProcess = await convertToCanonicalWav('mp3', bytes, { maxSeconds: 600 });
     expect(inWorker).toEqual(inProcess);
+    // And the 8 kHz μ-law AudioLibrary would make of it.
+    expect(ulaw).toEqual(telephonyUlaw(inProcess.wav));
+    expect(ulaw).toHaveLength(8000);
   });
 
   it('passes the conversion errors back as the same AdminErrors', async () => {

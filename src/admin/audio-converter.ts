@@ -32,8 +32,11 @@ export class AudioConverter {
     this.idleMs = options.idleMs ?? 60_000;
   }
 
-  /** Converts in the worker; throws the same AdminErrors (413/415/422) as `convertToCanonicalWav`. */
-  convert(format: AudioFormat, bytes: Uint8Array, options: { maxSeconds: number }): Promise<Converted> {
+  /**
+   * Converts in the worker; throws the same AdminErrors (413/415/422) as `convertToCanonicalWav`.
+   * `ulaw` is what AudioLibrary will play of the result (see `AudioLibrary.prime`).
+   */
+  convert(format: AudioFormat, bytes: Uint8Array, options: { maxSeconds: number }): Promise<Converted & { ulaw?: Uint8Array }> {
     const job = this.queue.then(() => this.run({ id: this.nextId++, format, bytes, maxSeconds: options.maxSeconds }));
     this.queue = job.catch(() => undefined);
     return job;
@@ -47,11 +50,11 @@ export class AudioConverter {
     await w?.terminate();
   }
 
-  private run(req: ConvertRequest): Promise<Converted> {
+  private run(req: ConvertRequest): Promise<Converted & { ulaw: Uint8Array }> {
     clearTimeout(this.idleTimer);
     const worker = (this.worker ??= spawnWorker(new URL('./audio-convert-worker.js', import.meta.url), import.meta.url));
     worker.ref();
-    return new Promise<Converted>((resolve, reject) => {
+    return new Promise<Converted & { ulaw: Uint8Array }>((resolve, reject) => {
       const done = (): void => {
         clearTimeout(timer);
         worker.off('message', onMessage);

@@ -3,10 +3,10 @@ import { mkdir, mkdtemp, readdir, readFile, stat, symlink, utimes, writeFile } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { decodeUlaw } from '../media/g711.js';
+import { decodeUlaw, encodeUlaw } from '../media/g711.js';
 import { goertzelAmplitude, goertzelCoeff, goertzelPower } from '../media/goertzel.js';
 import { tone } from '../media/tones.js';
-import { decodeWav, encodeWav } from '../media/wav.js';
+import { decodeWav, encodeWav, wavTo8kMono } from '../media/wav.js';
 import { AudioLibrary } from '../speech/audio-library.js';
 import { AudioFiles, MAX_UPLOAD_BYTES, referenceMatches, storedName } from './audio.js';
 import { AdminError } from './errors.js';
@@ -128,6 +128,25 @@ describe('AudioFiles', () => {
     expect(amplitude(second, 440)).toBeLessThan(0.01);
     expect(library.stats.conversions).toBe(2);
     expect(await dirListing()).toEqual(['tone.wav']);
+  });
+
+  it('an upload is ready to play at once: the library gets its 8 kHz μ-law from the conversion', async () => {
+    const library = new AudioLibrary({ dataDir });
+    const primed = new AudioFiles({ dataDir, library });
+    await primed.save('tone', fixture('tone440-22k.ogg'));
+    const played = await library.get('tone.wav');
+    expect(library.stats).toMatchObject({ conversions: 0, memoryHits: 1 });
+    expect(played).toEqual(encodeUlaw(wavTo8kMono(await readFile(join(dataDir, 'audio', 'tone.wav')))));
+    // Another process (or a restart) finds it in the disk cache.
+    const later = new AudioLibrary({ dataDir });
+    expect(await later.get('tone.wav')).toEqual(played);
+    expect(later.stats).toMatchObject({ conversions: 0, diskHits: 1 });
+
+    // A replacement is primed under its own size and mtime: the next play is the new audio.
+    await primed.save('tone', encodeWav(tone([1000], 1000, { level: -6 }), 8000));
+    const replaced = decodeUlaw(await library.get('tone.wav'));
+    expect(amplitude(replaced, 1000)).toBeGreaterThan(0.3);
+    expect(library.stats.conversions).toBe(0);
   });
 
   it('a replacement always gets a newer mtime than the file it replaces (coarse or skewed clocks)', async () => {

@@ -13,6 +13,7 @@ import { lstat, mkdir, open, readdir, readFile, realpath, rename, stat, unlink, 
 import { join, sep } from 'node:path';
 import { decodeWav } from '../media/wav.js';
 import { readWavInfo } from '../media/wav-info.js';
+import type { AudioLibrary } from '../speech/audio-library.js';
 import type { Converted } from './audio-convert.js';
 import { AudioConverter } from './audio-converter.js';
 import { detectFormat, SUPPORTED_FORMATS, type AudioFormat } from './audio-formats.js';
@@ -56,6 +57,8 @@ export interface AudioFilesOptions {
   usedBy?: (name: string) => string[];
   maxUploadBytes?: number;
   maxSeconds?: number;
+  /** The library calls play from: told about each upload, so its first play needs no conversion. */
+  library?: Pick<AudioLibrary, 'prime'>;
   /** Where conversions run; by default one worker thread shared by the process (audio-converter.ts). */
   converter?: Pick<AudioConverter, 'convert'>;
 }
@@ -119,9 +122,11 @@ export class AudioFiles {
   readonly maxUploadBytes: number;
   readonly maxSeconds: number;
   private readonly converter: Pick<AudioConverter, 'convert'>;
+  private readonly library: Pick<AudioLibrary, 'prime'> | undefined;
 
   constructor(options: AudioFilesOptions) {
     this.converter = options.converter ?? (sharedConverter ??= new AudioConverter());
+    this.library = options.library;
     this.dir = join(options.dataDir, 'audio');
     this.usedBy = options.usedBy ?? (() => []);
     this.maxUploadBytes = options.maxUploadBytes ?? MAX_UPLOAD_BYTES;
@@ -177,12 +182,14 @@ export class AudioFiles {
       const what = detected.audio ? `${detected.what}, an audio format this server does not convert` : `${detected.what}, not audio`;
       throw new AdminError('unsupported_media', `the upload${declared} is ${what}; send ${SUPPORTED_FORMATS}`);
     }
-    const converted: Converted = await this.converter.convert(detected.format, bytes, { maxSeconds: this.maxSeconds });
+    const converted: Converted & { ulaw?: Uint8Array } = await this.converter.convert(detected.format, bytes, { maxSeconds: this.maxSeconds });
     await mkdir(this.dir, { recursive: true });
     const path = join(this.dir, target);
     const previous = await lstat(path).catch(() => undefined);
     if (previous && !previous.isFile()) throw new AdminError('conflict', `${target} exists in the audio folder and is not a plain file; remove it by hand`);
-    await this.writeAtomic(path, converted.wav, previous?.mtimeMs);
+    const written = await this.writeAtomic(path, converted.wav, previous?.mtimeMs);
+    // Best effort: without it the first play converts the file, as for a file dropped into the folder.
+    if (this.library && converted.ulaw) await this.library.prime(target, converted.ulaw, written).catch(() => undefined);
     return { entry: await this.entry(target), created: previous === undefined, convertedFrom: detected.format };
   }
 
@@ -255,7 +262,8 @@ export class AudioFiles {
     return { ...base, durationMs: null, sampleRate: null, channels: null, problem: 'not a WAV file this server can read' };
   }
 
-  private async writeAtomic(path: string, data: Uint8Array, previousMtimeMs: number | undefined): Promise<void> {
+  /** Returns the size and mtime the file was given (a rename keeps them). */
+  private async writeAtomic(path: string, data: Uint8Array, previousMtimeMs: number | undefined): Promise<{ size: number; mtimeMs: number }> {
     const tmp = join(this.dir, `.upload-${randomBytes(6).toString('hex')}.tmp`);
     try {
       const file = await open(tmp, 'wx');
@@ -265,13 +273,16 @@ export class AudioFiles {
       } finally {
         await file.close();
       }
-      if (previousMtimeMs !== undefined) {
-        // A filesystem with coarse timestamps could give the replacement the old mtime, and an equal size
-        // would then make AudioLibrary's cache serve the old audio.
-        const s = await stat(tmp);
-        if (s.mtimeMs <= previousMtimeMs) await utimes(tmp, s.atime, new Date(previousMtimeMs + 1000));
+      // ext4 stamps mtimes from a clock that ticks every few milliseconds: a replacement written right
+      // after the file it replaces could get its mtime, and an equal size would then make AudioLibrary's
+      // cache (keyed by size and mtime) serve the old audio.
+      let s = await stat(tmp);
+      if (previousMtimeMs !== undefined && s.mtimeMs <= previousMtimeMs) {
+        await utimes(tmp, s.atime, new Date(previousMtimeMs + 1000));
+        s = await stat(tmp);
       }
       await rename(tmp, path);
+      return { size: s.size, mtimeMs: s.mtimeMs };
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
       throw err;
