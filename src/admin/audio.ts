@@ -133,6 +133,11 @@ export class AudioFiles {
     this.maxSeconds = options.maxSeconds ?? MAX_AUDIO_SECONDS;
   }
 
+  /** Stops the conversion worker, if this library's uploads use the shared one (it restarts on the next upload). */
+  async close(): Promise<void> {
+    if (this.converter === sharedConverter) await sharedConverter.close();
+  }
+
   /** Library files by name (the order a person expects: case-insensitive), a page at a time. */
   async list(options: { after?: string; limit?: number } = {}): Promise<{ items: AudioEntry[]; more: boolean }> {
     let names: string[];
