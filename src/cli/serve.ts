@@ -25,6 +25,8 @@ import { ConsoleSessions } from '../admin/sessions.js';
 import { ConfigService } from '../admin/config-service.js';
 import { adminModules } from '../api/admin/modules.js';
 import { TestCalls } from '../admin/test-calls.js';
+import { AudioFiles } from '../admin/audio.js';
+import { audioUsedBy } from '../admin/audio-uses.js';
 import { ConfigError } from '../config/errors.js';
 
 /** `hookline serve`: runs until SIGINT/SIGTERM, then closes everything and returns 0. */
@@ -51,7 +53,8 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     const tts = await createTtsEngine(settings.tts);
     closers.push(() => tts.close?.());
     const prompts = new PromptCache({ dataDir, engine: tts });
-    const renderer = new PromptRenderer(prompts, new AudioLibrary({ dataDir }), dataDir);
+    const audioLibrary = new AudioLibrary({ dataDir });
+    const renderer = new PromptRenderer(prompts, audioLibrary, dataDir);
     const pacer = new Pacer({ onError: (err) => logger.error({ err }, 'media tick failed') });
     closers.push(() => pacer.close());
     const sip = await TelephonyServer.start({
@@ -74,13 +77,15 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     closers.push(() => sip.close());
     const testCalls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: app.flows, clock: systemClock, logger, dataDir, dialLimits: app.dialLimits });
     closers.push(() => testCalls.close());
+    const audio = new AudioFiles({ dataDir, library: audioLibrary, usedBy: (name) => audioUsedBy(config.current(), name) });
+    closers.push(() => audio.close());
     const keys = new ApiKeys(store.apiKeys, settings.apiKey, systemClock);
     const admin = createAdminApi({
       keys,
       sessions: new ConsoleSessions(store.sessions, settings.adminPassword, systemClock),
       logger,
       version: VERSION,
-      modules: adminModules({ config, testCalls }),
+      modules: adminModules({ config, testCalls, audio }),
     });
     const http = await startHttpServer({ host: settings.sipHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,
       callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },
