@@ -277,6 +277,31 @@ voicemails:
   });
 });
 
+describe('the demo flows', () => {
+  it('run on their own: simulate serves the demo webhook the /demo/hook paths name, no server needed', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['simulate', '--flows', 'examples/demo-flows.yaml', '--data-dir', dir, '--to', '8005550100', '--keys', '12345#11', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const ev = events(r.stdout);
+    expect(ev.filter((e) => e.type === 'webhook_request').map((e) => e.url)).toEqual(['/demo/hook?step=lookup', '/demo/hook?step=route']);
+    expect(ev.filter((e) => e.type === 'webhook_response').map((e) => e.status)).toEqual([200, 200]);
+    expect(ev).toContainEqual(expect.objectContaining({ type: 'prompt', text: 'Your balance is 42.17 dollars. Thank you for calling Demo Bank. Goodbye.' }));
+    // The post-call actions (paths too) went to the same in-process webhook before simulate returned.
+    const store = await createSqliteStore(path.join(dir, 'hookline.db'));
+    try {
+      const sent = (await store.webhooks.recent(10)).filter((w) => w.kind === 'post_call');
+      expect(sent.map((w) => [new URL(w.url).pathname + new URL(w.url).search.replace(/&.*/, ''), w.status]).sort()).toEqual([
+        ['/demo/hook?step=postcall', 200],
+        ['/demo/hook?step=postcall_support', 200],
+      ]);
+      expect(sent.every((w) => w.url.startsWith('http://127.0.0.1:'))).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('a bad flows file', () => {
   it('is one line naming file, line and key, and exit status 2', async () => {
     const dir = await tempDir();

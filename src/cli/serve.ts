@@ -19,6 +19,8 @@ import { createCallInitiator } from '../initiator.js';
 import { staticPromptTexts } from '../flow/prompts.js';
 import { WebhookAgents } from '../webhook/agents.js';
 import { OutboxWorker } from '../webhook/outbox-worker.js';
+import { Metrics } from '../lib/metrics.js';
+import { SelfUrl } from '../lib/self-url.js';
 
 /** `hookline serve`: runs until SIGINT/SIGTERM, then closes everything and returns 0. */
 export async function serveCommand(settings: Settings, logger: Logger, o: { demo: boolean; out(line: string): void }): Promise<number> {
@@ -33,12 +35,15 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
   try {
     const store = await openStore(settings);
     closers.push(() => store.close());
-    const outbox = new OutboxWorker({ outbox: store.outbox, log: store.webhooks, networks: settings.webhookNetworks, userAgentVersion: VERSION, clock: systemClock, logger });
-    outbox.start();
+    // Shared by the IVR webhooks and the outbox: one /metrics, and URLs written as paths (`/demo/hook`)
+    // go to the HTTP server below once it listens (the outbox starts then, see below).
+    const metrics = new Metrics();
+    const self = new SelfUrl();
+    const outbox = new OutboxWorker({ outbox: store.outbox, log: store.webhooks, networks: settings.webhookNetworks, userAgentVersion: VERSION, clock: systemClock, logger, metrics, self });
     closers.push(() => outbox.stop());
     const webhookAgents = new WebhookAgents();
     closers.push(() => webhookAgents.close());
-    const app = createApp({ settings, flows, store, clock: systemClock, logger, outbox, webhookAgents });
+    const app = createApp({ settings, flows, store, clock: systemClock, logger, outbox, webhookAgents, metrics, self });
     const dataDir = path.resolve(settings.dataDir);
     const tts = await createTtsEngine(settings.tts);
     closers.push(() => tts.close?.());
@@ -68,6 +73,8 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       callInitiation: { apiKey: settings.apiKey, initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },
     });
     closers.push(() => http.close());
+    self.listening(settings.sipHost, http.port);
+    outbox.start(); // deliveries left pending by a previous run may be addressed to this server
     ready = true;
     // Warm the prompt cache in the background: calls can start meanwhile, later ones never wait on synthesis.
     void prompts.prefetch(staticPromptTexts(flows).map((text) => ({ text }))).then(
