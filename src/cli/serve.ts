@@ -21,8 +21,9 @@ import { WebhookAgents } from '../webhook/agents.js';
 import { OutboxWorker } from '../webhook/outbox-worker.js';
 import { Metrics } from '../lib/metrics.js';
 import { SelfUrl } from '../lib/self-url.js';
+import { shutdownRequested } from './shutdown.js';
 
-/** `hookline serve`: runs until SIGINT/SIGTERM, then closes everything and returns 0. */
+/** `hookline serve`: runs until SIGINT/SIGTERM (or npm, its parent, is gone), then closes everything and returns 0. */
 export async function serveCommand(settings: Settings, logger: Logger, o: { demo: boolean; out(line: string): void }): Promise<number> {
   const flows = loadFlowsFile(settings.flowsPath);
   // Everything opened is closed in reverse order, on shutdown and when start-up fails half-way
@@ -86,10 +87,8 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     await closeAll();
     throw err;
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const why = await shutdownRequested({ exitWithParent: settings.exitWithParent === true });
+  logger.info({ why }, 'shutting down');
   ready = false;
   await closeAll();
   return 0;

@@ -63,6 +63,14 @@ export interface Settings {
   tts: TtsEngineSetting;
   /** HOOKLINE_SIP_ADVERTISE: the address written in Contact and SDP when binding 0.0.0.0. */
   sipAdvertise?: string;
+  /**
+   * Started by npm (`npm start`, `npx hookline serve`: npm sets npm_lifecycle_event): stop when the
+   * parent process goes away. npm passes SIGTERM and SIGINT on to its child only, which is a shell that
+   * dies without passing them on when the script does not `exec`, and a killed npm passes nothing; the
+   * server would then run on, orphaned, holding its ports. Absent otherwise: a server started from a
+   * shell with `nohup ... &` must outlive that shell.
+   */
+  exitWithParent?: true;
 }
 
 type Parse<T> = (value: string) => T | { error: string };
@@ -183,5 +191,6 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
   if (sipTrunk !== undefined) settings.trunk = sipTrunk;
   const dbUrl = get('databaseUrl', 'DATABASE_URL', databaseUrl);
   if (dbUrl !== undefined) settings.databaseUrl = dbUrl;
+  if ((env['npm_lifecycle_event'] ?? '') !== '') settings.exitWithParent = true;
   return settings;
 }
