@@ -7,8 +7,9 @@ import { openStore } from './open-store.js';
 import { simulate } from './simulate.js';
 import { serveCommand } from './serve.js';
 import { VERSION } from '../version.js';
+import { StartupError } from './startup-error.js';
 
-/** Exit statuses: 0 done, 1 runtime failure, 2 bad configuration or usage. */
+/** Exit statuses: 0 done, 1 runtime failure, 2 bad configuration or usage, or any other failure to start. */
 export async function main(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
   const program = new Command('hookline').description('Self-hosted programmable IVR server').version(VERSION);
   program.exitOverride();
@@ -59,7 +60,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   return status;
 }
 
-/** Loads settings; a configuration mistake is one line on stderr and status 2, never a stack trace. */
+/** Loads settings; a configuration mistake or start-up failure is one line on stderr and status 2, never a stack trace. */
 async function withConfig(
   env: Record<string, string | undefined>,
   cli: Partial<CliOptions>,
@@ -69,7 +70,7 @@ async function withConfig(
     const settings = loadSettings(cli, env);
     return await run(settings, createLogger(settings.logLevel));
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof StartupError) {
       process.stderr.write(`hookline: ${err.message}\n`);
       return 2;
     }

@@ -22,6 +22,7 @@ import { OutboxWorker } from '../webhook/outbox-worker.js';
 import { Metrics } from '../lib/metrics.js';
 import { SelfUrl } from '../lib/self-url.js';
 import { shutdownRequested } from './shutdown.js';
+import { asStartupError, checkRtpPorts, startStep } from './startup-error.js';
 
 /** `hookline serve`: runs until SIGINT/SIGTERM (or npm, its parent, is gone), then closes everything and returns 0. */
 export async function serveCommand(settings: Settings, logger: Logger, o: { demo: boolean; out(line: string): void }): Promise<number> {
@@ -46,13 +47,15 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     closers.push(() => webhookAgents.close());
     const app = createApp({ settings, flows, store, clock: systemClock, logger, outbox, webhookAgents, metrics, self });
     const dataDir = path.resolve(settings.dataDir);
-    const tts = await createTtsEngine(settings.tts);
+    const tts = await startStep('tts', settings, () => createTtsEngine(settings.tts));
     closers.push(() => tts.close?.());
     const prompts = new PromptCache({ dataDir, engine: tts });
     const renderer = new PromptRenderer(prompts, new AudioLibrary({ dataDir }), dataDir);
     const pacer = new Pacer({ onError: (err) => logger.error({ err }, 'media tick failed') });
     closers.push(() => pacer.close());
-    const sip = await TelephonyServer.start({
+    // Each step that binds what a setting chooses fails as one line naming that setting (startup-error.ts).
+    await startStep('rtp', settings, () => checkRtpPorts(settings));
+    const sip = await startStep('sip', settings, () => TelephonyServer.start({
       host: settings.sipHost,
       ...(settings.sipAdvertise ? { advertisedHost: settings.sipAdvertise } : {}),
       sipPort: settings.sipPort,
@@ -68,11 +71,11 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       onCall: (call) => {
         app.runCall(call).catch((err: unknown) => logger.error({ err, sessionId: call.sessionId }, 'call failed'));
       },
-    });
+    }));
     closers.push(() => sip.close());
-    const http = await startHttpServer({ host: settings.sipHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,
+    const http = await startStep('http', settings, () => startHttpServer({ host: settings.sipHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,
       callInitiation: { apiKey: settings.apiKey, initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },
-    });
+    }));
     closers.push(() => http.close());
     self.listening(settings.sipHost, http.port);
     outbox.start(); // deliveries left pending by a previous run may be addressed to this server
@@ -85,7 +88,7 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     printBanner(o.out, settings, flows, sip, tts.name, http.port);
   } catch (err) {
     await closeAll();
-    throw err;
+    throw asStartupError(err);
   }
   const why = await shutdownRequested({ exitWithParent: settings.exitWithParent === true });
   logger.info({ why }, 'shutting down');
