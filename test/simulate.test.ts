@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { WebhookReceiver, paramsOf, type Reply, type ReceivedRequest } from '../src/testkit/webhook-receiver.js';
-import { events, runCli, tempDir, writeFlows } from './helpers.js';
+import { spawn } from 'node:child_process';
+import { ROOT, events, runCli, tempDir, writeFlows } from './helpers.js';
 import { createSqliteStore } from '../src/store/sqlite.js';
 
 const AUTOMATIC = [
@@ -299,6 +300,33 @@ describe('the demo flows', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('a reader that closes the pipe early (simulate --json | head -2)', () => {
+  it('ends the simulation quietly with status 0', async () => {
+    const dir = await tempDir();
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/hookline.js'), 'simulate', '--flows', 'examples/demo-flows.yaml', '--data-dir', dir, '--to', '8005550100', '--keys', '12345#11', '--json'], {
+      cwd: ROOT,
+      env: { ...process.env, HOOKLINE_LOG_LEVEL: 'warn' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // Read two lines as `head -2` does, then close our end: the next write gets EPIPE.
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (seen.split('\n').length > 2) {
+          child.stdout.destroy();
+          resolve();
+        }
+      });
+    });
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+    expect(events(seen.split('\n').slice(0, 2).join('\n'))[0]).toMatchObject({ type: 'answered' });
   });
 });
 

@@ -27,6 +27,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
     .option('--rtp-ports <a-b>', 'RTP port range (HOOKLINE_RTP_PORTS, default 20000-20999)')
     .option('--demo', 'also serve the demo webhook at /demo/hook')
     .action(async (opts: Partial<CliOptions> & { demo?: boolean }) => {
+      // The banner is all a server prints on stdout: a reader gone (`hookline serve | head -3`) stops nothing.
+      onStdoutClosed(() => {});
       status = await withConfig(env, opts, async (settings, logger) => serveCommand(settings, logger, { demo: opts.demo === true, out }));
     });
 
@@ -39,6 +41,10 @@ export async function main(argv: string[], env: Record<string, string | undefine
     .action(async (opts: Partial<CliOptions> & { to: string; from: string; keys: string; farEnd: string; json: boolean }) => {
       // A simulation prints its own story on stdout; only warnings belong on stderr unless asked for.
       const quiet = opts.logLevel === undefined && !env['HOOKLINE_LOG_LEVEL'] ? { logLevel: 'warn' as const } : {};
+      // A reader that stops reading (`hookline simulate --json | head -2`) got what it wanted: end the
+      // run there and quietly, as SIGPIPE ends a C program, but with status 0. What was stored so far
+      // stays (SQLite's WAL survives the exit; queued post-call actions go out with the next run).
+      onStdoutClosed(() => process.exit(0));
       status = await withConfig(env, { ...opts, ...quiet }, async (settings, logger) => {
         const flows = loadFlowsFile(settings.flowsPath);
         const store = await openStore(settings);
@@ -76,4 +82,15 @@ async function withConfig(
     }
     throw err;
   }
+}
+
+/**
+ * Node ignores SIGPIPE, so a closed stdout shows up as an EPIPE 'error' on the stream, which would
+ * crash the process with a stack trace if nobody listened. Other write errors stay fatal.
+ */
+function onStdoutClosed(then: () => void): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    then();
+  });
 }
