@@ -341,4 +341,10 @@ describe('a bad flows file', () => {
     expect(r.stderr).toContain('ivrs[0].questions[0].max_digits');
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('indented with tabs is one line too: the first error and the other lines with tabs', async () => {
+    const r = await runCli(['simulate', '--flows', 'examples/bad/tabs.yaml', '--to', '1']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('hookline: examples/bad/tabs.yaml:9: Tabs are not allowed as indentation (indent with spaces); the same on lines 10-13\n');
+  });
 });

@@ -44,6 +44,18 @@ const cases: Array<[string, string, string[]]> = [
   // YAML itself
   ['syntax error', 'ivrs: [\n', ['f.yaml:2: Flow sequence in block collection must be sufficiently indented and end with a ]']],
   ['unquoted *', 'ivrs:\n  - id: 1\n    opt_out_key: *\n', ['f.yaml:3: Alias cannot be an empty string (quote "*": in YAML an unquoted * starts an alias)']],
+  // One message for the first syntax error, naming the other lines with the same mistake; the parser's
+  // follow-on errors (implicit keys, block sequences as keys...) are left out.
+  [
+    'tab indentation',
+    'ivrs:\n  - id: 1\n    questions:\n\t- type: say\n\t  prompt: Hi\n\n\t- type: say\n',
+    ['f.yaml:4: Tabs are not allowed as indentation (indent with spaces); the same on lines 5, 7'],
+  ],
+  [
+    'two unquoted *',
+    'ivrs:\n  - id: 1\n    opt_out_key: *\n  - id: 2\n    opt_out_key: *\n',
+    ['f.yaml:3: Alias cannot be an empty string (quote "*": in YAML an unquoted * starts an alias); the same on line 5'],
+  ],
   ['duplicate key', 'timezone: UTC\ntimezone: UTC\n', ['f.yaml:2: timezone: duplicate key']],
   ['top level not a map', '- 1\n', ['f.yaml:1: expected a map']],
   ['alias to its own collection', 'ivrs: &x [*x]\n', ['f.yaml:1: ivrs[0]: alias to a collection that contains it']],
