@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { freePort } from '../src/testkit/ports.js';
 import { ROOT, runCli, tempDir, type CliRun } from './helpers.js';
+import { VERSION } from '../src/version.js';
 
 describe('hookline serve', () => {
   it('answers /healthz and /metrics, and stops cleanly on SIGTERM', async () => {
@@ -30,6 +31,8 @@ describe('hookline serve', () => {
       }, 20);
     });
     try {
+      // The banner says what is served, each kind of building block under its own name.
+      expect(out.split('\n').find((l) => l.startsWith('hookline '))).toBe(`hookline ${VERSION}: 5 numbers, 4 IVRs, 1 Find Me, 1 Virtual Receptionist, 1 voicemail box and 2 post-call actions from examples/demo-flows.yaml`);
       const health = await fetch(`${base}/healthz`);
       expect(health.status).toBe(200);
       const metrics = await (await fetch(`${base}/metrics`)).text();

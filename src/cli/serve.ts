@@ -23,6 +23,7 @@ import { Metrics } from '../lib/metrics.js';
 import { SelfUrl } from '../lib/self-url.js';
 import { shutdownRequested } from './shutdown.js';
 import { asStartupError, checkRtpPorts, startStep } from './startup-error.js';
+import { flowsSummary } from './banner.js';
 
 /** `hookline serve`: runs until SIGINT/SIGTERM (or npm, its parent, is gone), then closes everything and returns 0. */
 export async function serveCommand(settings: Settings, logger: Logger, o: { demo: boolean; out(line: string): void }): Promise<number> {
@@ -100,7 +101,7 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
 function printBanner(out: (line: string) => void, settings: Settings, flows: Flows, sip: TelephonyServer, ttsName: string, httpPort: number): void {
   const host = settings.sipAdvertise ?? settings.sipHost;
   const port = sip.port('UDP');
-  out(`hookline ${VERSION}: ${flows.ivrs.size} IVRs from ${settings.flowsPath}`);
+  out(`hookline ${VERSION}: ${flowsSummary(flows)} from ${settings.flowsPath}`);
   out(`HTTP on http://${settings.sipHost}:${httpPort} (GET /healthz, /metrics)`);
   out(`SIP on ${host}:${port} (UDP and TCP), RTP ports ${settings.rtpPorts.min}-${settings.rtpPorts.max}, text-to-speech ${ttsName}`);
   out(sip.trunk ? `Outbound trunk: ${sip.trunk.describe()}` : 'No outbound trunk (HOOKLINE_TRUNK): Find Me and transfers will fail');
