@@ -33,6 +33,8 @@ describe('hookline serve', () => {
     try {
       // The banner says what is served, each kind of building block under its own name.
       expect(out.split('\n').find((l) => l.startsWith('hookline '))).toBe(`hookline ${VERSION}: 5 numbers, 4 IVRs, 1 Find Me, 1 Virtual Receptionist, 1 voicemail box and 2 post-call actions from examples/demo-flows.yaml`);
+      const sipPort = /SIP on 127\.0\.0\.1:(\d+) /.exec(out)?.[1];
+      expect(out).toContain(`Call it: baresip -f examples/baresip/sound -e "/dial sip:8005550100@127.0.0.1:${sipPort}" and type keys`);
       const health = await fetch(`${base}/healthz`);
       expect(health.status).toBe(200);
       const metrics = await (await fetch(`${base}/metrics`)).text();

@@ -108,7 +108,8 @@ function printBanner(out: (line: string) => void, settings: Settings, flows: Flo
   for (const [number, ref] of flows.numbers) out(`  ${ref.kind}/${ref.id}: sip:${number}@${host}:${port}`);
   const first = flows.numbers.keys().next().value;
   if (first !== undefined) {
-    out(`Call it with a softphone at the URI above, or: sipp -sn uac -s ${first} ${host}:${port} -m 1`);
-    out(`  or dial sip:${first}@${host}:${port} from a softphone (baresip, Linphone, MicroSIP)`);
+    // The README's recipe (examples/baresip): a phone that plays the prompts and sends the keys typed.
+    out(`Call it: baresip -f examples/baresip/sound -e "/dial sip:${first}@${host}:${port}" and type keys (no sound card: examples/baresip/wav)`);
+    out('  or dial a URI above from any SIP softphone (Linphone, MicroSIP, ...)');
   }
 }
