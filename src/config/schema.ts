@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { unknownKeyMessage } from './issues.js';
+import { isSelfPath } from '../lib/self-url.js';
 
 type Shape = Record<string, z.ZodType>;
 
@@ -72,7 +73,21 @@ function isHttpUrl(value: string): boolean {
     return false;
   }
 }
-const httpUrl = z.string().refine(isHttpUrl, { error: 'expected an http:// or https:// URL' });
+/**
+ * A path such as `/demo/hook?step=lookup` stands for hookline's own HTTP server (src/lib/self-url.ts says
+ * why); it must stay on that server once joined to its origin.
+ */
+function isOwnServerPath(value: string): boolean {
+  if (!isSelfPath(value)) return false;
+  try {
+    return new URL(value, 'http://own.invalid').host === 'own.invalid';
+  } catch {
+    return false;
+  }
+}
+const httpUrl = z.string().refine((v) => isHttpUrl(v) || isOwnServerPath(v), {
+  error: "expected an http:// or https:// URL, or a path on hookline's own HTTP server such as /demo/hook",
+});
 
 const promptPart = strict({ text: z.string().min(1).optional(), audio: audioFile.optional() }).superRefine((part, ctx) => {
   // With an unknown key (`txt:`) its own message says enough.

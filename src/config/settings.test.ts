@@ -79,6 +79,12 @@ describe('loadSettings', () => {
     expect(s.flowsPath).toBe('env.yaml');
   });
 
+  it('exits with its parent only when npm started it', () => {
+    expect(loadSettings({}, {}).exitWithParent).toBeUndefined();
+    expect(loadSettings({}, { npm_lifecycle_event: 'start' }).exitWithParent).toBe(true);
+    expect(loadSettings({}, { npm_lifecycle_event: 'npx' }).exitWithParent).toBe(true);
+  });
+
   it('defaults the per-call dial limits to those of the call layer', () => {
     const s = loadSettings({}, {});
     expect({ perCall: s.dialPerCall, simultaneous: s.dialSimultaneous }).toEqual(DEFAULT_DIAL_LIMITS);

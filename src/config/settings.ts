@@ -66,6 +66,14 @@ export interface Settings {
   sipAdvertise?: string;
   /** HOOKLINE_ADMIN_PASSWORD: the web console's password for user `admin`; the console login is off without it. */
   adminPassword?: string;
+  /**
+   * Started by npm (`npm start`, `npx hookline serve`: npm sets npm_lifecycle_event): stop when the
+   * parent process goes away. npm passes SIGTERM and SIGINT on to its child only, which is a shell that
+   * dies without passing them on when the script does not `exec`, and a killed npm passes nothing; the
+   * server would then run on, orphaned, holding its ports. Absent otherwise: a server started from a
+   * shell with `nohup ... &` must outlive that shell.
+   */
+  exitWithParent?: true;
 }
 
 type Parse<T> = (value: string) => T | { error: string };
@@ -191,5 +199,6 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
   if (adminPassword !== undefined) settings.adminPassword = adminPassword;
   const dbUrl = get('databaseUrl', 'DATABASE_URL', databaseUrl);
   if (dbUrl !== undefined) settings.databaseUrl = dbUrl;
+  if ((env['npm_lifecycle_event'] ?? '') !== '') settings.exitWithParent = true;
   return settings;
 }
