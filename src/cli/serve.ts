@@ -97,12 +97,12 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       version: VERSION,
       modules: adminModules({ config, testCalls, audio }),
     });
-    const http = await startStep('http', settings, () => startHttpServer({ host: settings.sipHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,
+    const http = await startStep('http', settings, () => startHttpServer({ host: settings.httpHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,
       callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },
       admin: admin.app,
     }));
     closers.push(() => http.close());
-    self.listening(settings.sipHost, http.port);
+    self.listening(settings.httpHost, http.port);
     outbox.start(); // deliveries left pending by a previous run may be addressed to this server
     ready = true;
     // Warm the prompt cache in the background: calls can start meanwhile, later ones never wait on synthesis.
@@ -147,7 +147,7 @@ function printBanner(out: (line: string) => void, settings: Settings, flows: Flo
   const host = settings.sipAdvertise ?? settings.sipHost;
   const port = sip.port('UDP');
   out(`hookline ${VERSION}: ${flowsSummary(flows)} from ${settings.flowsPath}`);
-  out(`HTTP on http://${settings.sipHost}:${httpPort} (GET /healthz, /metrics)`);
+  out(`HTTP on http://${settings.httpHost}:${httpPort} (the console at /, the Administration API at /api/v1, /healthz, /metrics)`);
   out(`SIP on ${host}:${port} (UDP and TCP), RTP ports ${settings.rtpPorts.min}-${settings.rtpPorts.max}, text-to-speech ${ttsName}`);
   out(sip.trunk ? `Outbound trunk: ${sip.trunk.describe()}` : 'No outbound trunk (HOOKLINE_TRUNK): Find Me and transfers will fail');
   for (const [number, ref] of flows.numbers) out(`  ${ref.kind}/${ref.id}: sip:${number}@${host}:${port}`);

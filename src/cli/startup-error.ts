@@ -37,7 +37,7 @@ function errnoOf(err: unknown): (NodeJS.ErrnoException & { port?: number; addres
 export function startupError(step: StartupStep, err: unknown, settings: Settings): StartupError {
   if (err instanceof StartupError) return err;
   const errno = errnoOf(err);
-  const host = errno?.address ?? settings.sipHost;
+  const host = errno?.address ?? (step === 'http' ? settings.httpHost : settings.sipHost);
   const what =
     step === 'sip'
       ? // SIP binds UDP first, then TCP on the same port; either may be the one taken.
@@ -53,7 +53,7 @@ export function startupError(step: StartupStep, err: unknown, settings: Settings
     return new StartupError(`${what} on ${host} needs root or CAP_NET_BIND_SERVICE (set ${SETTING[step]} to 1024 or above)`, opts);
   }
   if (errno?.code === 'EADDRNOTAVAIL') {
-    return new StartupError(`cannot bind to ${host}: no such address on this machine (set HOOKLINE_SIP_HOST)`, opts);
+    return new StartupError(`cannot bind to ${host}: no such address on this machine (set ${step === 'http' ? 'HOOKLINE_HTTP_HOST' : 'HOOKLINE_SIP_HOST'})`, opts);
   }
   if (step === 'rtp' && err instanceof RtpError && err.code === 'ports_exhausted') {
     const { min, max } = settings.rtpPorts;
