@@ -140,7 +140,9 @@ const label = z.string().max(200).default('');
 const findme = strict({
   id,
   name: label,
-  phone_list: z.array(phone).min(1),
+  // May be empty: the original's Administration API empties a Find Me (findme.empty) and refills it
+  // number by number; until then a call goes straight to the end-of-list action (nextaction).
+  phone_list: z.array(phone),
   simultaneous: z.int().min(1).max(20).default(1),
   timeout_s: seconds(5, 300, 20),
   screen_method: z.int().min(0).max(3).default(3),
