@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdminError } from '../../admin/errors.js';
 import { API_SCOPES } from '../../admin/keys.js';
 import { IBP_API_PATH } from '../ibp-api.js';
-import { testApi } from '../initiate-testing.js';
+import { postMultipart, testApi } from '../initiate-testing.js';
 import { describe as describeError, IBP_ACTIONS } from './index.js';
 import { NOT_OFFERED_GROUPS } from './general.js';
 import { ENV_KEY, ibpKit, parseStrict, type IbpKit } from './testing.js';
@@ -74,6 +74,9 @@ describe('ibp_api.php administration: requests that name nothing to do', () => {
   it('takes the action in any case, by GET and by POST', async () => {
     expect((await kit.call('GENERAL.BuildingBlockIds', {}, { method: 'POST' })).result).toBe('success');
     expect((await kit.call('general.buildingblockids', {}, { method: 'GET' })).result).toBe('success');
+    // multipart/form-data is what the PHP client's curl sends.
+    const multipart = await postMultipart(kit.app, IBP_API_PATH, { action: 'registerednumbers.add', api_key: ENV_KEY, phone: '3125550001' });
+    expect(parseStrict(await multipart.text()).children.map((c) => c.text)).toEqual(['success', '+13125550001', '', '1']);
   });
 
   it('answers an unexpected failure as failed, never as a 500', async () => {

@@ -114,3 +114,12 @@ describe('report.survo', () => {
     expect((await kit.call('report.survo', fields)).description).toBe(description);
   });
 });
+
+describe('report.broadcast and report.clickto', () => {
+  it.each([
+    ['report.broadcast', 'Not Offered: report.broadcast: hookline places no voice broadcasts'],
+    ['report.clickto', 'Not Offered: report.clickto: hookline keeps no click-to report (page, ref); report.call_detail with call_type_filter=Outbound lists the calls it placed'],
+  ])('%s is not offered, with its reason', async (action, description) => {
+    expect((await kit.call(action, { start_date: '20261206', end_date: '20261206' })).description).toBe(description);
+  });
+});

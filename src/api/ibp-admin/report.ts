@@ -12,7 +12,7 @@ import { normaliseDialNumber } from '../../config/dial-policy.js';
 import type { CallRecord, InteractionRow } from '../../store/types.js';
 import { zoneOf, type IbpAnswer, type IbpActions, type IbpRequest, type IbpServices } from './context.js';
 import { inWindow, localTimestamp, minuteOfDay, startOfDay } from './dates.js';
-import { invalid, missing, type Params } from './params.js';
+import { invalid, missing, notOffered, type Params } from './params.js';
 import { tableAnswer, type Row } from './tables.js';
 import type { XmlNode } from './xml.js';
 
@@ -139,6 +139,20 @@ function interactionNode(r: InteractionRow, zone: string): XmlNode {
 }
 
 export const reportActions: IbpActions = {
+  'report.broadcast': {
+    scope: 'read',
+    run: async () => {
+      throw notOffered('Not Offered: report.broadcast: hookline places no voice broadcasts');
+    },
+  },
+
+  'report.clickto': {
+    scope: 'read',
+    run: async () => {
+      throw notOffered('Not Offered: report.clickto: hookline keeps no click-to report (page, ref); report.call_detail with call_type_filter=Outbound lists the calls it placed');
+    },
+  },
+
   'report.call_detail': {
     scope: 'read',
     run: (req, s) => callDetail(req, s, req.params.choice('format', FORMATS) ?? 'xml', columnsAsked(req.params, req)),
