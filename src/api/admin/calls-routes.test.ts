@@ -273,3 +273,30 @@ describe('a simulated call, as the console sees it', () => {
     await kit.close();
   });
 });
+
+describe('OpenAPI document of the history modules', () => {
+  it('documents every operation, the event stream and the audio ranges', async () => {
+    const { registerRecordingRoutes } = await import('./recordings-routes.js');
+    const { registerWebhookRoutes } = await import('./webhooks-routes.js');
+    const kit = await adminTestKit((ctx) => [
+      (r) => void registerCallRoutes(r, { store: ctx.store, live: new LiveCalls(), clock: ctx.clock }),
+      (r) => void registerRecordingRoutes(r, { store: ctx.store, dataDir: tmpdir(), flows: () => makeFlows({}), logger: ctx.logger }),
+      (r) => void registerWebhookRoutes(r, { store: ctx.store, flows: () => makeFlows({}), networks: 'all', clock: ctx.clock, logger: ctx.logger, userAgentVersion: 'test' }),
+    ]);
+    const res = await kit.app.request('/api/v1/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }>; parameters?: Array<{ name: string }> }>> };
+    const ops = Object.entries(doc.paths).flatMap(([p, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${p}`));
+    expect(ops).toEqual(expect.arrayContaining([
+      'GET /calls', 'GET /calls/active', 'GET /calls/events', 'GET /calls/{session_id}', 'GET /stats',
+      'GET /recordings', 'GET /recordings/{id}', 'GET /recordings/{id}/audio', 'DELETE /recordings/{id}',
+      'GET /voicemails/{id}/messages', 'DELETE /voicemails/{id}/messages/{message_id}',
+      'GET /webhooks', 'GET /webhooks/{id}', 'POST /webhooks/{id}/replay',
+    ]));
+    expect(Object.keys(doc.paths['/calls/events']!['get']!.responses['200']!.content!)).toEqual(['text/event-stream']);
+    expect(Object.keys(doc.paths['/recordings/{id}/audio']!['get']!.responses)).toEqual(expect.arrayContaining(['200', '206', '304', '404', '416']));
+    expect(doc.paths['/calls']!['get']!.parameters!.map((p) => p.name)).toEqual(['since', 'until', 'number', 'caller', 'block', 'end_reason', 'direction', 'limit', 'cursor']);
+    expect(doc.paths['/webhooks']!['get']!.parameters!.map((p) => p.name)).toContain('failed');
+    await kit.close();
+  });
+});
