@@ -17,7 +17,7 @@ import { silentLogger } from '../../lib/logger.js';
 import type { CallRecord } from '../../store/types.js';
 import { WebhookReceiver } from '../../testkit/webhook-receiver.js';
 import { registerCallRoutes, SSE_PING_MS } from './calls-routes.js';
-import { adminTestKit, authFailures, type AdminTestKit } from './testing.js';
+import { adminTestKit, authFailures, ENV_KEY, type AdminTestKit } from './testing.js';
 
 const T0 = Date.UTC(2026, 11, 6, 12, 0, 0); // the kit's clock
 const sid = (n: number): string => n.toString(16).padStart(32, '0');
@@ -200,6 +200,27 @@ describe('call history API', () => {
       expect(live.subscribers).toBe(0);
       expect(kit.clock.pendingTimers()).toBe(0);
     });
+  });
+
+  it('lets go of a client that closes its connection (over a real socket)', async () => {
+    const { serve } = await import('@hono/node-server');
+    const server = serve({ fetch: kit.app.fetch, hostname: '127.0.0.1', port: 0 });
+    await new Promise<void>((r) => server.once('listening', () => r()));
+    const { port } = server.address() as { port: number };
+    try {
+      const ac = new AbortController();
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/calls/events`, { headers: { Authorization: `Bearer ${ENV_KEY}` }, signal: ac.signal });
+      expect(res.headers.get('Content-Type')).toMatch(/^text\/event-stream/);
+      const reader = res.body!.getReader();
+      expect(new TextDecoder().decode((await reader.read()).value)).toContain('retry: 3000');
+      expect(live.subscribers).toBe(1);
+      ac.abort();
+      for (let i = 0; i < 100 && live.subscribers > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(live.subscribers).toBe(0);
+    } finally {
+      (server as import('node:http').Server).closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it('counts calls and webhooks of the last 24 hours for the home page', async () => {
