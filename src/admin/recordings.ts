@@ -45,10 +45,10 @@ export interface RecordingsOptions {
 const isMissing = (err: unknown): boolean => typeof err === 'object' && err !== null && 'code' in err && (err.code === 'ENOENT' || err.code === 'ENOTDIR');
 
 export class Recordings {
-  private readonly dataDir: string;
+  constructor(private readonly o: RecordingsOptions) {}
 
-  constructor(private readonly o: RecordingsOptions) {
-    this.dataDir = path.resolve(o.dataDir);
+  private get dataDir(): string {
+    return path.resolve(this.o.dataDir);
   }
 
   async list(filter: RecordingFilter, cursor: string | undefined, limit: number): Promise<Page<RecordingView>> {

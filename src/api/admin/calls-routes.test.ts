@@ -320,4 +320,13 @@ describe('OpenAPI document of the history modules', () => {
     expect(doc.paths['/webhooks']!['get']!.parameters!.map((p) => p.name)).toContain('failed');
     await kit.close();
   });
+
+  it('registers without touching its dependencies, as the reference docs do with stand-ins', async () => {
+    const { registerRecordingRoutes } = await import('./recordings-routes.js');
+    const { registerWebhookRoutes } = await import('./webhooks-routes.js');
+    const inert = new Proxy({}, { get: (_t, prop) => { throw new Error(`deps.${String(prop)} used at registration`); } }) as never;
+    const kit = await adminTestKit(() => [(r) => void registerCallRoutes(r, inert), (r) => void registerRecordingRoutes(r, inert), (r) => void registerWebhookRoutes(r, inert)]);
+    expect(kit.router.operations.length).toBeGreaterThanOrEqual(14);
+    await kit.close();
+  });
 });
