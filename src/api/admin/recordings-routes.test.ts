@@ -82,6 +82,10 @@ describe('recordings and voicemail messages API', () => {
     expect(API_BASE).toBe(ADMIN_API_BASE);
     expect((await kit.request('GET', '/recordings/999')).status).toBe(404);
     expect((await kit.request('GET', '/recordings/abc')).status).toBe(400);
+    expect((await kit.request('GET', '/recordings/abc/audio')).status).toBe(400);
+    expect((await kit.request('GET', '/recordings/999/audio')).status).toBe(404);
+    expect((await kit.request('DELETE', '/recordings/0')).status).toBe(400);
+    expect((await kit.request('DELETE', '/voicemails/7/messages/abc')).status).toBe(400);
   });
 
   describe('audio', () => {

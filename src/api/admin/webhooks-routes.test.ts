@@ -155,6 +155,7 @@ describe('webhook log API', () => {
 
     it('answers 404 for an unknown entry and 409 for one that cannot be sent at all', async () => {
       expect((await kit.request('POST', '/webhooks/999/replay')).status).toBe(404);
+      expect((await kit.request('POST', '/webhooks/abc/replay')).status).toBe(400);
       const ftp = await log({ kind: 'ivr', method: 'GET', url: 'ftp://127.0.0.1/x', params: [] });
       const res = await kit.request('POST', `/webhooks/${ftp}/replay`);
       expect(res.status).toBe(409);
