@@ -119,7 +119,8 @@ export class CallTracker {
         events?.(e);
       },
       done: async () => {
-        // Let a hang-up the call has already seen report itself before the final write.
+        // A line that went while the flow was busy elsewhere (a webhook): say so before the end.
+        guard('hangup', () => tracked.noticeHangup());
         await new Promise<void>((r) => setImmediate(r));
         await this.writer.flush();
         let outcome: { endedAt: Date; endReason?: string } = { endedAt: new Date(this.o.clock.now()) };

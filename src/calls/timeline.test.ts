@@ -78,6 +78,45 @@ describe('withTimeline', () => {
     expect(events).toEqual([{ type: 'keys', digits: '4', reason: 'timeout' }]);
   });
 
+  it('reports a hang-up where the flow learns of it, once, even when the line resolves `ended` later (SIP closes its media first)', async () => {
+    let endLine!: (r: 'remote_hangup') => void;
+    const line = {
+      sessionId: 'a'.repeat(32), direction: 'inbound' as const, from: '3125550199', to: '8005550100', hungUp: false,
+      ended: new Promise<'remote_hangup'>((r) => (endLine = r)),
+      answer: async () => undefined,
+      play: async () => ({ interrupted: false }),
+      // The caller hangs up while keys are collected: hungUp at once, `ended` only later.
+      collectDigits: async () => {
+        line.hungUp = true;
+        return { digits: '1', reason: 'hangup' as const };
+      },
+      flushDigits: () => undefined,
+      record: async () => ({ durationMs: 0, reason: 'hangup' as const }),
+      hangup: async () => undefined,
+      dial: async () => ({ outcome: 'failed' as const }),
+      bridge: async () => ({ endedBy: 'caller' as const, durationMs: 0, recordedMs: 0 }),
+      startHoldAudio: () => () => undefined,
+    };
+    const events: TimelineEvent[] = [];
+    const call = withTimeline(line, (e) => events.push(e));
+    await call.collectDigits({ maxDigits: 4, terminators: '#', firstDigitTimeoutMs: 5000, interDigitTimeoutMs: 5000 });
+    endLine('remote_hangup');
+    await flush();
+    call.noticeHangup();
+    expect(events).toEqual([{ type: 'hangup', by: 'caller' }, { type: 'keys', digits: '1', reason: 'hangup' }]);
+  });
+
+  it('reports a line that went while no operation ran when asked to look', async () => {
+    const clock = new FakeClock();
+    const inner = simulated('', clock);
+    const events: TimelineEvent[] = [];
+    const call = withTimeline(inner, (e) => events.push(e));
+    Object.defineProperty(inner, 'hungUp', { value: true }); // gone, `ended` not resolved yet
+    call.noticeHangup();
+    call.noticeHangup();
+    expect(events).toEqual([{ type: 'hangup', by: 'caller' }]);
+  });
+
   it('goes on unchanged when the sink throws', async () => {
     const clock = new FakeClock();
     const call = withTimeline(simulated('7', clock), () => {

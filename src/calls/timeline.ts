@@ -45,9 +45,20 @@ class Reporter {
   }
 }
 
-/** Wraps the media operations every side of a call has. */
+/**
+ * Wraps the media operations every side of a call has.
+ *
+ * The hang-up is reported the first time this side is seen hung up: when `ended` resolves, or
+ * earlier, when an operation comes back to find the line gone. A SIP call resolves `ended` only after
+ * its media is closed, by which time the flow may have finished the call; checking after each
+ * operation puts "the caller hung up" where the flow learnt it, not after the call's end.
+ */
 class TimelineSide<T extends CallControlBase> implements CallControlBase {
   protected readonly r: Reporter;
+  private readonly remote: 'caller' | 'callee';
+  private endReason: CallEndReason | undefined;
+  private hangupAsked = false;
+  private hangupReported = false;
 
   constructor(
     protected readonly inner: T,
@@ -55,10 +66,31 @@ class TimelineSide<T extends CallControlBase> implements CallControlBase {
     leg: string | undefined,
   ) {
     this.r = new Reporter(sink, leg);
-    const remote = leg === undefined ? 'caller' : 'callee';
-    const by = (reason: CallEndReason): 'caller' | 'callee' | 'hookline' | 'failed' =>
-      reason === 'remote_hangup' ? remote : reason === 'local_hangup' ? 'hookline' : 'failed';
-    inner.ended.then((reason) => this.r.report({ type: 'hangup', by: by(reason) }), () => undefined);
+    this.remote = leg === undefined ? 'caller' : 'callee';
+    inner.ended.then(
+      (reason) => {
+        this.endReason = reason;
+        this.noticeHangup();
+      },
+      () => undefined,
+    );
+  }
+
+  /** Reports the hang-up if the line is gone and it has not been reported yet. */
+  noticeHangup(): void {
+    if (this.hangupReported || (!this.inner.hungUp && this.endReason === undefined)) return;
+    this.hangupReported = true;
+    const reason = this.endReason ?? (this.hangupAsked ? 'local_hangup' : 'remote_hangup');
+    this.r.report({ type: 'hangup', by: reason === 'remote_hangup' ? this.remote : reason === 'local_hangup' ? 'hookline' : 'failed' });
+  }
+
+  /** Runs one operation of the wrapped call, then looks whether the line went meanwhile. */
+  protected async op<R>(run: () => Promise<R>): Promise<R> {
+    try {
+      return await run();
+    } finally {
+      this.noticeHangup();
+    }
   }
 
   get sessionId(): string {
@@ -75,13 +107,13 @@ class TimelineSide<T extends CallControlBase> implements CallControlBase {
 
   async play(parts: PlayablePart[], opts?: { bargeIn?: boolean }): Promise<PlayResult> {
     if (!this.inner.hungUp) this.r.report({ type: 'prompt', parts });
-    const result = await this.inner.play(parts, opts);
+    const result = await this.op(() => this.inner.play(parts, opts));
     if (result.interrupted) this.r.report({ type: 'prompt_interrupted' });
     return result;
   }
 
   async collectDigits(opts: CollectOptions): Promise<CollectResult> {
-    const r = await this.inner.collectDigits(opts);
+    const r = await this.op(() => this.inner.collectDigits(opts));
     this.r.report({ type: 'keys', digits: r.digits, reason: r.reason, ...(r.terminator !== undefined ? { terminator: r.terminator } : {}) });
     return r;
   }
@@ -92,13 +124,14 @@ class TimelineSide<T extends CallControlBase> implements CallControlBase {
 
   async record(opts: RecordOptions): Promise<RecordResult> {
     this.r.report({ type: 'recording_started', path: opts.path, maxMs: opts.maxMs });
-    const r = await this.inner.record(opts);
+    const r = await this.op(() => this.inner.record(opts));
     this.r.report({ type: 'recording_ended', path: opts.path, durationMs: r.durationMs, reason: r.reason, ...(r.key !== undefined ? { key: r.key } : {}) });
     return r;
   }
 
   hangup(): Promise<void> {
-    return this.inner.hangup();
+    if (!this.inner.hungUp) this.hangupAsked = true;
+    return this.op(() => this.inner.hangup());
   }
 }
 
@@ -134,20 +167,21 @@ class TimelineCall extends TimelineSide<CallControl> implements CallControl {
   }
 
   async answer(): Promise<void> {
-    await this.inner.answer();
+    await this.op(() => this.inner.answer());
     this.r.report({ type: 'answered' });
   }
 
   async dial(destination: string, opts: DialOptions): Promise<{ outcome: DialOutcome; leg?: Leg }> {
     this.r.report({ type: 'dial', destination, timeoutMs: opts.timeoutMs });
-    const r = await this.inner.dial(destination, opts);
+    const r = await this.op(() => this.inner.dial(destination, opts));
     this.r.report({ type: 'dial_result', destination, outcome: r.outcome });
     return r.leg ? { outcome: r.outcome, leg: new TimelineLeg(r.leg, this.sink, destination) } : r;
   }
 
   async bridge(leg: Leg, opts?: BridgeOptions): Promise<BridgeResult> {
     this.r.report({ type: 'bridge_started', destination: leg.destination, recording: opts?.recordPath !== undefined });
-    const r = await this.inner.bridge(leg instanceof TimelineLeg ? leg.unwrapped : leg, opts);
+    const r = await this.op(() => this.inner.bridge(leg instanceof TimelineLeg ? leg.unwrapped : leg, opts));
+    if (leg instanceof TimelineLeg) leg.noticeHangup();
     this.r.report({ type: 'bridge_ended', destination: leg.destination, endedBy: r.endedBy, durationMs: r.durationMs, recordedMs: r.recordedMs });
     return r;
   }
@@ -157,7 +191,12 @@ class TimelineCall extends TimelineSide<CallControl> implements CallControl {
   }
 }
 
+export interface TimelineCallControl extends CallControl {
+  /** Reports the hang-up now if the line is gone (call it when the flow is done with the call). */
+  noticeHangup(): void;
+}
+
 /** The call, reporting to `sink` as it goes. */
-export function withTimeline(call: CallControl, sink: TimelineSink): CallControl {
+export function withTimeline(call: CallControl, sink: TimelineSink): TimelineCallControl {
   return new TimelineCall(call, sink);
 }
