@@ -20,6 +20,7 @@ import { runCall, type CallEntry } from './flow/runner.js';
 import type { CallState } from './flow/state.js';
 import type { OutboxWorker } from './webhook/outbox-worker.js';
 import { postCallRequests, type CallSummary } from './webhook/postcall.js';
+import type { CallTracker } from './admin/call-tracker.js';
 
 export interface AppOptions {
   settings: Pick<Settings, 'dataDir' | 'webhookNetworks' | 'dialAllow'> & Partial<Pick<Settings, 'dialPerCall' | 'dialSimultaneous'>>;
@@ -38,6 +39,8 @@ export interface AppOptions {
   webhookAgents?: WebhookAgents;
   /** The own HTTP server, for webhook URLs written as paths (`/demo/hook`); without it they fail. */
   self?: SelfUrl;
+  /** Records each call's timeline and lists calls in progress (admin/call-tracker.ts); without it, neither. */
+  tracker?: Pick<CallTracker, 'track'>;
 }
 
 export interface App {
@@ -144,11 +147,13 @@ export function createApp(o: AppOptions): App {
     async runCall(call, events, start) {
       metrics.callsTotal.inc({ direction: call.direction });
       metrics.callsActive.inc();
+      const tracked = o.tracker?.track(call, events);
       try {
         const flows = current(); // one snapshot for the whole call
-        await runCall(call, start ? start.entry : flows.numbers.get(call.to), flowDeps(events, flows), start?.initial);
+        await runCall(tracked?.call ?? call, start ? start.entry : flows.numbers.get(call.to), flowDeps(tracked?.events ?? events, flows), start?.initial);
       } finally {
         metrics.callsActive.dec();
+        await tracked?.done();
       }
     },
   };

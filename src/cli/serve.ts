@@ -28,6 +28,7 @@ import { createIbpAdminApi } from '../api/ibp-admin/index.js';
 import { TestCalls } from '../admin/test-calls.js';
 import { AudioFiles } from '../admin/audio.js';
 import { audioUsedBy } from '../admin/audio-uses.js';
+import { CallTracker } from '../admin/call-tracker.js';
 import { ConfigError } from '../config/errors.js';
 import { Metrics } from '../lib/metrics.js';
 import { SelfUrl } from '../lib/self-url.js';
@@ -48,6 +49,8 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
   try {
     const store = await openStore(settings);
     closers.push(() => store.close());
+    const tracker = new CallTracker({ store, clock: systemClock, logger, dataDir: path.resolve(settings.dataDir) });
+    closers.push(() => tracker.close()); // runs before the store closes
     // Shared by the IVR webhooks and the outbox: one /metrics, and URLs written as paths (`/demo/hook`)
     // go to the HTTP server below once it listens (the outbox starts then, see below).
     const metrics = new Metrics();
@@ -57,7 +60,7 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     const webhookAgents = new WebhookAgents();
     closers.push(() => webhookAgents.close());
     const config = await ConfigService.open({ file: flows, repo: store.config, logger });
-    const app = createApp({ settings, flows: () => config.current(), store, clock: systemClock, logger, outbox, webhookAgents, metrics, self });
+    const app = createApp({ settings, flows: () => config.current(), store, clock: systemClock, logger, outbox, webhookAgents, metrics, self, tracker });
     const dataDir = path.resolve(settings.dataDir);
     const tts = await startStep('tts', settings, () => createTtsEngine(settings.tts));
     closers.push(() => tts.close?.());
@@ -96,7 +99,12 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       sessions: new ConsoleSessions(store.sessions, settings.adminPassword, systemClock),
       logger,
       version: VERSION,
-      modules: adminModules({ config, testCalls, audio }),
+      modules: adminModules({
+        config,
+        testCalls,
+        audio,
+        history: { store, live: tracker.live, clock: systemClock, logger, dataDir, flows: app.flows, networks: settings.webhookNetworks, userAgentVersion: VERSION, agents: webhookAgents },
+      }),
     });
     const http = await startStep('http', settings, () => startHttpServer({ host: settings.httpHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,
       callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },

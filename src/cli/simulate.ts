@@ -12,6 +12,7 @@ import { OutboxWorker } from '../webhook/outbox-worker.js';
 import { VERSION } from '../version.js';
 import { SelfUrl } from '../lib/self-url.js';
 import { serveDemoHook } from '../api/demo-hook.js';
+import { CallTracker } from '../admin/call-tracker.js';
 
 export interface SimulateEnv {
   flows: Flows;
@@ -98,6 +99,8 @@ async function run(o: SimulateOptions, env: SimulateEnv, emit: (e: SimEvent | Fl
     logger: env.logger,
     outbox,
     self,
+    // A simulated call's timeline goes to the data dir's store like a real call's, for the console.
+    tracker: new CallTracker({ store: env.store, clock: systemClock, logger: env.logger, dataDir: env.dataDir }),
   });
   const call = new SimulatedCall({
     sessionId: newSessionId(),

@@ -104,6 +104,7 @@ export async function sendIvrWebhook(cfg: WebhookConfig, params: Array<[string, 
   deps.events?.({
     type: 'webhook_response',
     latencyMs: reply.latencyMs,
+    logId: reply.logId,
     ...(reply.status !== undefined ? { status: reply.status } : {}),
     ...(reply.body !== undefined ? { body: reply.body } : {}),
     ...(reply.ok ? {} : { failure: reply.failure }),

@@ -64,6 +64,8 @@ export interface WebhookLogTable {
   response_body: string | null;
   failure: string | null;
   attempt: number;
+  /** The entry this request repeats, when sent again from the console (migration 003). */
+  replay_of: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface RecordingsTable {
@@ -127,6 +129,24 @@ export interface RegisteredNumbersTable {
   created_at: Millis;
 }
 
+/** A call's timeline, one row per event (migration 003). */
+export interface CallEventsTable {
+  id: Id;
+  session_id: string;
+  at: Millis;
+  type: string;
+  /** JSON object. */
+  data: string;
+}
+
+/** The building blocks each call entered, once per block (migration 003). */
+export interface CallBlocksTable {
+  session_id: string;
+  block: string;
+  call_started_at: Millis;
+  at: Millis;
+}
+
 export interface Database {
   calls: CallsTable;
   interactions: InteractionsTable;
@@ -138,6 +158,8 @@ export interface Database {
   api_keys: ApiKeysTable;
   console_sessions: ConsoleSessionsTable;
   registered_numbers: RegisteredNumbersTable;
+  call_events: CallEventsTable;
+  call_blocks: CallBlocksTable;
 }
 
 /** Which SQL the migrations emit where the two databases differ (identity columns). */

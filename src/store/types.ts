@@ -56,6 +56,8 @@ export interface WebhookLogEntry {
   /** Why the request counts as failed; undefined on success. */
   failure?: string;
   attempt: number;
+  /** The entry this request repeats, when it was sent again from the console or the API. */
+  replayOf?: number;
 }
 
 export interface RecordingRecord {
@@ -96,11 +98,97 @@ export interface WebhookLogRepo {
   logOutcome(id: number, outcome: { status?: number; latencyMs: number; responseBody?: string; failure?: string }): Promise<void>;
   forSession(sessionId: string): Promise<WebhookLogEntry[]>;
   recent(limit: number): Promise<WebhookLogEntry[]>;
+  get(id: number): Promise<WebhookLogEntry | undefined>;
+  /** Newest first (by id: the order requests left), entries with an id below `beforeId` when given. */
+  list(filter: WebhookLogFilter, beforeId: number | undefined, limit: number): Promise<WebhookLogEntry[]>;
+}
+
+export interface WebhookLogFilter {
+  sessionId?: string;
+  kind?: WebhookLogEntry['kind'];
+  /** Only requests that failed (a failure reason is recorded). */
+  failed?: boolean;
+  /** sent_at >= since */
+  since?: Date;
+  /** sent_at < until */
+  until?: Date;
+}
+
+export interface RecordingFilter {
+  sessionId?: string;
+  kind?: RecordingRecord['kind'];
+  voicemailId?: number;
 }
 
 export interface RecordingRepo {
   add(rec: Omit<RecordingRecord, 'id'>): Promise<number>;
   forSession(sessionId: string): Promise<RecordingRecord[]>;
+  get(id: number): Promise<RecordingRecord | undefined>;
+  /** Newest first (by id), recordings with an id below `beforeId` when given. */
+  list(filter: RecordingFilter, beforeId: number | undefined, limit: number): Promise<RecordingRecord[]>;
+  /** Deletes the row (not the file); returns whether there was one. */
+  delete(id: number): Promise<boolean>;
+}
+
+/** One event of a call's timeline: what was played, pressed, dialled... (see admin/call-tracker.ts). */
+export interface CallEventRecord {
+  id: number;
+  sessionId: string;
+  at: Date;
+  type: string;
+  /** The event's details, JSON-ready. */
+  data: Record<string, unknown>;
+}
+
+/** Filters of the call history; all given ones must hold. */
+export interface CallFilter {
+  /** started_at >= since */
+  since?: Date;
+  /** started_at < until */
+  until?: Date;
+  /** The dialed number, exactly as routed. */
+  number?: string;
+  /** The caller id, exactly. */
+  caller?: string;
+  /** A building block the call entered, as `ivr/10`. */
+  block?: string;
+  endReason?: string;
+  direction?: CallRecord['direction'];
+}
+
+/** Where a page of the history starts: strictly after this call in newest-first order. */
+export interface CallPageKey {
+  startedAt: Date;
+  sessionId: string;
+}
+
+export interface CallStats {
+  total: number;
+  /** Calls by end reason; calls without one yet (in progress, or cut by a crash) count under ''. */
+  byEndReason: Record<string, number>;
+  /** Calls by hour since `since`: index 0 is the hour starting at `since`. */
+  perHour: number[];
+}
+
+export interface WebhookStats {
+  kind: string;
+  requests: number;
+  failures: number;
+}
+
+/** The console's view of calls: timelines, the building blocks each call entered, searches, counts. */
+export interface CallHistoryRepo {
+  /** Appends events in order, in one statement. */
+  appendEvents(events: Array<Omit<CallEventRecord, 'id'>>): Promise<void>;
+  events(sessionId: string): Promise<CallEventRecord[]>;
+  /** Records that a call entered a block; a second visit to the same block keeps the first. */
+  addBlock(visit: { sessionId: string; block: string; at: Date }): Promise<void>;
+  /** The blocks each of the given calls entered, in the order entered. */
+  blocks(sessionIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** Newest first by (startedAt, sessionId), after `after` when given. */
+  search(filter: CallFilter, after: CallPageKey | undefined, limit: number): Promise<CallRecord[]>;
+  callStats(since: Date, until: Date): Promise<CallStats>;
+  webhookStats(since: Date, until: Date): Promise<WebhookStats[]>;
 }
 
 /**
@@ -201,6 +289,7 @@ export interface Store {
   sessions: ConsoleSessionRepo;
   reports: ReportRepo;
   registeredNumbers: RegisteredNumberRepo;
+  history: CallHistoryRepo;
   close(): Promise<void>;
 }
 

@@ -7,6 +7,9 @@ import type { ConfigService } from '../../admin/config-service.js';
 import type { TestCalls } from '../../admin/test-calls.js';
 import type { AudioFiles } from '../../admin/audio.js';
 import { registerAudioRoutes } from './audio-routes.js';
+import { registerCallRoutes, type CallRoutesDeps } from './calls-routes.js';
+import { registerRecordingRoutes, type RecordingRoutesDeps } from './recordings-routes.js';
+import { registerWebhookRoutes, type WebhookRoutesDeps } from './webhooks-routes.js';
 import { registerConfigRoutes } from './config-routes.js';
 import { registerTestCallRoutes } from './test-calls-routes.js';
 import type { AdminRouter } from './router.js';
@@ -15,6 +18,7 @@ export interface AdminModuleDeps {
   config: ConfigService;
   testCalls: TestCalls;
   audio: AudioFiles;
+  history: CallRoutesDeps & RecordingRoutesDeps & WebhookRoutesDeps;
 }
 
 export function adminModules(d: AdminModuleDeps): Array<(router: AdminRouter) => void> {
@@ -22,6 +26,9 @@ export function adminModules(d: AdminModuleDeps): Array<(router: AdminRouter) =>
     (router) => registerConfigRoutes(router, d.config),
     (router) => registerAudioRoutes(router, { files: d.audio }),
     (router) => registerTestCallRoutes(router, { testCalls: d.testCalls }),
+    (router) => void registerCallRoutes(router, d.history),
+    (router) => void registerRecordingRoutes(router, d.history),
+    (router) => void registerWebhookRoutes(router, d.history),
   ];
 }
 
@@ -32,5 +39,5 @@ export function adminModules(d: AdminModuleDeps): Array<(router: AdminRouter) =>
 export function inertDeps(): AdminModuleDeps {
   const inert = (name: string): never =>
     new Proxy({}, { get: (_t, prop) => { throw new Error(`${name}.${String(prop)} used while generating documentation`); } }) as never;
-  return { config: inert('config'), testCalls: inert('testCalls'), audio: inert('audio') };
+  return { config: inert('config'), testCalls: inert('testCalls'), audio: inert('audio'), history: inert('history') };
 }

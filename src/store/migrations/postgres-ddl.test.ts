@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { SqlFlavor } from '../schema.js';
 import { initialMigration } from './001_initial.js';
 import { registeredMigration } from './004_registered.js';
+import { historyMigration } from './003_history.js';
 
 /**
  * No Postgres store exists yet, but the migrations already promise to be portable; compiling them with
@@ -56,5 +57,15 @@ describe('004_registered portability', () => {
     expect(pg).toMatch(/alter table "recordings" add column "findme_id" integer/);
     expect(pg).not.toMatch(/autoincrement|pragma/i);
     expect((await ddl('sqlite', registeredMigration)).join(';\n')).toMatch(/alter table "recordings" add column "findme_id" integer/);
+  });
+});
+
+describe('003_history portability', () => {
+  it('asks Postgres for the new column in information_schema, and indexes only failed requests', async () => {
+    const sql = (await ddl('postgres', historyMigration)).join(';\n');
+    expect(sql).not.toMatch(/autoincrement|pragma/i);
+    expect(sql).toMatch(/information_schema\.columns/);
+    expect(sql).toMatch(/alter table "webhook_log" add column "replay_of" integer/);
+    expect(sql).toMatch(/create index if not exists "webhook_log_failed" on "webhook_log" \("id"\) where "failure" is not null/);
   });
 });
