@@ -62,7 +62,7 @@ export class CallTracker {
         this.o.logger.error({ err, sessionId }, `call tracker: ${what} not recorded`);
       }
     };
-    guard('call start', () => this.live.start({ sessionId, direction: call.direction, from: call.from, to: call.to, startedAt: new Date(this.o.clock.now()) }));
+    guard('call start', () => this.live.start({ sessionId, direction: call.direction, from: call.from, to: call.to, startedAt: new Date(this.o.clock.now()), ...(call.test ? { test: true } : {}) }));
     // Dials the decorator saw end, by destination: the flow reports the same dial again afterwards.
     const dialsSeen = new Map<string, number>();
 

@@ -54,6 +54,7 @@ export interface LiveCallView {
   started_at: string;
   current_block: string | null;
   bridged_to: string | null;
+  test: boolean;
 }
 
 export const liveCallView = (c: LiveCall): LiveCallView => ({
@@ -64,6 +65,7 @@ export const liveCallView = (c: LiveCall): LiveCallView => ({
   started_at: iso(c.startedAt),
   current_block: c.block ?? null,
   bridged_to: c.bridgedTo ?? null,
+  test: c.test === true,
 });
 
 export interface StatsView {

@@ -14,6 +14,8 @@ export interface LiveCall {
   block?: string;
   /** While bridged: the number the caller is talking to. */
   bridgedTo?: string;
+  /** A test call (the console's Test panel). */
+  test?: boolean;
 }
 
 export type LiveCallEvent =

@@ -106,6 +106,8 @@ export interface CallSummaryView {
   blocks: string[];
   pass_through: string;
   monitored_seconds: number;
+  /** Run from the console's Test panel or POST /test-calls. */
+  test: boolean;
 }
 
 export function callSummaryView(c: CallRecord, blocks: string[], inProgress: boolean): CallSummaryView {
@@ -122,6 +124,7 @@ export function callSummaryView(c: CallRecord, blocks: string[], inProgress: boo
     blocks,
     pass_through: c.passThrough,
     monitored_seconds: c.monitoredSeconds,
+    test: c.test === true,
   };
 }
 

@@ -154,6 +154,10 @@ class TimelineCall extends TimelineSide<CallControl> implements CallControl {
     super(inner, sink, undefined);
   }
 
+  get test(): boolean | undefined {
+    return this.inner.test;
+  }
+
   get direction(): 'inbound' | 'outbound' {
     return this.inner.direction;
   }

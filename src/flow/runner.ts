@@ -45,6 +45,7 @@ export async function runCall(call: CallControl, entry: CallEntry | undefined, d
     startedAt,
     passThrough: state.passThrough,
     monitoredSeconds: 0,
+    ...(call.test ? { test: true } : {}),
   });
   let endReason = 'hangup';
   try {

@@ -26,6 +26,7 @@ export function toCall(r: Selectable<CallsTable>): CallRecord {
     endReason: opt(r.end_reason),
     passThrough: r.pass_through,
     monitoredSeconds: r.monitored_seconds,
+    ...(r.test === 1 ? { test: true } : {}),
   };
 }
 
@@ -70,6 +71,7 @@ export function createCallRepo(ctx: RepoContext): CallRepo {
             pass_through: call.passThrough,
             // Whole seconds, as monitored time is reported and billed.
             monitored_seconds: whole(call.monitoredSeconds, 'monitoredSeconds'),
+            test: call.test === true ? 1 : 0,
           })
           .execute();
       }),

@@ -1,26 +1,13 @@
 import { sql, type Expression, type Selectable, type SqlBool } from 'kysely';
 import { StoreError } from './errors.js';
-import type { CallEventsTable, CallsTable } from './schema.js';
-import type { CallEventRecord, CallFilter, CallHistoryRepo, CallPageKey, CallRecord } from './types.js';
-import { checkLimit, fromMs, opt, optDate, toMs, type RepoContext } from './codec.js';
+import type { CallEventsTable } from './schema.js';
+import { toCall } from './call-repos.js';
+import type { CallEventRecord, CallFilter, CallHistoryRepo, CallPageKey } from './types.js';
+import { checkLimit, fromMs, toMs, type RepoContext } from './codec.js';
 
 /** Rows per INSERT: well under SQLite's bound-parameter limit, and a short hold of the write lock. */
 const EVENTS_PER_INSERT = 500;
 const HOUR_MS = 3_600_000;
-
-function toCall(r: Selectable<CallsTable>): CallRecord {
-  return {
-    sessionId: r.session_id,
-    direction: r.direction as CallRecord['direction'],
-    from: r.from_addr,
-    to: r.to_addr,
-    startedAt: fromMs(r.started_at),
-    endedAt: optDate(r.ended_at),
-    endReason: opt(r.end_reason),
-    passThrough: r.pass_through,
-    monitoredSeconds: r.monitored_seconds,
-  };
-}
 
 function toEvent(r: Selectable<CallEventsTable>): CallEventRecord {
   let data: Record<string, unknown>;
@@ -56,6 +43,7 @@ function callConditions(f: CallFilter): Array<Expression<SqlBool>> {
   if (f.caller !== undefined) conds.push(sql<SqlBool>`c.from_addr = ${f.caller}`);
   if (f.endReason !== undefined) conds.push(sql<SqlBool>`c.end_reason = ${f.endReason}`);
   if (f.direction !== undefined) conds.push(sql<SqlBool>`c.direction = ${f.direction}`);
+  if (f.test !== undefined) conds.push(sql<SqlBool>`c.test = ${f.test ? 1 : 0}`);
   return conds;
 }
 

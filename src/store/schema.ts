@@ -26,6 +26,8 @@ export interface CallsTable {
   end_reason: string | null;
   pass_through: string;
   monitored_seconds: number;
+  /** 1 for a test call (migration 005). */
+  test: ColumnType<number, number | undefined, number>;
 }
 
 /** One row per IVR run; its `id` is the `ivr_response_id` sent in webhooks. */

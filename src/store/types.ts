@@ -15,6 +15,8 @@ export interface CallRecord {
   endReason?: string;
   passThrough: string;
   monitoredSeconds: number;
+  /** A test call (the console's Test panel); absent means false. */
+  test?: boolean;
 }
 
 export interface InteractionRecord {
@@ -154,6 +156,8 @@ export interface CallFilter {
   block?: string;
   endReason?: string;
   direction?: CallRecord['direction'];
+  /** Only test calls (true) or none (false). */
+  test?: boolean;
 }
 
 /** Where a page of the history starts: strictly after this call in newest-first order. */

@@ -64,7 +64,7 @@ describe('call history API', () => {
       expect(first.items[0]).toEqual({
         session_id: sid(5), direction: 'inbound', from: '3125550199', to: '8005550100',
         started_at: '2026-12-06T11:05:00.000Z', ended_at: '2026-12-06T11:05:42.000Z', duration_s: 42, end_reason: 'caller_hangup',
-        in_progress: false, blocks: [], pass_through: '', monitored_seconds: 0,
+        in_progress: false, blocks: [], pass_through: '', monitored_seconds: 0, test: false,
       });
       expect(first.items[1]).toMatchObject({ ended_at: null, duration_s: null, end_reason: null, blocks: ['ivr/10'] });
       await kit.store.calls.create(call(6)); // a new call does not shift the pages already handed out
@@ -160,8 +160,8 @@ describe('call history API', () => {
       started(2);
       live.update(sid(1), { block: 'findme/4', bridgedTo: '3125550101' });
       expect(await get('/calls/active')).toEqual({ items: [
-        { session_id: sid(2), direction: 'inbound', from: '3125550199', to: '8005550100', started_at: new Date(T0 + 2).toISOString(), current_block: null, bridged_to: null },
-        { session_id: sid(1), direction: 'inbound', from: '3125550199', to: '8005550100', started_at: new Date(T0 + 1).toISOString(), current_block: 'findme/4', bridged_to: '3125550101' },
+        { session_id: sid(2), direction: 'inbound', from: '3125550199', to: '8005550100', started_at: new Date(T0 + 2).toISOString(), current_block: null, bridged_to: null, test: false },
+        { session_id: sid(1), direction: 'inbound', from: '3125550199', to: '8005550100', started_at: new Date(T0 + 1).toISOString(), current_block: 'findme/4', bridged_to: '3125550101', test: false },
       ] });
     });
 
@@ -191,7 +191,7 @@ describe('call history API', () => {
       await until('caller_hangup');
       const events = text.split('\n').filter((l) => l.startsWith('event: ')).map((l) => l.slice(7));
       expect(events).toEqual(['snapshot', 'call.started', 'call.updated', 'call.ended']);
-      expect(text).toContain(`"current_block":"ivr/10","bridged_to":null,"ended_at":"${new Date(T0 + 5000).toISOString()}","end_reason":"caller_hangup"`);
+      expect(text).toContain(`"current_block":"ivr/10","bridged_to":null,"test":false,"ended_at":"${new Date(T0 + 5000).toISOString()}","end_reason":"caller_hangup"`);
       kit.clock.advance(SSE_PING_MS);
       await until(': ping');
       expect(live.subscribers).toBe(1);
@@ -316,7 +316,7 @@ describe('OpenAPI document of the history modules', () => {
     ]));
     expect(Object.keys(doc.paths['/calls/events']!['get']!.responses['200']!.content!)).toEqual(['text/event-stream']);
     expect(Object.keys(doc.paths['/recordings/{id}/audio']!['get']!.responses)).toEqual(expect.arrayContaining(['200', '206', '304', '404', '416']));
-    expect(doc.paths['/calls']!['get']!.parameters!.map((p) => p.name)).toEqual(['since', 'until', 'number', 'caller', 'block', 'end_reason', 'direction', 'limit', 'cursor']);
+    expect(doc.paths['/calls']!['get']!.parameters!.map((p) => p.name)).toEqual(['since', 'until', 'number', 'caller', 'block', 'end_reason', 'direction', 'test', 'limit', 'cursor']);
     expect(doc.paths['/webhooks']!['get']!.parameters!.map((p) => p.name)).toContain('failed');
     await kit.close();
   });

@@ -41,6 +41,7 @@ const callSummaryObject = z.object({
   blocks: z.array(z.string()).meta({ description: 'Building blocks entered, in order: ivr/10, findme/4, transfer/3125550101' }),
   pass_through: z.string(),
   monitored_seconds: z.int(),
+  test: z.boolean().meta({ description: 'Run from the console\'s Test panel or POST /test-calls' }),
 });
 export const callSummarySchema: z.ZodType<CallSummaryView> = callSummaryObject;
 
@@ -113,6 +114,7 @@ const liveCallSchema: z.ZodType<LiveCallView> = z.object({
   started_at: iso,
   current_block: z.string().nullable(),
   bridged_to: z.string().nullable(),
+  test: z.boolean(),
 });
 
 const statsSchema: z.ZodType<StatsView> = z.object({
@@ -140,6 +142,7 @@ const listQuery = strict({
   block: z.string().regex(/^[a-z_]+\/[^/\s]+$/, 'a building block as kind/id, e.g. ivr/10').max(100).optional().meta({ description: 'Calls that entered this building block, e.g. ivr/10' }),
   end_reason: z.string().min(1).max(64).optional(),
   direction: z.enum(['inbound', 'outbound']).optional(),
+  test: z.enum(['true', 'false']).optional().meta({ description: 'true: only test calls; false: no test calls' }),
   ...pageQuery,
 });
 
@@ -172,6 +175,7 @@ export function registerCallRoutes(router: AdminRouter, deps: CallRoutesDeps): C
             ...(q.block !== undefined ? { block: q.block } : {}),
             ...(q.end_reason !== undefined ? { endReason: q.end_reason } : {}),
             ...(q.direction !== undefined ? { direction: q.direction } : {}),
+            ...(q.test !== undefined ? { test: q.test === 'true' } : {}),
           },
           q.cursor,
           q.limit,

@@ -5,6 +5,7 @@ import { initialMigration } from './001_initial.js';
 import { adminMigration } from './002_admin.js';
 import { historyMigration } from './003_history.js';
 import { registeredMigration } from './004_registered.js';
+import { testCallsMigration } from './005_test_calls.js';
 
 /**
  * Migrations live in code rather than being discovered on disk (Kysely's FileMigrationProvider), so they
@@ -18,6 +19,7 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
       '002_admin': adminMigration(flavor),
       '003_history': historyMigration(flavor),
       '004_registered': registeredMigration(flavor),
+      '005_test_calls': testCallsMigration(flavor),
     }),
   };
 }
