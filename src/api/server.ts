@@ -18,6 +18,8 @@ export interface HttpServerOptions {
   callInitiation?: { apiKey: string | undefined; initiator: CallInitiator; logger: Logger };
   /** The Administration API (api/admin), mounted at /api/v1. */
   admin?: Hono;
+  /** The web console (api/console.ts): its login under /console/ and its pages at `/`. Mounted last. */
+  console?: Hono;
 }
 
 export function createHttpApp(o: Omit<HttpServerOptions, 'host' | 'port'>): Hono {
@@ -30,6 +32,7 @@ export function createHttpApp(o: Omit<HttpServerOptions, 'host' | 'port'>): Hono
   if (o.demo) app.on(['GET', 'POST'], '/demo/hook', demoHook);
   if (o.callInitiation) app.route('/', createCallInitiationApi(o.callInitiation));
   if (o.admin) app.route(ADMIN_API_BASE, o.admin);
+  if (o.console) app.route('/', o.console);
   return app;
 }
 

@@ -25,6 +25,7 @@ import { ConsoleSessions } from '../admin/sessions.js';
 import { ConfigService } from '../admin/config-service.js';
 import { registerConfigRoutes } from '../api/admin/config-routes.js';
 import { ConfigError } from '../config/errors.js';
+import { consoleRoutes } from '../api/console.js';
 
 /** `hookline serve`: runs until SIGINT/SIGTERM, then closes everything and returns 0. */
 export async function serveCommand(settings: Settings, logger: Logger, o: { demo: boolean; out(line: string): void }): Promise<number> {
@@ -71,9 +72,10 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       },
     });
     closers.push(() => sip.close());
+    const sessions = new ConsoleSessions(store.sessions, settings.adminPassword, systemClock);
     const admin = createAdminApi({
       keys: new ApiKeys(store.apiKeys, settings.apiKey, systemClock),
-      sessions: new ConsoleSessions(store.sessions, settings.adminPassword, systemClock),
+      sessions,
       logger,
       version: VERSION,
       modules: [(router) => registerConfigRoutes(router, config)],
@@ -81,6 +83,7 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     const http = await startHttpServer({ host: settings.sipHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,
       callInitiation: { apiKey: settings.apiKey, initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },
       admin: admin.app,
+      console: consoleRoutes({ sessions, logger }),
     });
     closers.push(() => http.close());
     ready = true;
@@ -129,6 +132,7 @@ function printBanner(out: (line: string) => void, settings: Settings, flows: Flo
   const port = sip.port('UDP');
   out(`hookline ${VERSION}: ${flows.ivrs.size} IVRs from ${settings.flowsPath}`);
   out(`HTTP on http://${settings.sipHost}:${httpPort} (GET /healthz, /metrics)`);
+  out(settings.adminPassword ? `Console on http://${settings.sipHost}:${httpPort}/ (user admin)` : 'Console: set HOOKLINE_ADMIN_PASSWORD to log in to the web console');
   out(`SIP on ${host}:${port} (UDP and TCP), RTP ports ${settings.rtpPorts.min}-${settings.rtpPorts.max}, text-to-speech ${ttsName}`);
   out(sip.trunk ? `Outbound trunk: ${sip.trunk.describe()}` : 'No outbound trunk (HOOKLINE_TRUNK): Find Me and transfers will fail');
   for (const [number, ref] of flows.numbers) out(`  ${ref.kind}/${ref.id}: sip:${number}@${host}:${port}`);
