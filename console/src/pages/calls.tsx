@@ -1,0 +1,4 @@
+import { PageTitle } from '../components/common';
+export function CallsPage() {
+  return <PageTitle>Calls</PageTitle>;
+}

@@ -1,0 +1,4 @@
+import { PageTitle } from '../components/common';
+export function HomePage() {
+  return <PageTitle>Home</PageTitle>;
+}

@@ -1,0 +1,4 @@
+import { PageTitle } from '../components/common';
+export function WebhookPage({ id }: { id: string }) {
+  return <PageTitle>{`Webhook request ${id}`}</PageTitle>;
+}
