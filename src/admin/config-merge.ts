@@ -104,7 +104,7 @@ function assemble(fileRaw: Json, items: readonly StoredItem[]): { doc: Json; own
 /** Checks the file plus these items as one flows document. */
 export function checkMerged(fileRaw: Json, items: readonly StoredItem[], fileName: string): MergeCheck {
   const { doc, owner } = assemble(fileRaw, items);
-  const checked = checkFlowsData(doc, fileName);
+  const checked = checkFlowsData(doc, fileName, undefined, 'in the configuration');
   if (checked.ok) return checked;
   return {
     ok: false,

@@ -75,7 +75,7 @@ describe('ConfigService', () => {
     const status = config.status();
     expect(status.disabled.map((d) => `${d.kind}/${d.key}`).sort()).toEqual(['ivr/11', 'number/8005550103', 'vr/3']);
     expect(status.disabled.find((d) => d.kind === 'ivr')?.reason).toContain('the file\'s is the one used');
-    expect(status.disabled.find((d) => d.kind === 'vr')?.reason).toBe('vrs[id=3].options.1: ivr/10 does not exist: no IVR with id 10 in this file');
+    expect(status.disabled.find((d) => d.kind === 'vr')?.reason).toBe('vrs[id=3].options.1: ivr/10 does not exist: no IVR with id 10 in the configuration');
     expect(config.current().ivrs.get(11)?.questions[0]).toEqual({ type: 'say', prompt: [{ text: 'File eleven.' }] });
 
     // The same happens at the next start; and once the file has IVR 10 again, everything comes back.

@@ -57,6 +57,18 @@ export class ApiKeys {
     return { kind: 'api_key', name: rec.name, keyId: rec.id, scopes: new Set(rec.scopes) };
   }
 
+  /**
+   * For the Call Initiation API: HOOKLINE_API_KEY or a stored key with the `calls` scope. A store
+   * failure refuses (and is logged by the caller's request log), never lets a caller in.
+   */
+  async mayPlaceCalls(presented: string | undefined): Promise<boolean> {
+    try {
+      return (await this.authenticate(presented))?.scopes.has('calls') ?? false;
+    } catch {
+      return false;
+    }
+  }
+
   /** Makes a key; `key` is returned this once and never again. */
   async create(name: string, scopes: readonly ApiScope[]): Promise<{ record: ApiKeyRecord; key: string }> {
     if (scopes.length === 0) throw new AdminError('invalid', 'a key needs at least one scope', { issues: [{ path: 'scopes', message: 'must not be empty' }] });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bearerToken, formCredentials, formCredentialsValid, keyMatches } from './auth.js';
+import { bearerToken, formCredentials, formCredentialsValid, keyMatches, staticKeyCheck } from './auth.js';
 
 describe('keyMatches', () => {
   it.each([
@@ -41,12 +41,14 @@ describe('formCredentials', () => {
     expect(formCredentials(m({ public_key: 'p' }), ['key'])).toEqual({ form: 'none' });
   });
 
-  it('needs both halves of the pair to be the key', () => {
-    expect(formCredentialsValid('K', { form: 'access', accessKey: 'K', secretAccessKey: 'K' })).toBe(true);
-    expect(formCredentialsValid('K', { form: 'access', accessKey: 'K', secretAccessKey: undefined })).toBe(false);
-    expect(formCredentialsValid('K', { form: 'access', accessKey: 'x', secretAccessKey: 'K' })).toBe(false);
-    expect(formCredentialsValid('K', { form: 'public', key: 'K' })).toBe(true);
-    expect(formCredentialsValid('K', { form: 'none' })).toBe(false);
-    expect(formCredentialsValid(undefined, { form: 'public', key: '' })).toBe(false);
+  it('needs both halves of the pair to be the key', async () => {
+    const k = staticKeyCheck('K');
+    expect(await formCredentialsValid(k, { form: 'access', accessKey: 'K', secretAccessKey: 'K' })).toBe(true);
+    expect(await formCredentialsValid(k, { form: 'access', accessKey: 'K', secretAccessKey: undefined })).toBe(false);
+    expect(await formCredentialsValid(k, { form: 'access', accessKey: 'x', secretAccessKey: 'K' })).toBe(false);
+    expect(await formCredentialsValid(k, { form: 'access', accessKey: 'x', secretAccessKey: 'x' })).toBe(false);
+    expect(await formCredentialsValid(k, { form: 'public', key: 'K' })).toBe(true);
+    expect(await formCredentialsValid(k, { form: 'none' })).toBe(false);
+    expect(await formCredentialsValid(staticKeyCheck(undefined), { form: 'public', key: '' })).toBe(false);
   });
 });

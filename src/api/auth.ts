@@ -36,21 +36,29 @@ export function formCredentials(fields: ReadonlyMap<string, string>, publicKeyNa
   return { form: 'none' };
 }
 
+/** Whether a presented key may place calls: HOOKLINE_API_KEY, or a stored key with the `calls` scope. */
+export type KeyCheck = (key: string | undefined) => Promise<boolean>;
+
+/** The check for one configured key (HOOKLINE_API_KEY alone); an unset key lets nobody in. */
+export function staticKeyCheck(apiKey: string | undefined): KeyCheck {
+  return async (key) => keyMatches(apiKey, key);
+}
+
 /**
- * With one key there is no separate secret: both halves of the Access key pair must be the
- * configured key ("The Secret Access key is used to validate the Access key", §5.3), so an
- * integration moves over by putting the hookline key in both fields.
+ * A key has no separate secret: both halves of the Access key pair must be the same key ("The Secret
+ * Access key is used to validate the Access key", §5.3), so an integration moves over by putting its
+ * hookline key in both fields.
  */
-export function formCredentialsValid(apiKey: string | undefined, c: FormCredentials): boolean {
+export async function formCredentialsValid(check: KeyCheck, c: FormCredentials): Promise<boolean> {
   switch (c.form) {
     case 'access': {
-      // Both comparisons always run, so the time taken does not say which half was wrong.
-      const access = keyMatches(apiKey, c.accessKey);
-      const secret = keyMatches(apiKey, c.secretAccessKey);
-      return access && secret;
+      // Both checks always run, so the time taken does not say which half was wrong.
+      const same = c.secretAccessKey !== undefined && keyMatches(c.accessKey, c.secretAccessKey);
+      const valid = await check(c.accessKey);
+      return same && valid;
     }
     case 'public':
-      return keyMatches(apiKey, c.key);
+      return check(c.key);
     case 'none':
       return false;
   }

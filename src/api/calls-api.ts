@@ -14,7 +14,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { normaliseDialNumber } from '../config/dial-policy.js';
-import { bearerToken, keyMatches } from './auth.js';
+import { bearerToken } from './auth.js';
 import { runInitiation, type InitiationDeps } from './initiate-http.js';
 import type { InitiateRequest } from './initiate-types.js';
 
@@ -106,7 +106,7 @@ export function parseCallRequest(body: unknown): { ok: true; request: InitiateRe
 
 export function callsApiHandler(deps: InitiationDeps) {
   return async (c: Context): Promise<Response> => {
-    if (!keyMatches(deps.apiKey, bearerToken(c.req.header('Authorization')))) {
+    if (!(await deps.authorize(bearerToken(c.req.header('Authorization'))))) {
       deps.logger.info({ source: 'json' }, 'call initiation refused: unauthorized');
       c.header('WWW-Authenticate', 'Bearer realm="hookline"'); // RFC 6750 §3
       return jsonError(c, 401, 'unauthorized', 'missing or wrong bearer token');

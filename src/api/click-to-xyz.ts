@@ -3,7 +3,7 @@
  * (docs/call-initiation.md, whose "Sources" appendix lists the original's pages by § §0, §1, §5.0), answered in plain text.
  */
 import type { Context } from 'hono';
-import { formCredentials, formCredentialsValid } from './auth.js';
+import { formCredentials, formCredentialsValid, type KeyCheck } from './auth.js';
 import { errorText, InitiateError, outcomeText } from './initiate-errors.js';
 import { LEGACY_APPS, parseFormRequest, type Fields } from './initiate-form.js';
 import { readFields, runInitiation, type InitiationDeps } from './initiate-http.js';
@@ -26,14 +26,14 @@ export function resultText(r: InitiateResult | undefined): string {
 }
 
 /** Auth, then parse, for the legacy form; throws InitiateError in the order the checks run. */
-export function parseLegacyRequest(f: Fields, apiKey: string | undefined): InitiateRequest {
+export async function parseLegacyRequest(f: Fields, authorize: KeyCheck): Promise<InitiateRequest> {
   const app = f.get('app')?.trim().toLowerCase();
   // "Missing Application Specification" if you forget to include the "app" parameter (§5.0).
   if (!app) throw new InitiateError('missing_app', 'missing app');
   const kind = LEGACY_APPS.get(app);
   if (kind === undefined) throw new InitiateError('unknown_app', `unknown app ${app}`, 'app');
   // `key` (Public key), or the Access key pair on "hidden & secured pages" (§5.0 item 4, §5.3).
-  if (!formCredentialsValid(apiKey, formCredentials(f, ['key']))) {
+  if (!(await formCredentialsValid(authorize, formCredentials(f, ['key'])))) {
     throw new InitiateError('unauthorized', 'missing or wrong key', 'key');
   }
   return parseFormRequest(kind, f, 'click_to_xyz');
@@ -44,7 +44,7 @@ export function clickToXyzHandler(deps: InitiationDeps) {
     const fields = await readFields(c, deps.logger);
     let req: InitiateRequest;
     try {
-      req = parseLegacyRequest(fields, deps.apiKey);
+      req = await parseLegacyRequest(fields, deps.authorize);
     } catch (e) {
       if (!(e instanceof InitiateError)) throw e;
       deps.logger.info({ source: 'click_to_xyz', code: e.code, param: e.param }, 'call initiation refused');

@@ -12,7 +12,7 @@
  *   Request.php `_processResult`: `$xml->result == 'failed'` → `$xml->result_description`).
  */
 import type { Context, Next } from 'hono';
-import { formCredentials, formCredentialsValid, type FormCredentials } from './auth.js';
+import { formCredentials, formCredentialsValid, type FormCredentials, type KeyCheck } from './auth.js';
 import { plainText, resultText } from './click-to-xyz.js';
 import { errorText, InitiateError, outcomeText } from './initiate-errors.js';
 import { parseFormRequest, type Fields } from './initiate-form.js';
@@ -44,9 +44,9 @@ function actionKind(action: string, f: Fields): InitiateKind {
 }
 
 /** Auth, then parse; throws InitiateError. `action` is lower-cased and known to be present. */
-export function parseIbpRequest(action: string, f: Fields, creds: FormCredentials, apiKey: string | undefined): InitiateRequest {
+export async function parseIbpRequest(action: string, f: Fields, creds: FormCredentials, authorize: KeyCheck): Promise<InitiateRequest> {
   const kind = actionKind(action, f);
-  if (!formCredentialsValid(apiKey, creds)) throw new InitiateError('unauthorized', 'missing or wrong key', 'access_key');
+  if (!(await formCredentialsValid(authorize, creds))) throw new InitiateError('unauthorized', 'missing or wrong key', 'access_key');
   return parseFormRequest(kind, f, 'ibp_api');
 }
 
@@ -99,7 +99,7 @@ export function ibpApiHandler(deps: InitiationDeps, opts: IbpApiOptions = {}) {
     let req: InitiateRequest;
     try {
       if (action === '') throw new InitiateError('missing_app', 'missing action', 'action');
-      req = parseIbpRequest(action, fields, creds, deps.apiKey);
+      req = await parseIbpRequest(action, fields, creds, deps.authorize);
     } catch (e) {
       if (!(e instanceof InitiateError)) throw e;
       deps.logger.info({ source: 'ibp_api', code: e.code, param: e.param }, 'call initiation refused');

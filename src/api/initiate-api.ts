@@ -12,10 +12,13 @@ import { CALLS_API_PATH, callsApiHandler, jsonError } from './calls-api.js';
 import { CLICK_TO_XYZ_PATH, clickToXyzHandler } from './click-to-xyz.js';
 import { IBP_API_PATH, ibpApiHandler } from './ibp-api.js';
 import type { CallInitiator } from './initiate-types.js';
+import { staticKeyCheck, type KeyCheck } from './auth.js';
 
 export interface CallInitiationApiOptions {
-  /** HOOKLINE_API_KEY (settings.apiKey); when unset every request is refused. */
+  /** HOOKLINE_API_KEY (settings.apiKey). */
   apiKey: string | undefined;
+  /** Which keys may place calls; default: HOOKLINE_API_KEY alone (the server adds keys with the `calls` scope). */
+  authorize?: KeyCheck;
   initiator: CallInitiator;
   logger: Logger;
   /** Let `ibp_api.php` requests whose action is not `clickto.*` reach a later handler (the Administration API). */
@@ -26,8 +29,10 @@ export interface CallInitiationApiOptions {
 export const MAX_REQUEST_BYTES = 64 * 1024;
 
 export function createCallInitiationApi(o: CallInitiationApiOptions): Hono {
-  const deps = { apiKey: o.apiKey, initiator: o.initiator, logger: o.logger };
-  if (!o.apiKey) o.logger.warn('HOOKLINE_API_KEY is not set: the Call Initiation API refuses every request');
+  const deps = { authorize: o.authorize ?? staticKeyCheck(o.apiKey), initiator: o.initiator, logger: o.logger };
+  if (!o.apiKey) {
+    o.logger.warn(o.authorize ? 'HOOKLINE_API_KEY is not set: only keys made through the Administration API (scope calls) can place calls' : 'HOOKLINE_API_KEY is not set: the Call Initiation API refuses every request');
+  }
   const app = new Hono();
   const limit = (json: boolean) =>
     bodyLimit({

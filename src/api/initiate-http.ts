@@ -4,12 +4,13 @@
  */
 import type { Context } from 'hono';
 import type { Logger } from '../lib/logger.js';
+import type { KeyCheck } from './auth.js';
 import type { Fields } from './initiate-form.js';
 import type { CallInitiator, InitiateRequest, InitiateResult } from './initiate-types.js';
 
 export interface InitiationDeps {
-  /** HOOKLINE_API_KEY; when unset or empty every request is refused. */
-  apiKey: string | undefined;
+  /** Whether a presented key may place calls. */
+  authorize: KeyCheck;
   initiator: CallInitiator;
   logger: Logger;
 }

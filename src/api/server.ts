@@ -6,6 +6,7 @@ import { createCallInitiationApi } from './initiate-api.js';
 import type { CallInitiator } from './initiate-types.js';
 import type { Logger } from '../lib/logger.js';
 import { ADMIN_API_BASE } from './admin/index.js';
+import type { KeyCheck } from './auth.js';
 
 export interface HttpServerOptions {
   host: string;
@@ -15,7 +16,7 @@ export interface HttpServerOptions {
   demo: boolean;
   isReady(): boolean;
   /** The Call Initiation API (click_to_xyz.php, ibp_api.php, /api/v1/calls). */
-  callInitiation?: { apiKey: string | undefined; initiator: CallInitiator; logger: Logger };
+  callInitiation?: { apiKey: string | undefined; authorize?: KeyCheck; initiator: CallInitiator; logger: Logger };
   /** The Administration API (api/admin), mounted at /api/v1. */
   admin?: Hono;
   /** The web console (api/console.ts): its login under /console/ and its pages at `/`. Mounted last. */

@@ -3,7 +3,7 @@ import type {
   BridgeOptions, BridgeResult, CallControl, CallControlBase, CallEndReason, CollectOptions, CollectResult,
   DialOptions, DialOutcome, Leg, PlayResult, PlayablePart, RecordOptions, RecordResult,
 } from './types.js';
-import { DEFAULT_FAR_END, KeyScript, type FarEnd } from './sim-script.js';
+import { DEFAULT_FAR_END, ScriptedInput, type CallerInput, type FarEnd } from './sim-script.js';
 import { DEFAULT_DIAL_LIMITS, DialBudget, dialWithin, type DialLimits } from './dial-limits.js';
 
 /** What the simulated phone line reports: what the caller (or a far-end phone) hears and does. */
@@ -23,9 +23,12 @@ export interface SimulatorOptions {
   sessionId: string;
   from: string;
   to: string;
-  keys: string;
+  /** The caller's key script (see KeyScript), or keys arriving as a person presses them. */
+  keys: string | CallerInput;
   clock: Clock;
   farEnds?: Map<string, FarEnd>;
+  /** How numbers not in `farEnds` behave; DEFAULT_FAR_END when absent. */
+  defaultFarEnd?: FarEnd;
   /** Per-call limits on dialled legs, as the server applies them; DEFAULT_DIAL_LIMITS when absent. */
   dialLimits?: DialLimits;
   /** Writes a recording of the given length (the simulator has no real audio). */
@@ -45,16 +48,14 @@ class SimPhone implements CallControlBase {
   hungUp = false;
   readonly ended: Promise<CallEndReason>;
   private resolveEnded!: (r: CallEndReason) => void;
-  protected readonly script: KeyScript;
 
   constructor(
     readonly sessionId: string,
-    keys: string,
+    protected readonly input: CallerInput,
     protected readonly opts: SimulatorOptions,
     /** Set on far-end legs so that their events say which phone they are. */
     private readonly legName?: string,
   ) {
-    this.script = new KeyScript(keys);
     this.ended = new Promise((r) => (this.resolveEnded = r));
   }
 
@@ -62,86 +63,51 @@ class SimPhone implements CallControlBase {
     this.opts.onEvent?.(this.legName ? ({ ...e, leg: this.legName } as SimEvent) : e);
   }
 
-  protected sleep(ms: number): Promise<void> {
-    return new Promise((r) => this.opts.clock.setTimer(ms, r));
-  }
-
-  async play(parts: PlayablePart[]): Promise<PlayResult> {
-    if (!this.hungUp) for (const p of parts) this.emit({ type: 'prompt', text: describe(p) });
+  /** Each part is reported as it starts; a key typed ahead skips a barge-in prompt, as on a phone. */
+  async play(parts: PlayablePart[], o: { bargeIn?: boolean } = {}): Promise<PlayResult> {
+    const bargeIn = o.bargeIn ?? false;
+    for (const p of parts) {
+      if (this.hungUp) break;
+      if (bargeIn && this.input.pending > 0) return { interrupted: true };
+      this.emit({ type: 'prompt', text: describe(p) });
+      if (await this.input.hear(p, bargeIn)) return { interrupted: true };
+    }
     return { interrupted: false };
   }
 
   async collectDigits(o: CollectOptions): Promise<CollectResult> {
-    let digits = '';
-    let waited = 0;
-    for (;;) {
-      if (this.hungUp) return { digits, reason: 'hangup' };
-      const key = this.script.next();
-      if (key === undefined) {
-        this.remoteHangup();
-        return { digits, reason: 'hangup' };
-      }
-      if (key === ',') {
-        await this.sleep(1000);
-        waited += 1000;
-        if (waited >= (digits ? o.interDigitTimeoutMs : o.firstDigitTimeoutMs)) {
-          this.emit({ type: 'digits', digits, timedOut: true });
-          return { digits, reason: 'timeout' };
-        }
-        continue;
-      }
-      waited = 0;
-      if (o.terminators.includes(key)) {
-        this.emit({ type: 'digits', digits, terminator: key, timedOut: false });
-        return { digits, terminator: key, reason: 'terminator' };
-      }
-      digits += key;
-      if (digits.length >= o.maxDigits) {
-        this.emit({ type: 'digits', digits, timedOut: false });
-        return { digits, reason: 'max' };
-      }
-    }
+    const r = await this.input.collect(o);
+    if (r.reason === 'hangup') this.remoteHangup();
+    else this.emit({ type: 'digits', digits: r.digits, ...(r.terminator ? { terminator: r.terminator } : {}), timedOut: r.reason === 'timeout' });
+    return r;
   }
 
   flushDigits(): void {
-    // Keys are only taken from the script when asked for, so there is never anything typed ahead.
+    this.input.flush();
   }
 
-  /** `,` is one second of speech, a finish key ends, running out of keys is a hang-up. */
   async record(o: RecordOptions): Promise<RecordResult> {
-    let ms = 0;
-    let result: RecordResult | undefined;
-    while (!result) {
-      if (this.hungUp) result = { durationMs: ms, reason: 'hangup' };
-      else if (ms >= o.maxMs) result = { durationMs: o.maxMs, reason: 'max' };
-      else {
-        const key = this.script.next();
-        if (key === undefined) {
-          this.remoteHangup();
-          result = { durationMs: ms, reason: 'hangup' };
-        } else if (key === ',') {
-          await this.sleep(1000);
-          ms += 1000;
-        } else if (o.finishKeys.includes(key)) result = { durationMs: ms, reason: 'key', key };
-      }
-    }
+    const result = await this.input.record(o);
+    if (result.reason === 'hangup') this.remoteHangup();
     if (result.durationMs > 0) await this.opts.writeRecording(o.path, result.durationMs, 1);
     this.emit({ type: 'record', path: o.path, durationMs: result.durationMs });
     return result;
   }
 
   async hangup(): Promise<void> {
-    if (this.hungUp) return;
-    this.hungUp = true;
-    this.emit({ type: 'hangup', by: 'hookline' });
-    this.resolveEnded('local_hangup');
+    this.end('hookline');
   }
 
   remoteHangup(): void {
+    this.end(this.legName ? 'callee' : 'caller');
+  }
+
+  private end(by: 'caller' | 'hookline' | 'callee'): void {
     if (this.hungUp) return;
     this.hungUp = true;
-    this.emit({ type: 'hangup', by: this.legName ? 'callee' : 'caller' });
-    this.resolveEnded('remote_hangup');
+    this.input.close();
+    this.emit({ type: 'hangup', by });
+    this.resolveEnded(by === 'hookline' ? 'local_hangup' : 'remote_hangup');
   }
 }
 
@@ -152,7 +118,7 @@ class SimLeg extends SimPhone implements Leg {
     readonly farEnd: FarEnd,
     opts: SimulatorOptions,
   ) {
-    super(sessionId, farEnd.keys, opts, destination);
+    super(sessionId, new ScriptedInput(farEnd.keys, opts.clock), opts, destination);
   }
 }
 
@@ -164,7 +130,7 @@ export class SimulatedCall extends SimPhone implements CallControl {
   private readonly budget: DialBudget;
 
   constructor(opts: SimulatorOptions) {
-    super(opts.sessionId, opts.keys, opts);
+    super(opts.sessionId, typeof opts.keys === 'string' ? new ScriptedInput(opts.keys, opts.clock) : opts.keys, opts);
     this.from = opts.from;
     this.to = opts.to;
     this.budget = new DialBudget(opts.dialLimits ?? DEFAULT_DIAL_LIMITS);
@@ -180,7 +146,7 @@ export class SimulatedCall extends SimPhone implements CallControl {
   }
 
   private async ringFarEnd(destination: string, o: DialOptions): Promise<{ outcome: DialOutcome; leg?: Leg }> {
-    const far = this.opts.farEnds?.get(destination) ?? DEFAULT_FAR_END;
+    const far = this.opts.farEnds?.get(destination) ?? this.opts.defaultFarEnd ?? DEFAULT_FAR_END;
     if (far.outcome === 'busy' || far.outcome === 'failed') return { outcome: far.outcome };
     this.emit({ type: 'ringing', destination });
     const ringMs = far.outcome === 'answer' ? Math.min(far.answerAfterMs, o.timeoutMs) : o.timeoutMs;
@@ -212,13 +178,19 @@ export class SimulatedCall extends SimPhone implements CallControl {
     });
   }
 
-  /** The callee talks for its talk time, then hangs up (or the caller's script ends first: not modelled). */
+  /** The callee talks for its talk time, then hangs up, unless the caller hangs up first. */
   async bridge(leg: Leg, o: BridgeOptions = {}): Promise<BridgeResult> {
     const talkMs = leg instanceof SimLeg ? leg.farEnd.talkMs : DEFAULT_FAR_END.talkMs;
-    await this.sleep(talkMs);
-    if (leg instanceof SimLeg) leg.remoteHangup();
-    if (o.recordPath) await this.opts.writeRecording(o.recordPath, talkMs, 2);
-    return { endedBy: 'callee', durationMs: talkMs, recordedMs: o.recordPath ? talkMs : 0 };
+    const started = this.opts.clock.now();
+    let cancel = (): void => undefined;
+    const talked = new Promise<'callee'>((r) => (cancel = this.opts.clock.setTimer(talkMs, () => r('callee'))));
+    const endedBy = this.hungUp ? 'caller' : await Promise.race([talked, this.ended.then(() => 'caller' as const)]);
+    cancel();
+    const durationMs = endedBy === 'callee' ? talkMs : this.opts.clock.now() - started;
+    if (endedBy === 'caller') await leg.hangup();
+    else if (leg instanceof SimLeg) leg.remoteHangup();
+    if (o.recordPath && durationMs > 0) await this.opts.writeRecording(o.recordPath, durationMs, 2);
+    return { endedBy, durationMs, recordedMs: o.recordPath ? durationMs : 0 };
   }
 
   startHoldAudio(kind: 'ringback' | { audioPath: string }): () => void {

@@ -23,7 +23,8 @@ import { createAdminApi } from '../api/admin/index.js';
 import { ApiKeys } from '../admin/keys.js';
 import { ConsoleSessions } from '../admin/sessions.js';
 import { ConfigService } from '../admin/config-service.js';
-import { registerConfigRoutes } from '../api/admin/config-routes.js';
+import { adminModules } from '../api/admin/modules.js';
+import { TestCalls } from '../admin/test-calls.js';
 import { ConfigError } from '../config/errors.js';
 import { consoleRoutes } from '../api/console.js';
 
@@ -72,16 +73,19 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       },
     });
     closers.push(() => sip.close());
+    const testCalls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: app.flows, clock: systemClock, logger, dataDir, dialLimits: app.dialLimits });
+    closers.push(() => testCalls.close());
+    const keys = new ApiKeys(store.apiKeys, settings.apiKey, systemClock);
     const sessions = new ConsoleSessions(store.sessions, settings.adminPassword, systemClock);
     const admin = createAdminApi({
-      keys: new ApiKeys(store.apiKeys, settings.apiKey, systemClock),
+      keys,
       sessions,
       logger,
       version: VERSION,
-      modules: [(router) => registerConfigRoutes(router, config)],
+      modules: adminModules({ config, testCalls }),
     });
     const http = await startHttpServer({ host: settings.sipHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,
-      callInitiation: { apiKey: settings.apiKey, initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },
+      callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },
       admin: admin.app,
       console: consoleRoutes({ sessions, logger }),
     });

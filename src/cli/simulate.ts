@@ -7,7 +7,7 @@ import type { Store } from '../store/types.js';
 import { SimulatedCall, type SimEvent } from '../calls/simulator.js';
 import { parseFarEnds } from '../calls/sim-script.js';
 import type { FlowEvent } from '../flow/events.js';
-import { writeSilentWav } from './sim-audio.js';
+import { writeSilentWav } from '../calls/sim-audio.js';
 import { OutboxWorker } from '../webhook/outbox-worker.js';
 import { VERSION } from '../version.js';
 
@@ -46,7 +46,7 @@ export function formatEvent(e: SimEvent | FlowEvent): string {
 }
 
 /**
- * Runs one call without any phone (spec/flows.md `hookline simulate`): prompts are printed, the keys
+ * Runs one call without any phone (docs/flows.md, `hookline simulate`): prompts are printed, the keys
  * script plays the caller, webhooks really go out and are logged in the store like a real call's.
  */
 export async function simulate(

@@ -72,6 +72,8 @@ export class FlowsBuilder {
   constructor(
     private readonly src: SourceLookup,
     private readonly file: string,
+    /** Where ids are looked up, for messages: the file, or the whole configuration (file and API items). */
+    private readonly where = 'in this file',
   ) {}
 
   private fail(path: Path, message: string): void {
@@ -134,7 +136,7 @@ export class FlowsBuilder {
 
   private ref(text: string, path: Path): BlockRef {
     const ref = parseBlockRef(text);
-    if (!this.ids[ref.kind].has(ref.id)) this.fail(path, `${text} does not exist: no ${KIND_NAMES[ref.kind]} with id ${ref.id} in this file`);
+    if (!this.ids[ref.kind].has(ref.id)) this.fail(path, `${text} does not exist: no ${KIND_NAMES[ref.kind]} with id ${ref.id} ${this.where}`);
     return ref;
   }
 
@@ -288,7 +290,7 @@ export class FlowsBuilder {
     }
     const ivrId = Number(idText);
     const ivr = flows.ivrs.get(ivrId);
-    if (!ivr) return this.bad(path, `no IVR with id ${ivrId} in this file`);
+    if (!ivr) return this.bad(path, `no IVR with id ${ivrId} ${this.where}`);
     const questionNo = this.answerable(Number(nText), ivr.questions, `IVR ${ivrId}`, path);
     return questionNo === undefined ? undefined : { kind: 'answer', ivrId, questionNo };
   }
@@ -336,7 +338,7 @@ export class FlowsBuilder {
     } else if (r.nextactionitem === undefined) {
       this.fail(at, `required when nextaction is ${r.nextaction}: the id of the ${KIND_NAMES[kind]} to route to`);
     } else if (!this.ids[kind].has(r.nextactionitem)) {
-      this.fail(at, `no ${KIND_NAMES[kind]} with id ${r.nextactionitem} in this file (nextaction ${r.nextaction} routes to ${kind === 'ivr' ? 'an' : 'a'} ${KIND_NAMES[kind]})`);
+      this.fail(at, `no ${KIND_NAMES[kind]} with id ${r.nextactionitem} ${this.where} (nextaction ${r.nextaction} routes to ${kind === 'ivr' ? 'an' : 'a'} ${KIND_NAMES[kind]})`);
     }
   }
 

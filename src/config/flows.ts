@@ -30,10 +30,10 @@ export type FlowsCheck = { ok: true; flows: Flows } | { ok: false; issues: PathM
  * The shape, then the whole-file checks, over plain data (from YAML, or JSON from the Administration
  * API): the issues come back as key paths, for the caller to word as it needs.
  */
-export function checkFlowsData(data: unknown, file: string, src: SourceLookup = plainSource(data)): FlowsCheck {
+export function checkFlowsData(data: unknown, file: string, src: SourceLookup = plainSource(data), where?: string): FlowsCheck {
   const parsed = flowsSchema.safeParse(data, { error: describeIssue });
   if (!parsed.success) return { ok: false, issues: flattenIssues(parsed.error.issues, data) };
-  const builder = new FlowsBuilder(src, file);
+  const builder = new FlowsBuilder(src, file, where);
   const flows = builder.build(parsed.data);
   return builder.issues.length > 0 ? { ok: false, issues: builder.issues } : { ok: true, flows };
 }

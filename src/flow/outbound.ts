@@ -5,7 +5,7 @@ import { ivrWebhookParams, sendIvrWebhook } from './webhook-step.js';
 
 /**
  * An outbound call meant for an IVR (Click-to-IVR) that was not answered: the IVR's webhook is still
- * sent once, with `ivr_completed=0` and `ivr_call_result` saying why (spec/ivr-webhook.md), and the
+ * sent once, with `ivr_completed=0` and `ivr_call_result` saying why (docs/webhook.md), and the
  * call is kept in the store like any other.
  */
 export async function reportUnansweredIvr(ivr: IvrConfig, state: CallState, deps: FlowDeps): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * `@name` substitution in prompts, whisper phrases and custom audio file names (spec/ivr-webhook.md
+ * `@name` substitution in prompts, whisper phrases and custom audio file names (docs/webhook.md
  * "user_parameters"): a name is letters, digits and `_`; an unknown name becomes empty text, so a
  * caller never hears "at first name".
  */

@@ -28,7 +28,7 @@ export type WebhookSender = (req: WebhookRequest) => Promise<WebhookReply>;
 
 /**
  * Sends the IVR's webhook as soon as the IVR ends and turns the response into the call's next step
- * (spec/ivr-webhook.md). Every failure kind goes to the IVR's failure route and its reason is logged.
+ * (docs/webhook.md). Every failure kind goes to the IVR's failure route and its reason is logged.
  */
 export async function afterIvr(call: CallControl, ivr: IvrConfig, run: IvrRun, state: CallState, deps: FlowDeps): Promise<Next> {
   const cfg = ivr.webhook;

@@ -1,5 +1,5 @@
 /**
- * The next-action XML, parsed into a discriminated union (spec/ivr-webhook.md "The response").
+ * The next-action XML, parsed into a discriminated union (docs/webhook.md "The response").
  * Every action may carry `p_t` (replaces the call's pass-through when present) and user parameters.
  */
 export interface ActionCommon {

@@ -120,7 +120,7 @@ const header = (h: Record<string, string | string[] | undefined>, name: string):
 };
 
 /**
- * Sends one webhook request under the spec's failure rules (spec/ivr-webhook.md "When the response
+ * Sends one webhook request under the spec's failure rules (docs/webhook.md "When the webhook
  * fails"): one deadline over everything, one retry of a refused or reset connection, non-2xx and
  * bodies over 64 KiB are failures, at most 3 redirects, and the outbound-request policy enforced on
  * the address actually connected to, at every hop. Never throws: every outcome is a DeliveryResult.

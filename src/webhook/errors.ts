@@ -2,7 +2,7 @@ import { HooklineError } from '../lib/errors.js';
 
 /**
  * Why a webhook request or its response counts as failed. Every code sends the call to the IVR's
- * failure route (spec/ivr-webhook.md "When the response fails"); the code is what the webhook log and
+ * failure route (docs/webhook.md "When the webhook fails"); the code is what the webhook log and
  * the metrics group by, the message is what an operator reads.
  */
 export type WebhookErrorCode =

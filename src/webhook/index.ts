@@ -1,4 +1,4 @@
-/** The webhook layer's public surface (spec/ivr-webhook.md). */
+/** The webhook layer's public surface (docs/webhook.md). */
 export type { Action, ActionCommon, AppName, DynamicFindMe } from './action.js';
 export { WebhookError, type WebhookErrorCode } from './errors.js';
 export {

@@ -21,7 +21,7 @@ export interface TranscriptionPostbackInput {
 }
 
 /**
- * The transcription post-back (spec/ivr-webhook.md "Transcription post-back"): one GET with `survo_id`,
+ * The transcription post-back (docs/webhook.md "Transcription post-back"): one GET with `survo_id`,
  * `unique_id`, `question`, `duration`, `date` and `text`, for the OutboxWorker to deliver durably
  * (kind 'transcription'). The names are the original's, kept so that existing receivers work.
  */

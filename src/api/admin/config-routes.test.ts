@@ -97,7 +97,7 @@ describe('configuration resources', () => {
     // A reference to something that does not exist is a mistake in the body too.
     const dangling = await kit.request('POST', '/vrs', { json: { prompt: 'Press 1', options: { '1': 'ivr/99' } } });
     expect(dangling.status).toBe(422);
-    expect(((await dangling.json()) as Problem).errors).toEqual([{ path: 'options.1', message: 'ivr/99 does not exist: no IVR with id 99 in this file' }]);
+    expect(((await dangling.json()) as Problem).errors).toEqual([{ path: 'options.1', message: 'ivr/99 does not exist: no IVR with id 99 in the configuration' }]);
     const param = await kit.request('POST', '/ivrs', { json: { ...NEW_IVR, webhook: { ...NEW_IVR.webhook, parameters: [{ name: 'ivr_id', value: 'question.3' }] } } });
     expect(((await param.json()) as Problem).errors?.map((e) => e.path)).toEqual(['webhook.parameters[0].name', 'webhook.parameters[0].value']);
     expect(config.entries('ivr')).toHaveLength(1);
@@ -123,7 +123,7 @@ describe('configuration resources', () => {
     const refused = await kit.request('DELETE', '/ivrs/11');
     expect(refused.status).toBe(409);
     const p = (await refused.json()) as Problem;
-    expect(p.errors).toEqual([{ path: 'numbers.8005550199', message: 'ivr/11 does not exist: no IVR with id 11 in this file' }]);
+    expect(p.errors).toEqual([{ path: 'numbers.8005550199', message: 'ivr/11 does not exist: no IVR with id 11 in the configuration' }]);
     expect((await kit.request('DELETE', '/numbers/8005550199')).status).toBe(204);
     expect((await kit.request('DELETE', '/ivrs/11')).status).toBe(204);
     expect((await kit.request('GET', '/ivrs/11')).status).toBe(404);

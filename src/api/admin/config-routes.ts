@@ -29,6 +29,8 @@ const RESOURCES: Resource[] = [
   { kind: 'post_call_action', path: '/post-call-actions', tag: 'post-call-actions', param: 'id', plural: 'post-call actions' },
 ];
 
+const article = (w: string): string => (/^[AEIOU]/i.test(w) ? 'an' : 'a');
+
 const managedBy = z.enum(['file', 'api']).meta({ description: 'file: defined in the flows file, read-only here; api: made through the API or console' });
 
 function itemParams(r: Resource): z.ZodType<Record<string, string>> {
@@ -91,7 +93,7 @@ function registerResource(router: AdminRouter, config: ConfigService, r: Resourc
     method: 'post',
     path: r.path,
     tag: r.tag,
-    summary: `Make a ${words}`,
+    summary: `Make ${article(words)} ${words}`,
     description: r.param === 'id' ? 'Without an `id` the next free one is taken. It takes effect for new calls at once.' : 'It takes effect for new calls at once.',
     scope: 'admin',
     body: { schema, validate: false, description: shape },
@@ -107,7 +109,7 @@ function registerResource(router: AdminRouter, config: ConfigService, r: Resourc
     method: 'put',
     path: one,
     tag: r.tag,
-    summary: `Make or replace a ${words}`,
+    summary: `Make or replace ${article(words)} ${words}`,
     description: `With If-Match the ${words} must exist and be the version read. It takes effect for new calls at once; calls in progress keep the configuration they started with.`,
     scope: 'admin',
     conditional: true,
@@ -130,7 +132,7 @@ function registerResource(router: AdminRouter, config: ConfigService, r: Resourc
     method: 'delete',
     path: one,
     tag: r.tag,
-    summary: `Delete a ${words}`,
+    summary: `Delete ${article(words)} ${words}`,
     description: 'Refused while something else refers to it (409 names each reference).',
     scope: 'admin',
     conditional: true,

@@ -1,0 +1,29 @@
+/**
+ * Every operation module of the Administration API, in one list: `hookline serve` mounts them with
+ * the real services, and the reference docs (docs/admin-api.md) are generated from the same list, so
+ * an operation cannot be served without being documented or documented without being served.
+ */
+import type { ConfigService } from '../../admin/config-service.js';
+import type { TestCalls } from '../../admin/test-calls.js';
+import { registerConfigRoutes } from './config-routes.js';
+import { registerTestCallRoutes } from './test-calls-routes.js';
+import type { AdminRouter } from './router.js';
+
+export interface AdminModuleDeps {
+  config: ConfigService;
+  testCalls: TestCalls;
+}
+
+export function adminModules(d: AdminModuleDeps): Array<(router: AdminRouter) => void> {
+  return [(router) => registerConfigRoutes(router, d.config), (router) => registerTestCallRoutes(router, { testCalls: d.testCalls })];
+}
+
+/**
+ * Stand-ins for documentation: registering an operation never touches its services (only handling a
+ * request does), so each dependency is an object that fails loudly if anything does use it.
+ */
+export function inertDeps(): AdminModuleDeps {
+  const inert = (name: string): never =>
+    new Proxy({}, { get: (_t, prop) => { throw new Error(`${name}.${String(prop)} used while generating documentation`); } }) as never;
+  return { config: inert('config'), testCalls: inert('testCalls') };
+}
