@@ -97,7 +97,7 @@ export async function login(page: Page, base: string): Promise<void> {
   await page.goto(`${base}/`);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('navigation', { name: 'Console' }).waitFor();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
 }
 
 export async function shot(page: Page, name: string): Promise<string> {

@@ -71,6 +71,7 @@ async function problemOf(res: Response): Promise<Problem> {
   } catch {
     // Not JSON: a proxy's error page, say.
   }
+  if (res.status === 404) return { type: 'about:blank', title: 'Not Found', status: 404, detail: 'this hookline does not offer this (404): is it up to date?' };
   return { type: 'about:blank', title: res.statusText || `HTTP ${res.status}`, status: res.status, detail: text.slice(0, 300) || `the server answered ${res.status}` };
 }
 

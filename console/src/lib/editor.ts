@@ -34,6 +34,9 @@ export interface Editor<T> {
   reload(): void;
 }
 
+/** What the last save said, carried to the page of the item just made (a new route, a new editor). */
+let flash: Banner | null = null;
+
 export function itemUrl(kind: Kind, key: string): string {
   return `${kind.path}/${encodeURIComponent(key)}`;
 }
@@ -45,11 +48,16 @@ export function useEditor<T extends object>(kind: Kind, key: string | undefined,
   const [etag, setEtag] = useState<string | null>(null);
   const [managedBy, setManagedBy] = useState<'file' | 'api'>('api');
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [banner, setBanner] = useState<Banner | null>(null);
+  const [banner, setBanner] = useState<Banner | null>(() => {
+    const carried = flash;
+    flash = null;
+    return carried;
+  });
   const [busy, setBusy] = useState(false);
   const [generation, setGeneration] = useState(0);
 
   useEffect(() => {
+    flash = null;
     if (key === undefined) return;
     const ctl = new AbortController();
     setStatus('loading');
@@ -108,9 +116,10 @@ export function useEditor<T extends object>(kind: Kind, key: string | undefined,
         : await request<T>('PUT', itemUrl(kind, key), { json: value, ifMatch: etag });
       setValueRaw(r.data);
       setEtag(r.etag);
-      setBanner({ tone: 'success', text: `Saved. New calls use it from now on; calls in progress keep the version they started with.` });
-      const saved = r.data as Record<string, unknown>;
-      return String(saved[kind.key] ?? key ?? '');
+      const saved = { tone: 'success' as const, text: `Saved. New calls use it from now on; calls in progress keep the version they started with.` };
+      setBanner(saved);
+      if (isNew) flash = saved;
+      return String((r.data as Record<string, unknown>)[kind.key] ?? key ?? '');
     } catch (err) {
       failed(err);
       return undefined;

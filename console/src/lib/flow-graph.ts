@@ -70,7 +70,7 @@ export function buildFlowGraph(c: ConfigSnapshot): FlowGraph {
     const w = ivr.webhook;
     if (!w || w.action !== 'next_action') continue;
     const id = `webhook:ivr/${ivr.id}`;
-    nodes.set(id, { id, kind: 'webhook', title: 'Webhook decides', subtitle: `${w.method} ${hostOf(w.url)}: any block, a transfer or a hang-up`, fileManaged: false });
+    nodes.set(id, { id, kind: 'webhook', title: 'Webhook decides', subtitle: `${w.method} ${hostOf(w.url)}`, fileManaged: false });
     edges.push({ from: `ivr/${ivr.id}`, to: id, label: 'after the questions', dynamic: true });
   }
   return { nodes: [...nodes.values()], edges };
@@ -82,7 +82,7 @@ export function describeEdge(g: FlowGraph, e: FlowEdge): string {
     const n = g.nodes.find((x) => x.id === id);
     if (!n) return id;
     if (n.kind === 'number') return `Number ${n.title}${n.subtitle !== 'dialed number' ? ` (${n.subtitle})` : ''}`;
-    if (n.kind === 'webhook') return `its webhook, which decides at call time (${n.subtitle})`;
+    if (n.kind === 'webhook') return `its webhook (${n.subtitle}), which decides at call time: any block, a transfer or a hang-up`;
     return `${n.title}${n.subtitle ? ` (${n.subtitle})` : ''}`;
   };
   return `${name(e.from)}${e.label ? `, ${e.label},` : ''} → ${name(e.to)}`;

@@ -70,7 +70,7 @@ function NodeBox({ n }: { n: FlowNode & { x: number; y: number } }) {
         {n.fileManaged ? ' (file)' : ''}
       </text>
       <text x={n.x + 10} y={n.y + 42} class="node-sub">
-        {clip(n.subtitle, 31)}
+        {clip(n.subtitle, 29)}
       </text>
       <title>{`${n.title}${n.subtitle ? `: ${n.subtitle}` : ''}${n.fileManaged ? ' (defined in the flows file)' : ''}`}</title>
     </>
