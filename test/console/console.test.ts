@@ -186,6 +186,29 @@ describe.skipIf(!available)('web console in Chromium', () => {
     await context.close();
   }, 60_000);
 
+  it('shows calls starting and ending on the calls page without a reload', async (ctx) => {
+    if (!hasHistory) ctx.skip();
+    const { context, page, errors } = await newPage(browser);
+    await login(page, server.base);
+    await page.getByRole('link', { name: 'Calls', exact: true }).click();
+    const live = page.getByRole('table', { name: 'Calls in progress' });
+    await page.getByText('No calls in progress.').waitFor();
+    // A call placed from elsewhere (here: the API) appears, then leaves when it ends.
+    const { csrf_token } = (await (await page.request.get(`${server.base}/console/session`)).json()) as { csrf_token: string };
+    const headers = { 'X-CSRF-Token': csrf_token };
+    const started = await page.request.post(`${server.base}/api/v1/test-calls`, { data: { to: '8005550100', from: '3125550142' }, headers });
+    const { session_id } = (await started.json()) as { session_id: string };
+    await live.getByRole('link', { name: '3125550142' }).waitFor();
+    expect(await page.getByRole('status').filter({ hasText: 'Call from 3125550142 to 8005550100 started' }).count()).toBe(1);
+    await page.request.delete(`${server.base}/api/v1/test-calls/${session_id}`, { headers });
+    await page.getByText('No calls in progress.').waitFor();
+    expect(await page.getByRole('status').filter({ hasText: /Call from 3125550142 to 8005550100 ended/ }).count()).toBe(1);
+    // The history's first page follows too.
+    await page.getByRole('table', { name: 'Calls, newest first' }).getByRole('cell', { name: '3125550142' }).first().waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 30_000);
+
   it('can be used with the keyboard alone: log in, and make a number in its editor', async () => {
     const { context, page, errors } = await newPage(browser);
     await page.goto(`${server.base}/`);

@@ -31,6 +31,7 @@ function Item({ item, call }: { item: TimelineItem; call: CallDetail }) {
     <li class={`${item.type}${failed ? ' failure' : ''}`}>
       <span class="at">+{(item.offset_ms / 1000).toFixed(1)} s</span>
       {item.leg ? <span class="badge">{item.leg}</span> : null} {item.summary}
+      {webhook?.replay_of ? ` (a replay of request ${webhook.replay_of})` : ''}
       {item.type === 'webhook' && webhook ? (
         <details>
           <summary>
@@ -73,7 +74,7 @@ export function CallPage({ sessionId }: { sessionId: string }) {
       <p class="crumbs">
         <a href="/calls">Calls</a>
       </p>
-      <PageTitle>{`Call from ${call.from || 'a withheld number'} to ${call.to}`}</PageTitle>
+      <PageTitle>{`Call from ${call.from || 'a withheld number'} to ${call.to || call.blocks[0] || 'a building block'}`}</PageTitle>
       <dl class="kv">
         <dt>Started</dt>
         <dd>
