@@ -254,6 +254,53 @@ describe.skipIf(!available)('web console in Chromium', () => {
     await context.close();
   }, 30_000);
 
+  it('says when someone else saved first, and reloads their version; a file-managed item is read-only', async () => {
+    const a = await newPage(browser);
+    const b = await newPage(browser);
+    await login(a.page, server.base);
+    await login(b.page, server.base);
+    for (const { page } of [a, b]) {
+      await page.goto(`${server.base}/ivrs/2`);
+      await page.getByLabel('Name', { exact: true }).waitFor();
+    }
+    await a.page.getByLabel('Name', { exact: true }).fill('Orders (A)');
+    await a.page.getByRole('button', { name: 'Save', exact: true }).click();
+    await a.page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await b.page.getByLabel('Name', { exact: true }).fill('Orders (B)');
+    await b.page.getByRole('button', { name: 'Save', exact: true }).click();
+    const alert = b.page.getByRole('alert').filter({ hasText: 'Someone else changed this IVR since you opened it' });
+    await alert.waitFor();
+    await alert.getByRole('button', { name: 'Reload the current version' }).click();
+    await expect.poll(() => b.page.getByLabel('Name', { exact: true }).inputValue()).toBe('Orders (A)');
+
+    await b.page.goto(`${server.base}/ivrs/1`);
+    await b.page.getByText(/Defined in .*flows\.yaml; edit the file/).waitFor();
+    expect(await b.page.getByRole('button', { name: 'Save', exact: true }).count()).toBe(0);
+    expect(await b.page.getByLabel('Name', { exact: true }).getAttribute('readonly')).not.toBeNull();
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 30_000);
+
+  it('makes an API key shown once, which works, and revokes it', async () => {
+    const { context, page, errors } = await newPage(browser);
+    await login(page, server.base);
+    await page.getByRole('link', { name: 'API keys', exact: true }).click();
+    await page.getByLabel('Who or what uses it').fill('crm');
+    await page.getByRole('button', { name: 'Make key' }).click();
+    const key = (await page.locator('#new-key').textContent()) ?? '';
+    expect(key).toMatch(/^hk_/);
+    expect((await fetch(`${server.base}/api/v1/ivrs`, { headers: { Authorization: `Bearer ${key}` } })).status).toBe(200);
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.getByText(key).count()).toBe(0);
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Revoke crm' }).click();
+    await page.getByRole('status').filter({ hasText: 'Revoked “crm”.' }).waitFor();
+    expect((await fetch(`${server.base}/api/v1/ivrs`, { headers: { Authorization: `Bearer ${key}` } })).status).toBe(401);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 30_000);
+
   it('fits a phone-sized screen, with the navigation behind a menu button', async () => {
     const { context, page, errors } = await newPage(browser, { width: 390, height: 844 });
     await login(page, server.base);
