@@ -10,7 +10,8 @@ import { voicemailParams } from './webhook/voicemail.js';
 import type { FlowEventSink } from './flow/events.js';
 import type { WebhookSender } from './flow/webhook-step.js';
 import type { WebhookAgents } from './webhook/agents.js';
-import { deliverLogged } from './webhook/log.js';
+import { deliverReported } from './webhook/report.js';
+import type { SelfUrl } from './lib/self-url.js';
 import { compileDialPolicy } from './config/dial-policy.js';
 import { VERSION } from './version.js';
 import type { CallControl } from './calls/types.js';
@@ -35,6 +36,8 @@ export interface AppOptions {
   outbox?: OutboxWorker;
   /** Kept-alive connections for the IVR webhooks; without it each webhook opens its own. */
   webhookAgents?: WebhookAgents;
+  /** The own HTTP server, for webhook URLs written as paths (`/demo/hook`); without it they fail. */
+  self?: SelfUrl;
 }
 
 export interface App {
@@ -87,14 +90,14 @@ export function createApp(o: AppOptions): App {
   }
 
   const sendWebhook: WebhookSender = async (req) => {
-    const r = await deliverLogged(
+    // Resolves a path URL, logs request and response, counts both in the metrics (webhook/report.ts).
+    const r = await deliverReported(
       o.store.webhooks,
       { sessionId: req.sessionId, kind: 'ivr' },
       { method: req.method, url: req.url, params: req.params, userAgentVersion: VERSION, ...(req.secret ? { secret: req.secret } : {}) },
       { timeoutMs: req.timeoutMs, networks: o.settings.webhookNetworks, clock: o.clock, ...(o.webhookAgents ? { agents: o.webhookAgents } : {}) },
+      { logger: o.logger, metrics, ...(o.self ? { self: o.self } : {}) },
     );
-    metrics.webhooksTotal.inc({ kind: 'ivr', outcome: r.ok ? 'ok' : r.failure.code });
-    metrics.webhookLatency.observe({ kind: 'ivr' }, r.latencyMs / 1000);
     if (r.ok) return { ok: true, logId: r.logId, status: r.status, body: r.body, latencyMs: r.latencyMs };
     return {
       ok: false,

@@ -127,6 +127,8 @@ export interface OutboxRepo {
   markRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
   markFailed(id: number, error: string): Promise<void>;
   get(id: number): Promise<OutboxItem | undefined>;
+  /** Items still pending, due or not (the backlog /metrics shows). */
+  pendingCount(): Promise<number>;
 }
 
 /** One configuration item made through the API (see migrations/002_admin.ts). */
