@@ -3,7 +3,7 @@
  * Every page is a client of the Administration API (/api/v1) with the session's cookie and CSRF token.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
+import { lazy, LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { ApiError, describeError, onSessionLost, request, setCsrfToken } from './lib/api';
 import { Login, LoginDisabled, type SessionInfo } from './pages/login';
 import { BlockList } from './pages/block-list';
@@ -14,7 +14,6 @@ import { VoicemailEditor } from './editors/voicemail-editor';
 import { NumberEditor } from './editors/number-editor';
 import { PostCallEditor } from './editors/post-call-editor';
 import { PromptHelpProvider } from './components/prompt-help';
-import { FlowPage } from './pages/flow';
 import { HomePage } from './pages/home';
 import { CallsPage } from './pages/calls';
 import { CallPage } from './pages/call';
@@ -69,6 +68,9 @@ function Nav({ open, onNavigate }: { open: boolean; onNavigate(): void }) {
     </nav>
   );
 }
+
+// The flow picture brings the layout library; only those who open it load it.
+const FlowPage = lazy(() => import('./pages/flow').then((m) => m.FlowPage));
 
 // Components, not arrow functions in the routes: a new function each render would remount the page (and lose edits).
 const IvrList = () => <BlockList kindId="ivr" />;

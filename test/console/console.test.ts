@@ -145,7 +145,13 @@ describe.skipIf(!available)('web console in Chromium', () => {
     await log.getByText('Enter your order number, then press pound.').waitFor();
     await page.keyboard.type('1234#');
     await log.getByText('For its status press 1. For a return press 2.').waitFor();
-    await page.getByRole('group', { name: 'Keypad' }).getByRole('button', { name: '2', exact: true }).click();
+    await page
+      .getByRole('group', { name: 'Keypad' })
+      .getByRole('button', { name: '2', exact: true })
+      .click()
+      .catch(async (err: unknown) => {
+        throw new Error(`${String(err)}\nthe call so far:\n${await log.innerText()}`);
+      });
     await log.getByText('The call is over').waitFor();
     expect(await log.getByText(/Webhook request: POST http:\/\/127\.0\.0\.1:\d+\/orders/).count()).toBe(1);
     expect(await log.getByText('Webhook answered 200').count()).toBe(1);
@@ -317,6 +323,21 @@ describe.skipIf(!available)('web console in Chromium', () => {
     await shot(page, 'phone-ivr-webhook-settings');
     expect(errors).toEqual([]);
     await context.close();
+  }, 30_000);
+
+  it('without HOOKLINE_ADMIN_PASSWORD says how to turn the login on, with no login form', async () => {
+    const off = await serveHookline(FLOWS, { HOOKLINE_ADMIN_PASSWORD: undefined });
+    try {
+      const { context, page, errors } = await newPage(browser);
+      await page.goto(`${off.base}/ivrs`);
+      await page.getByRole('heading', { name: 'The console login is off' }).waitFor();
+      expect(await page.getByText(/HOOKLINE_ADMIN_PASSWORD='a long passphrase'/).count()).toBe(1);
+      expect(await page.getByLabel('Password').count()).toBe(0);
+      expect(errors).toEqual([]);
+      await context.close();
+    } finally {
+      expect(await off.stop()).toBe(0);
+    }
   }, 30_000);
 
   it('refuses a wrong password, and after 5 says when to try again', async () => {

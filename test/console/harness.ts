@@ -30,7 +30,7 @@ export interface Served {
 }
 
 /** Starts `node bin/hookline.js serve` and resolves once it prints its HTTP address. */
-export async function serveHookline(flowsYaml: string, env: Record<string, string> = {}): Promise<Served> {
+export async function serveHookline(flowsYaml: string, env: Record<string, string | undefined> = {}): Promise<Served> {
   const dir = await tempDir('hookline-console-');
   const flows = path.join(dir, 'flows.yaml');
   await writeFile(flows, flowsYaml);
@@ -39,6 +39,7 @@ export async function serveHookline(flowsYaml: string, env: Record<string, strin
   const child: ChildProcess = spawn(
     process.execPath,
     [path.join(ROOT, 'bin/hookline.js'), 'serve', '--flows', flows, '--data-dir', path.join(dir, 'data'), '--http-port', '0', '--sip-port', '0', '--rtp-ports', `${rtpMin}-${rtpMin + 99}`],
+    // An `undefined` in env leaves the variable out (HOOKLINE_ADMIN_PASSWORD: undefined for a console without login).
     { cwd: ROOT, env: { ...process.env, HOOKLINE_LOG_LEVEL: 'warn', HOOKLINE_ADMIN_PASSWORD: PASSWORD, ...env } },
   );
   let out = '';

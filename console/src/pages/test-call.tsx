@@ -109,12 +109,26 @@ export function TestPage() {
   useEffect(() => () => source.current?.close(), []);
   useEffect(() => logEnd.current?.scrollIntoView({ block: 'nearest' }), [events.length]);
 
+  // Keys go out one request at a time, in the order pressed: keys pressed while a request is on its way
+  // wait and go together in the next one (parallel requests could arrive out of order).
+  const queue = useRef<{ waiting: string; sending: boolean }>({ waiting: '', sending: false });
   const press = async (keys: string): Promise<void> => {
     if (!call || ended) return;
+    const q = queue.current;
+    q.waiting += keys;
+    if (q.sending) return;
+    q.sending = true;
     try {
-      await request('POST', `/test-calls/${call.session_id}/keys`, { json: { keys } });
+      while (q.waiting) {
+        const batch = q.waiting.slice(0, 64); // the API's most per request
+        q.waiting = q.waiting.slice(64);
+        await request('POST', `/test-calls/${call.session_id}/keys`, { json: { keys: batch } });
+      }
     } catch (err) {
+      q.waiting = '';
       setBanner({ tone: 'error', text: describeError(err) });
+    } finally {
+      q.sending = false;
     }
   };
 
