@@ -24,6 +24,7 @@ import { ApiKeys } from '../admin/keys.js';
 import { ConsoleSessions } from '../admin/sessions.js';
 import { ConfigService } from '../admin/config-service.js';
 import { adminModules } from '../api/admin/modules.js';
+import { createIbpAdminApi } from '../api/ibp-admin/index.js';
 import { TestCalls } from '../admin/test-calls.js';
 import { AudioFiles } from '../admin/audio.js';
 import { audioUsedBy } from '../admin/audio-uses.js';
@@ -102,6 +103,7 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     const http = await startStep('http', settings, () => startHttpServer({ host: settings.httpHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,
       callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },
       admin: admin.app,
+      ibpAdmin: createIbpAdminApi({ keys, config, store, dataDir, logger, clock: systemClock, audio, uploads: { networks: settings.webhookNetworks } }),
       console: consoleRoutes({ sessions, logger }),
     }));
     closers.push(() => http.close());

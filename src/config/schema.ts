@@ -167,7 +167,9 @@ const label = about(z.string().max(200).default(''), 'For people: lists, the con
 const findme = strict({
   id: blockId,
   name: label,
-  phone_list: about(z.array(phone).min(1), 'Numbers tried in order'),
+  // May be empty: the original's Administration API empties a Find Me (findme.empty) and refills it
+  // number by number; until then a call goes straight to the end-of-list action (nextaction).
+  phone_list: about(z.array(phone), 'Numbers tried in order; none: straight to the end-of-list action'),
   simultaneous: about(z.int().min(1).max(20).default(1), 'How many numbers ring at once'),
   timeout_s: about(seconds(5, 300, 20), 'Ring time of each attempt, in seconds'),
   screen_method: about(z.int().min(0).max(3).default(3), '0 record the caller\'s name, 1 whisper text, 2 whisper audio, 3 no screening'),

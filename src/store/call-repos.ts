@@ -15,7 +15,7 @@ import {
   type RepoContext,
 } from './codec.js';
 
-function toCall(r: Selectable<CallsTable>): CallRecord {
+export function toCall(r: Selectable<CallsTable>): CallRecord {
   return {
     sessionId: r.session_id,
     direction: r.direction as CallRecord['direction'],
@@ -29,7 +29,7 @@ function toCall(r: Selectable<CallsTable>): CallRecord {
   };
 }
 
-function toInteraction(r: Selectable<InteractionsTable>): InteractionRecord {
+export function toInteraction(r: Selectable<InteractionsTable>): InteractionRecord {
   return {
     responseId: r.id,
     sessionId: r.session_id,
@@ -41,7 +41,7 @@ function toInteraction(r: Selectable<InteractionsTable>): InteractionRecord {
   };
 }
 
-function toAnswer(r: Selectable<AnswersTable>): AnswerRecord {
+export function toAnswer(r: Selectable<AnswersTable>): AnswerRecord {
   return {
     responseId: r.response_id,
     questionNo: r.question_no,

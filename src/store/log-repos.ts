@@ -29,7 +29,7 @@ function toEntry(r: Selectable<WebhookLogTable>): WebhookLogEntry {
   };
 }
 
-function toRecording(r: Selectable<RecordingsTable>): RecordingRecord {
+export function toRecording(r: Selectable<RecordingsTable>): RecordingRecord {
   return {
     id: r.id,
     sessionId: r.session_id,
@@ -41,6 +41,7 @@ function toRecording(r: Selectable<RecordingsTable>): RecordingRecord {
     responseId: opt(r.response_id),
     questionNo: opt(r.question_no),
     voicemailId: opt(r.voicemail_id),
+    findmeId: opt(r.findme_id),
   };
 }
 
@@ -125,6 +126,7 @@ export function createRecordingRepo(ctx: RepoContext): RecordingRepo {
             response_id: rec.responseId ?? null,
             question_no: rec.questionNo ?? null,
             voicemail_id: rec.voicemailId ?? null,
+            findme_id: rec.findmeId ?? null,
           })
           .returning('id')
           .executeTakeFirstOrThrow();

@@ -77,6 +77,8 @@ export interface RecordingsTable {
   response_id: number | null;
   question_no: number | null;
   voicemail_id: number | null;
+  /** Added by 004_registered; null for a dynamic Find Me and for every other kind. */
+  findme_id: number | null;
 }
 
 export interface OutboxTable {
@@ -118,6 +120,13 @@ export interface ConsoleSessionsTable {
   expires_at: Millis;
 }
 
+/** A caller id registered through `registerednumbers.add` (004_registered). */
+export interface RegisteredNumbersTable {
+  phone: string;
+  description: string;
+  created_at: Millis;
+}
+
 export interface Database {
   calls: CallsTable;
   interactions: InteractionsTable;
@@ -128,6 +137,7 @@ export interface Database {
   config_items: ConfigItemsTable;
   api_keys: ApiKeysTable;
   console_sessions: ConsoleSessionsTable;
+  registered_numbers: RegisteredNumbersTable;
 }
 
 /** Which SQL the migrations emit where the two databases differ (identity columns). */

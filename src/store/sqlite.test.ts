@@ -7,6 +7,7 @@ import { StoreError } from './errors.js';
 import { createSqliteStore, openSqliteDatabase } from './sqlite.js';
 import { call, runStoreSuite } from './store.suite.js';
 import { runAdminStoreSuite } from './admin.suite.js';
+import { runReportStoreSuite } from './report.suite.js';
 import { migrationProvider } from './migrations/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hookline-store-'));
@@ -18,6 +19,9 @@ runStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { 
 // A file too, since WAL and the created directory only exist there.
 runStoreSuite('sqlite file', ({ clock }) => createSqliteStore(freshFile(), { clock }));
 runAdminStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { clock }));
+runReportStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { clock }));
+// A file too: the migration that adds recordings.findme_id runs over a real file's schema.
+runReportStoreSuite('sqlite file', ({ clock }) => createSqliteStore(freshFile(), { clock }));
 
 describe('SQLite specifics', () => {
   it('creates the parent directory and sets the PRAGMAs', () => {

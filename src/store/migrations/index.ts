@@ -3,6 +3,7 @@ import { StoreError } from '../errors.js';
 import type { Database, SqlFlavor } from '../schema.js';
 import { initialMigration } from './001_initial.js';
 import { adminMigration } from './002_admin.js';
+import { registeredMigration } from './004_registered.js';
 
 /**
  * Migrations live in code rather than being discovered on disk (Kysely's FileMigrationProvider), so they
@@ -14,6 +15,7 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
     getMigrations: async (): Promise<Record<string, Migration>> => ({
       '001_initial': initialMigration(flavor),
       '002_admin': adminMigration(flavor),
+      '004_registered': registeredMigration(flavor),
     }),
   };
 }
