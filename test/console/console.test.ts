@@ -58,6 +58,9 @@ async function focusOutline(page: Page): Promise<string> {
   });
 }
 
+/** expect.poll with room for a loaded machine (its default gives up after 1 s). */
+const poll = <T,>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 10_000 });
+
 const available = browserAvailable();
 
 describe.skipIf(!available)('web console in Chromium', () => {
@@ -84,9 +87,9 @@ describe.skipIf(!available)('web console in Chromium', () => {
     await login(page, server.base);
 
     await page.getByRole('link', { name: 'IVRs', exact: true }).click();
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('IVRs');
+    await poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('IVRs');
     // The flows file's IVR is listed as file-managed and opens read-only.
-    await expect.poll(() => page.getByText('flows file', { exact: true }).count()).toBe(1);
+    await poll(() => page.getByText('flows file', { exact: true }).count()).toBe(1);
     await page.getByRole('link', { name: 'New IVR' }).click();
 
     await page.getByLabel('Name', { exact: true }).fill('Orders');
@@ -122,15 +125,15 @@ describe.skipIf(!available)('web console in Chromium', () => {
     // A 422 puts the server's message at the field it names.
     await page.getByRole('button', { name: 'Create IVR' }).click();
     const url = page.getByLabel('Target URL');
-    await expect.poll(() => url.getAttribute('aria-invalid')).toBe('true');
+    await poll(() => url.getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('#f-webhook-url-error').textContent()).toContain('expected an http:// or https:// URL');
-    expect(await page.getByRole('region', { name: /Fix this to save/ }).count()).toBe(1);
+    await poll(() => page.getByRole('region', { name: /Fix this to save/ }).count()).toBe(1);
     await url.fill(receiver.url('/orders'));
 
     await page.getByRole('button', { name: 'Create IVR' }).click();
     await page.waitForURL(/\/ivrs\/2$/);
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('IVR 2: Orders');
-    expect(await page.getByRole('status').filter({ hasText: 'Saved.' }).count()).toBe(1);
+    await poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('IVR 2: Orders');
+    await poll(() => page.getByRole('status').filter({ hasText: 'Saved.' }).count()).toBe(1);
     const stored = (await (await page.request.get(`${server.base}/api/v1/ivrs/2`)).json()) as { questions: unknown[]; webhook: { method: string; parameters: unknown[]; timeout_s: number } };
     expect(stored.questions).toHaveLength(2);
     expect(stored.webhook).toMatchObject({ method: 'POST', timeout_s: 5, parameters: [{ name: 'order', value: 'question.1' }] });
@@ -153,8 +156,8 @@ describe.skipIf(!available)('web console in Chromium', () => {
         throw new Error(`${String(err)}\nthe call so far:\n${await log.innerText()}`);
       });
     await log.getByText('The call is over').waitFor();
-    expect(await log.getByText(/Webhook request: POST http:\/\/127\.0\.0\.1:\d+\/orders/).count()).toBe(1);
-    expect(await log.getByText('Webhook answered 200').count()).toBe(1);
+    await poll(() => log.getByText(/Webhook request: POST http:\/\/127\.0\.0\.1:\d+\/orders/).count()).toBe(1);
+    await poll(() => log.getByText('Webhook answered 200').count()).toBe(1);
     const [sent] = await receiver.waitFor(1);
     expect(sent?.method).toBe('POST');
     expect(sent?.form).toEqual(expect.arrayContaining([['order', '1234']]));
@@ -162,20 +165,20 @@ describe.skipIf(!available)('web console in Chromium', () => {
     if (hasHistory) {
       await page.getByRole('link', { name: 'its webhook requests' }).click();
       const entry = page.getByRole('link', { name: /details and replay/ });
-      await expect.poll(() => entry.count()).toBe(1);
+      await poll(() => entry.count()).toBe(1);
       await entry.click();
-      expect(await page.getByRole('cell', { name: '1234' }).count()).toBeGreaterThan(0);
+      await poll(() => page.getByRole('cell', { name: '1234' }).count()).toBeGreaterThan(0);
       await page.getByRole('button', { name: 'Replay' }).click();
       await page.getByRole('heading', { name: /Replay: request/ }).waitFor();
-      expect(await page.getByRole('status').filter({ hasText: 'The server answered 200' }).count()).toBe(1);
+      await poll(() => page.getByRole('status').filter({ hasText: 'The server answered 200' }).count()).toBe(1);
       await receiver.waitFor(2);
       expect(receiver.requests[1]?.form).toEqual(sent?.form);
 
       await page.getByRole('link', { name: /^[0-9a-f]{32}$/ }).first().click();
       await page.getByRole('list', { name: 'Timeline of the call' }).waitFor();
       const timeline = page.getByRole('list', { name: 'Timeline of the call' });
-      expect(await timeline.getByText(/Played "Enter your order number/).count()).toBe(1);
-      expect(await timeline.getByText(/Webhook POST/).count()).toBeGreaterThan(0);
+      await poll(() => timeline.getByText(/Played "Enter your order number/).count()).toBe(1);
+      await poll(() => timeline.getByText(/Webhook POST/).count()).toBeGreaterThan(0);
       await timeline.getByText('Request and response').first().click();
       await shot(page, 'call-timeline');
     } else {
@@ -185,8 +188,8 @@ describe.skipIf(!available)('web console in Chromium', () => {
     await page.getByRole('link', { name: 'Call flow', exact: true }).click();
     const picture = page.getByRole('group', { name: 'Picture of the call flow' });
     await picture.waitFor();
-    expect(await picture.getByRole('link', { name: /IVR 2: Orders/ }).count()).toBe(1);
-    expect(await page.getByText(/IVR 2 \(Orders\), after the questions, → its webhook/).count()).toBe(1);
+    await poll(() => picture.getByRole('link', { name: /IVR 2: Orders/ }).count()).toBe(1);
+    await poll(() => page.getByText(/IVR 2 \(Orders\), after the questions, → its webhook/).count()).toBe(1);
     await shot(page, 'flow');
     expect(errors).toEqual([]);
     await context.close();
@@ -205,10 +208,10 @@ describe.skipIf(!available)('web console in Chromium', () => {
     const started = await page.request.post(`${server.base}/api/v1/test-calls`, { data: { to: '8005550100', from: '3125550142' }, headers });
     const { session_id } = (await started.json()) as { session_id: string };
     await live.getByRole('link', { name: '3125550142' }).waitFor();
-    expect(await page.getByRole('status').filter({ hasText: 'Call from 3125550142 to 8005550100 started' }).count()).toBe(1);
+    await poll(() => page.getByRole('status').filter({ hasText: 'Call from 3125550142 to 8005550100 started' }).count()).toBe(1);
     await page.request.delete(`${server.base}/api/v1/test-calls/${session_id}`, { headers });
     await page.getByText('No calls in progress.').waitFor();
-    expect(await page.getByRole('status').filter({ hasText: /Call from 3125550142 to 8005550100 ended/ }).count()).toBe(1);
+    await poll(() => page.getByRole('status').filter({ hasText: /Call from 3125550142 to 8005550100 ended/ }).count()).toBe(1);
     // The history's first page follows too.
     await page.getByRole('table', { name: 'Calls, newest first' }).getByRole('cell', { name: '3125550142' }).first().waitFor();
     expect(errors).toEqual([]);
@@ -232,15 +235,15 @@ describe.skipIf(!available)('web console in Chromium', () => {
     await tabTo(page, (el) => el.tag === 'A' && el.text === 'Numbers');
     expect(await focusOutline(page)).toMatch(/^solid [1-9]/);
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+    await poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
     await tabTo(page, (el) => el.text === 'New number');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('New number');
+    await poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('New number');
     await tabTo(page, (el) => el.id === 'f-number');
     await page.keyboard.type('8005550199');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-to');
-    await expect.poll(() => page.locator('#f-to option').count()).toBeGreaterThan(1);
+    await poll(() => page.locator('#f-to option').count()).toBeGreaterThan(1);
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Tab');
     await page.keyboard.type('Orders line');
@@ -277,11 +280,11 @@ describe.skipIf(!available)('web console in Chromium', () => {
     const alert = b.page.getByRole('alert').filter({ hasText: 'Someone else changed this IVR since you opened it' });
     await alert.waitFor();
     await alert.getByRole('button', { name: 'Reload the current version' }).click();
-    await expect.poll(() => b.page.getByLabel('Name', { exact: true }).inputValue()).toBe('Orders (A)');
+    await poll(() => b.page.getByLabel('Name', { exact: true }).inputValue()).toBe('Orders (A)');
 
     await b.page.goto(`${server.base}/ivrs/1`);
     await b.page.getByText(/Defined in .*flows\.yaml; edit the file/).waitFor();
-    expect(await b.page.getByRole('button', { name: 'Save', exact: true }).count()).toBe(0);
+    await poll(() => b.page.getByRole('button', { name: 'Save', exact: true }).count()).toBe(0);
     expect(await b.page.getByLabel('Name', { exact: true }).getAttribute('readonly')).not.toBeNull();
     expect([...a.errors, ...b.errors]).toEqual([]);
     await a.context.close();
@@ -298,7 +301,7 @@ describe.skipIf(!available)('web console in Chromium', () => {
     expect(key).toMatch(/^hk_/);
     expect((await fetch(`${server.base}/api/v1/ivrs`, { headers: { Authorization: `Bearer ${key}` } })).status).toBe(200);
     await page.getByRole('button', { name: 'Done' }).click();
-    expect(await page.getByText(key).count()).toBe(0);
+    await poll(() => page.getByText(key).count()).toBe(0);
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Revoke crm' }).click();
     await page.getByRole('status').filter({ hasText: 'Revoked “crm”.' }).waitFor();
@@ -331,8 +334,8 @@ describe.skipIf(!available)('web console in Chromium', () => {
       const { context, page, errors } = await newPage(browser);
       await page.goto(`${off.base}/ivrs`);
       await page.getByRole('heading', { name: 'The console login is off' }).waitFor();
-      expect(await page.getByText(/HOOKLINE_ADMIN_PASSWORD='a long passphrase'/).count()).toBe(1);
-      expect(await page.getByLabel('Password').count()).toBe(0);
+      await poll(() => page.getByText(/HOOKLINE_ADMIN_PASSWORD='a long passphrase'/).count()).toBe(1);
+      await poll(() => page.getByLabel('Password').count()).toBe(0);
       expect(errors).toEqual([]);
       await context.close();
     } finally {
@@ -346,12 +349,12 @@ describe.skipIf(!available)('web console in Chromium', () => {
     for (let i = 0; i < 5; i++) {
       await page.getByLabel('Password').fill(`wrong-${i}`);
       await page.getByRole('button', { name: 'Log in' }).click();
-      await expect.poll(() => page.getByRole('alert').textContent()).toBe('Wrong user name or password.');
+      await poll(() => page.getByRole('alert').textContent()).toBe('Wrong user name or password.');
       await page.evaluate(() => (document.getElementById('login-error')!.textContent = ''));
     }
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^Too many failed logins\. Try again in (1[0-5]|[1-9]) minutes\.$/);
+    await poll(() => page.getByRole('alert').textContent()).toMatch(/^Too many failed logins\. Try again in (1[0-5]|[1-9]) minutes\.$/);
     await context.close();
   }, 30_000);
 });

@@ -34,8 +34,11 @@ export interface Editor<T> {
   reload(): void;
 }
 
-/** What the last save said, carried to the page of the item just made (a new route, a new editor). */
-let flash: Banner | null = null;
+/**
+ * What the save of a new item said, carried to that item's own page (a new route, so a new editor).
+ * Kept for a few seconds rather than taken by the first reader: the router may mount a page twice.
+ */
+let flash: { url: string; banner: Banner; until: number } | null = null;
 
 export function itemUrl(kind: Kind, key: string): string {
   return `${kind.path}/${encodeURIComponent(key)}`;
@@ -48,16 +51,13 @@ export function useEditor<T extends object>(kind: Kind, key: string | undefined,
   const [etag, setEtag] = useState<string | null>(null);
   const [managedBy, setManagedBy] = useState<'file' | 'api'>('api');
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [banner, setBanner] = useState<Banner | null>(() => {
-    const carried = flash;
-    flash = null;
-    return carried;
-  });
+  const [banner, setBanner] = useState<Banner | null>(() =>
+    key !== undefined && flash && flash.url === itemUrl(kind, key) && Date.now() < flash.until ? flash.banner : null,
+  );
   const [busy, setBusy] = useState(false);
   const [generation, setGeneration] = useState(0);
 
   useEffect(() => {
-    flash = null;
     if (key === undefined) return;
     const ctl = new AbortController();
     setStatus('loading');
@@ -118,8 +118,9 @@ export function useEditor<T extends object>(kind: Kind, key: string | undefined,
       setEtag(r.etag);
       const saved = { tone: 'success' as const, text: `Saved. New calls use it from now on; calls in progress keep the version they started with.` };
       setBanner(saved);
-      if (isNew) flash = saved;
-      return String((r.data as Record<string, unknown>)[kind.key] ?? key ?? '');
+      const savedKey = String((r.data as Record<string, unknown>)[kind.key] ?? key ?? '');
+      if (isNew) flash = { url: itemUrl(kind, savedKey), banner: saved, until: Date.now() + 5000 };
+      return savedKey;
     } catch (err) {
       failed(err);
       return undefined;
