@@ -104,6 +104,8 @@ export async function login(page: Page, base: string): Promise<void> {
 export async function shot(page: Page, name: string): Promise<string> {
   await mkdir(SHOTS, { recursive: true });
   const file = path.join(SHOTS, `${name}.png`);
+  // From the top: a full-page shot of a scrolled page would draw the sticky header in the middle.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
