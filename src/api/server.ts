@@ -21,6 +21,8 @@ export interface HttpServerOptions {
   admin?: Hono;
   /** The original's Administration API on /ibp_api.php (api/ibp-admin): every action but clickto.*. */
   ibpAdmin?: Hono;
+  /** The web console (api/console.ts): its login under /console/ and its pages at `/`. Mounted last. */
+  console?: Hono;
 }
 
 export function createHttpApp(o: Omit<HttpServerOptions, 'host' | 'port'>): Hono {
@@ -34,6 +36,7 @@ export function createHttpApp(o: Omit<HttpServerOptions, 'host' | 'port'>): Hono
   if (o.callInitiation) app.route('/', createCallInitiationApi({ ...o.callInitiation, passOtherIbpActions: o.ibpAdmin !== undefined }));
   if (o.ibpAdmin) app.route('/', o.ibpAdmin);
   if (o.admin) app.route(ADMIN_API_BASE, o.admin);
+  if (o.console) app.route('/', o.console);
   return app;
 }
 

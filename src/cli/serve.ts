@@ -30,6 +30,7 @@ import { AudioFiles } from '../admin/audio.js';
 import { audioUsedBy } from '../admin/audio-uses.js';
 import { CallTracker } from '../admin/call-tracker.js';
 import { ConfigError } from '../config/errors.js';
+import { consoleRoutes } from '../api/console.js';
 import { Metrics } from '../lib/metrics.js';
 import { SelfUrl } from '../lib/self-url.js';
 import { shutdownRequested } from './shutdown.js';
@@ -94,9 +95,10 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     const audio = new AudioFiles({ dataDir, library: audioLibrary, usedBy: (name) => audioUsedBy(config.current(), name) });
     closers.push(() => audio.close());
     const keys = new ApiKeys(store.apiKeys, settings.apiKey, systemClock);
+    const sessions = new ConsoleSessions(store.sessions, settings.adminPassword, systemClock);
     const admin = createAdminApi({
       keys,
-      sessions: new ConsoleSessions(store.sessions, settings.adminPassword, systemClock),
+      sessions,
       logger,
       version: VERSION,
       modules: adminModules({
@@ -110,6 +112,7 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },
       admin: admin.app,
       ibpAdmin: createIbpAdminApi({ keys, config, store, dataDir, logger, clock: systemClock, audio, uploads: { networks: settings.webhookNetworks } }),
+      console: consoleRoutes({ sessions, logger }),
     }));
     closers.push(() => http.close());
     self.listening(settings.httpHost, http.port);
@@ -158,6 +161,7 @@ function printBanner(out: (line: string) => void, settings: Settings, flows: Flo
   const port = sip.port('UDP');
   out(`hookline ${VERSION}: ${flowsSummary(flows)} from ${settings.flowsPath}`);
   out(`HTTP on http://${settings.httpHost}:${httpPort} (the console at /, the Administration API at /api/v1, /healthz, /metrics)`);
+  out(settings.adminPassword ? 'Console login: user admin with HOOKLINE_ADMIN_PASSWORD' : 'Console: set HOOKLINE_ADMIN_PASSWORD (8 characters or more) to log in to the web console');
   out(`SIP on ${host}:${port} (UDP and TCP), RTP ports ${settings.rtpPorts.min}-${settings.rtpPorts.max}, text-to-speech ${ttsName}`);
   out(sip.trunk ? `Outbound trunk: ${sip.trunk.describe()}` : 'No outbound trunk (HOOKLINE_TRUNK): Find Me and transfers will fail');
   for (const [number, ref] of flows.numbers) out(`  ${ref.kind}/${ref.id}: sip:${number}@${host}:${port}`);
