@@ -42,6 +42,12 @@ describe('hookline serve', () => {
       expect(metrics).toContain('# TYPE hookline_webhook_latency_seconds histogram');
       const demo = await fetch(`${base}/demo/hook?step=lookup`, { method: 'POST', body: new URLSearchParams({ account: '12345' }) });
       expect(await demo.text()).toContain('<p_t>account|12345</p_t>');
+      // --demo without HOOKLINE_ADMIN_PASSWORD: a password for this run, printed, that logs in to the console.
+      const password = /Console: http:\/\/[0-9.:]+\/ \(user admin, password (\S+) for this run/.exec(out)?.[1];
+      expect(password, out).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      const login = await fetch(`${base}/console/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: 'admin', password }) });
+      expect(login.status).toBe(200);
+      expect(login.headers.get('set-cookie')).toMatch(/hookline_session=.*HttpOnly/i);
     } finally {
       child.kill('SIGTERM');
     }

@@ -35,7 +35,7 @@ import { Metrics } from '../lib/metrics.js';
 import { SelfUrl } from '../lib/self-url.js';
 import { shutdownRequested } from './shutdown.js';
 import { asStartupError, checkRtpPorts, startStep } from './startup-error.js';
-import { flowsSummary } from './banner.js';
+import { demoPassword, printBanner } from './banner.js';
 
 /** `hookline serve`: runs until SIGINT/SIGTERM (or npm, its parent, is gone), then closes everything and returns 0. */
 export async function serveCommand(settings: Settings, logger: Logger, o: { demo: boolean; out(line: string): void }): Promise<number> {
@@ -95,7 +95,8 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     const audio = new AudioFiles({ dataDir, library: audioLibrary, usedBy: (name) => audioUsedBy(config.current(), name) });
     closers.push(() => audio.close());
     const keys = new ApiKeys(store.apiKeys, settings.apiKey, systemClock);
-    const sessions = new ConsoleSessions(store.sessions, settings.adminPassword, systemClock);
+    const consolePassword = settings.adminPassword ?? (o.demo ? demoPassword() : undefined);
+    const sessions = new ConsoleSessions(store.sessions, consolePassword, systemClock);
     const admin = createAdminApi({
       keys,
       sessions,
@@ -127,7 +128,7 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     // A change through the API or console: its new prompts are synthesized before a caller needs them.
     config.onChange((current) => void warm(current).catch((err: unknown) => logger.error({ err }, 'prompt synthesis after a configuration change failed')));
     closers.push(reloadOnHangup(settings.flowsPath, config, logger));
-    printBanner(o.out, settings, config.current(), sip, tts.name, http.port);
+    printBanner(o.out, { settings, flows: config.current(), sip, ttsName: tts.name, httpPort: http.port, consolePassword });
   } catch (err) {
     await closeAll();
     throw asStartupError(err);
@@ -154,21 +155,4 @@ function reloadOnHangup(file: string, config: ConfigService, logger: Logger): ()
   };
   process.on('SIGHUP', reload);
   return () => process.off('SIGHUP', reload);
-}
-
-function printBanner(out: (line: string) => void, settings: Settings, flows: Flows, sip: TelephonyServer, ttsName: string, httpPort: number): void {
-  const host = settings.sipAdvertise ?? settings.sipHost;
-  const port = sip.port('UDP');
-  out(`hookline ${VERSION}: ${flowsSummary(flows)} from ${settings.flowsPath}`);
-  out(`HTTP on http://${settings.httpHost}:${httpPort} (the console at /, the Administration API at /api/v1, /healthz, /metrics)`);
-  out(settings.adminPassword ? 'Console login: user admin with HOOKLINE_ADMIN_PASSWORD' : 'Console: set HOOKLINE_ADMIN_PASSWORD (8 characters or more) to log in to the web console');
-  out(`SIP on ${host}:${port} (UDP and TCP), RTP ports ${settings.rtpPorts.min}-${settings.rtpPorts.max}, text-to-speech ${ttsName}`);
-  out(sip.trunk ? `Outbound trunk: ${sip.trunk.describe()}` : 'No outbound trunk (HOOKLINE_TRUNK): Find Me and transfers will fail');
-  for (const [number, ref] of flows.numbers) out(`  ${ref.kind}/${ref.id}: sip:${number}@${host}:${port}`);
-  const first = flows.numbers.keys().next().value;
-  if (first !== undefined) {
-    // The README's recipe (examples/baresip): a phone that plays the prompts and sends the keys typed.
-    out(`Call it: baresip -f examples/baresip/sound -e "/dial sip:${first}@${host}:${port}" and type keys (no sound card: examples/baresip/wav)`);
-    out('  or dial a URI above from any SIP softphone (Linphone, MicroSIP, ...)');
-  }
 }
