@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import { peerAddress } from './peer.js';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { z } from 'zod';
 import { AdminError } from '../admin/errors.js';
@@ -53,15 +53,6 @@ export interface ConsoleRoutesOptions {
 }
 
 const loginBody = z.object({ user: z.string().max(200), password: z.string().max(1000) });
-
-function peerAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    // app.request() in tests has no socket.
-    return 'unknown';
-  }
-}
 
 function overHttps(c: Context): boolean {
   const forwarded = c.req.header('X-Forwarded-Proto')?.split(',')[0]?.trim().toLowerCase();

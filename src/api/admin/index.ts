@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import type { ApiKeys } from '../../admin/keys.js';
 import type { ConsoleSessions } from '../../admin/sessions.js';
 import type { Logger } from '../../lib/logger.js';
+import type { Clock } from '../../lib/clock.js';
 import { adminAuthenticator } from './auth.js';
 import { registerKeyRoutes } from './keys-routes.js';
 import { openApiDocument } from './openapi.js';
@@ -34,12 +35,14 @@ export interface AdminApiDeps {
   sessions: ConsoleSessions;
   logger: Logger;
   version: string;
+  /** For the failed-authentication limit; the system clock by default. */
+  clock?: Clock;
   /** Operation modules beyond the keys (each adds its operations to the router). */
   modules: Array<(router: AdminRouter) => void>;
 }
 
 export function createAdminApi(deps: AdminApiDeps): { app: Hono; router: AdminRouter } {
-  const router = new AdminRouter(adminAuthenticator(deps.keys, deps.sessions), deps.logger);
+  const router = new AdminRouter(adminAuthenticator(deps.keys, deps.sessions), deps.logger, deps.clock);
   for (const register of deps.modules) register(router);
   registerKeyRoutes(router, deps.keys);
   const app = new Hono();

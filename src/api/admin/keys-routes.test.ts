@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { adminTestKit, authFailures, type AdminTestKit } from './testing.js';
+import { AUTH_FAILURES_PER_MINUTE } from './router.js';
 
 describe('API keys', () => {
   let kit: AdminTestKit;
@@ -46,6 +48,33 @@ describe('API keys', () => {
     const bad = await kit.request('DELETE', '/keys/abc');
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { errors: Array<{ path: string }> }).errors[0]?.path).toBe('id');
+  });
+
+  it('refuses a source that keeps failing to authenticate for a minute, valid key or not, and logs every change', async () => {
+    for (let i = 0; i < AUTH_FAILURES_PER_MINUTE; i++) expect((await kit.request('GET', '/keys', { key: `wrong-${i}` })).status).toBe(401);
+    const blocked = await kit.request('GET', '/keys');
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('Retry-After'))).toBeGreaterThan(0);
+    kit.clock.advance(60_000);
+    expect((await kit.request('GET', '/keys')).status).toBe(200);
+  });
+
+  it('writes an audit line for every change, naming the key that made it', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const audited = await adminTestKit(() => [], { logger });
+    try {
+      const made = (await (await audited.request('POST', '/keys', { json: { name: 'ops', scopes: ['admin'] } })).json()) as { id: number; key: string };
+      await audited.request('DELETE', `/keys/${made.id}`, { key: made.key });
+      await audited.request('GET', '/keys');
+      const audit = lines.filter((l) => l['audit']).map((l) => l['audit']);
+      expect(audit).toEqual([
+        { actor: 'HOOKLINE_API_KEY', via: 'env_key', operation: 'createKey', path: '/api/v1/keys', status: 201, peer: 'unknown' },
+        { actor: 'ops', via: 'api_key', keyId: made.id, operation: 'deleteKey', path: `/api/v1/keys/${made.id}`, status: 204, peer: 'unknown' },
+      ]);
+    } finally {
+      await audited.close();
+    }
   });
 
   it('refuses every operation without a key, and with a key lacking its scope', async () => {

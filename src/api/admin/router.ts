@@ -15,6 +15,9 @@ import { issuesFromZod } from '../../admin/issues.js';
 import type { Logger } from '../../lib/logger.js';
 import { problem, problemFromError } from './problem.js';
 import { StoreError } from '../../store/errors.js';
+import { FailureLimiter } from '../../admin/sessions.js';
+import { systemClock, type Clock } from '../../lib/clock.js';
+import { peerAddress } from '../peer.js';
 
 export interface AdminEnv {
   Variables: { principal: Principal };
@@ -98,14 +101,26 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
+/** Failed authentications a source may make per minute before it is refused for a while (429). */
+export const AUTH_FAILURES_PER_MINUTE = 30;
+
 export class AdminRouter {
   readonly app = new Hono<AdminEnv>();
   readonly operations: AnyOperation[] = [];
+  /**
+   * Keys are 256 random bits, so guessing one is hopeless anyway; the limit keeps a scanner or a
+   * misconfigured script from filling the log and the CPU with refusals.
+   */
+  private readonly authFailures: FailureLimiter;
 
   constructor(
     private readonly authenticate: Authenticator,
     private readonly logger: Logger,
-  ) {}
+    clock: Clock = systemClock,
+    private readonly peerOf: (c: Context) => string = peerAddress,
+  ) {
+    this.authFailures = new FailureLimiter(clock, AUTH_FAILURES_PER_MINUTE, 60_000);
+  }
 
   add<P, Q, B>(op: Operation<P, Q, B>): void {
     this.operations.push(op as AnyOperation);
@@ -115,9 +130,19 @@ export class AdminRouter {
       onError: (c) => problem(c, 'too_large', op.tooLargeDetail ?? `the body is larger than ${max % MIB === 0 ? `${max / MIB} MiB` : `${max} bytes`}, the most this operation takes`),
     });
     this.app.on(op.method.toUpperCase(), honoPath(op.path), limit, async (c) => {
+      const peer = this.peerOf(c);
       try {
+        const wait = this.authFailures.blockedFor(peer);
+        if (wait > 0) {
+          c.header('Retry-After', String(Math.ceil(wait / 1000)));
+          throw new AdminError('rate_limited', `too many requests without a valid key from ${peer}; try again in ${Math.ceil(wait / 1000)} s`);
+        }
         const principal = await this.authenticate(c);
-        if (!principal) throw new AdminError('unauthorized', 'send Authorization: Bearer <API key>, or log in to the console');
+        if (!principal) {
+          this.authFailures.fail(peer);
+          this.logger.info({ peer, operation: op.id }, 'admin API: request without a valid key');
+          throw new AdminError('unauthorized', 'send Authorization: Bearer <API key>, or log in to the console');
+        }
         if (!principal.scopes.has(op.scope)) throw new AdminError('forbidden', `this needs the ${op.scope} scope; the key has ${[...principal.scopes].join(', ') || 'none'}`);
         c.set('principal', principal);
         const params = (op.params ? parseOrThrow(op.params, c.req.param(), 'bad_request', 'path') : {}) as P;
@@ -127,7 +152,15 @@ export class AdminRouter {
           const json = await readJson(c);
           body = op.body.validate === false ? (json as B) : parseOrThrow(op.body.schema, json, 'invalid', 'body');
         }
-        return await op.handle(c, { params, query, body, principal });
+        const res = await op.handle(c, { params, query, body, principal });
+        // The audit trail: every change, by whom (the key's name, HOOKLINE_API_KEY or the console user).
+        if (op.method !== 'get' && res.status < 400) {
+          this.logger.info(
+            { audit: { actor: principal.name, via: principal.kind, ...(principal.keyId !== undefined ? { keyId: principal.keyId } : {}), operation: op.id, path: c.req.path, status: res.status, peer } },
+            `audit: ${op.id} ${c.req.path} by ${principal.name}`,
+          );
+        }
+        return res;
       } catch (err) {
         if (err instanceof AdminError) return problemFromError(c, err);
         if (err instanceof StoreError && err.code === 'busy') return problem(c, 'unavailable', 'the database is busy; try again');

@@ -158,7 +158,13 @@ export function createIbpAdminApi(o: IbpAdminOptions): Hono {
     const req = new IbpRequest(action, new Params(fields), principal);
     try {
       const answer = await op.run(req, services);
-      o.logger.info({ source: 'ibp_api', action, actor: principal.name }, 'administration action');
+      if (op.scope === 'admin') {
+        // The audit trail, in the same form as the Administration API's (api/admin/router.ts).
+        o.logger.info(
+          { audit: { actor: principal.name, via: principal.kind, ...(principal.keyId !== undefined ? { keyId: principal.keyId } : {}), operation: action, path: IBP_API_PATH } },
+          `audit: ${action} by ${principal.name}`,
+        );
+      } else o.logger.info({ source: 'ibp_api', action, actor: principal.name }, 'administration action');
       return answerResponse(c, answer, req.notes);
     } catch (err) {
       if (err instanceof AdminError) {
