@@ -15,7 +15,7 @@ export function describeTestEvent(e: TestEvent): { text: string; tone: 'say' | '
     case 'answered':
       return { text: 'hookline answered', tone: 'info' };
     case 'prompt':
-      return { text: `${leg(e)}🔊 ${s(e['text'])}`, tone: 'say' };
+      return { text: `${leg(e)}Said: ${s(e['text'])}`, tone: 'say' };
     case 'pressed':
       return { text: `You pressed ${s(e['keys'])}`, tone: 'you' };
     case 'digits':
