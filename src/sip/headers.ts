@@ -77,6 +77,42 @@ export function isToken(s: string): boolean {
 }
 
 /**
+ * The one definition of an acceptable header value, shared by the parser (which refuses a message
+ * holding anything else) and the serializer (which refuses to write it), so that whatever we accept we
+ * can also write back, say by copying From into a response (RFC 3261 §8.2.6.2).
+ *
+ * §25.1: a value is TEXT-UTF8char (printable), LWS (SP, HTAB; folding is undone by the parser), and,
+ * inside quoted strings and comments, quoted-pair = a backslash followed by any octet but CR and LF. So a
+ * control character other than HTAB may appear only escaped (RFC 4475 §3.1.1.2 escapes NUL, BEL, DEL
+ * that way), and CR or LF never: written out, either would end the line and smuggle in a header.
+ * Returns what is wrong, or undefined when the value is acceptable.
+ */
+export function headerValueProblem(value: string): string | undefined {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x5c) {
+      const next = value.charCodeAt(i + 1);
+      if (next === 0x0d || next === 0x0a) return 'line break';
+      i++; // quoted-pair: the escaped character is data
+      continue;
+    }
+    if (c === 0x0d || c === 0x0a) return 'line break';
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return 'control character';
+  }
+  return undefined;
+}
+
+/** A reason phrase (§25.1 Reason-Phrase) has no quoted-pair: no control character but HTAB at all. */
+export function reasonPhraseProblem(reason: string): string | undefined {
+  for (let i = 0; i < reason.length; i++) {
+    const c = reason.charCodeAt(i);
+    if (c === 0x0d || c === 0x0a) return 'line break';
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return 'control character';
+  }
+  return undefined;
+}
+
+/**
  * Splits a comma list, leaving commas inside quoted strings (with \-escapes) and inside <...> alone
  * (§7.3.1; RFC 4475 §3.1.1.1). Elements are trimmed; empty ones are kept so that a strict caller can
  * reject them (RFC 4475 §3.1.2.1).

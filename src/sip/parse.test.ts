@@ -207,3 +207,48 @@ describe('serialize', () => {
     expect(() => serialize(msg)).toThrow(SipError);
   });
 });
+
+describe('control characters: what the parser accepts, the serializer writes', () => {
+  const fromWith = (display: string): string =>
+    crlf(['INVITE sip:bob@example.com SIP/2.0', ...BASE.filter((l) => !l.startsWith('From')), `From: ${display} <sip:alice@example.com>;tag=1`, 'Content-Length: 0', '', '']);
+
+  it.each([
+    ['a lone CR', '"a\rb"'],
+    ['a NUL', '"a\x00b"'],
+    ['a BEL outside a quoted-pair', '"a\x07b"'],
+    ['a DEL', 'a\x7fb'],
+    ['an escaped backslash before a NUL', '"a\\\\\x00"'],
+  ])('refuses a From holding %s, and leaves it out of what a 400 could copy', (_what, display) => {
+    const e = parseError(fromWith(display));
+    expect(e.status).toBe(400);
+    expect(e.message).toMatch(/(control character|line break) in From header value/);
+    expect(e.partial?.headers.some((h) => h.name === 'From')).toBe(false);
+  });
+
+  it('accepts control characters escaped in a quoted-pair (RFC 4475 §3.1.1.2) and writes them back as they came', () => {
+    const msg = parseMessage(fromWith('"BEL:\\\x07 NUL:\\\x00 DEL:\\\x7f"'));
+    expect(msg.get('From')).toBe('"BEL:\\\x07 NUL:\\\x00 DEL:\\\x7f" <sip:alice@example.com>;tag=1');
+    expect(parseMessage(serialize(msg)).get('From')).toBe(msg.get('From'));
+  });
+
+  it('refuses a lone CR in any other header too, keeping the rest so that the 400 can be built', () => {
+    const e = parseError(invite(['Subject: a\rb']));
+    expect(e.message).toBe('line break in Subject header value');
+    expect(e.partial?.headers.map((h) => h.name)).toEqual(['Via', 'Max-Forwards', 'To', 'From', 'Call-ID', 'CSeq', 'Content-Length']);
+  });
+
+  it('refuses a control character in a reason phrase', () => {
+    const res = crlf(['SIP/2.0 200 O\x00K', ...BASE, 'Content-Length: 0', '', '']);
+    expect(parseError(res).message).toBe('control character in reason phrase');
+  });
+
+  it('the serializer refuses the same values the parser does', () => {
+    const msg = parseMessage(invite());
+    msg.set('Subject', 'a\x00b');
+    expect(() => serialize(msg)).toThrow(/control character in Subject header value/);
+    msg.set('Subject', 'a\rb');
+    expect(() => serialize(msg)).toThrow(/line break in Subject header value/);
+    msg.set('Subject', 'tab\tis fine');
+    expect(serialize(msg).toString()).toContain('Subject: tab\tis fine\r\n');
+  });
+});
