@@ -278,6 +278,8 @@ export class TelephonyServer {
         const entry = ref.entry;
         if (tx.cancelled || !entry) return;
         const ok = tx.respond(200, 'OK', { headers: { 'Content-Type': 'application/sdp' }, body: sdp });
+        // What went out instead (a 500 for a 200 that could not be written) is logged by the transaction.
+        if (ok?.status !== 200) throw new SipError('SIP_STATE', 'the call could not be answered');
         entry.dialog = Dialog.fromUas(req, ok);
         this.calls.set(entry.dialog.id, entry);
       },
