@@ -84,7 +84,7 @@ async function ringGroup(
   void call.ended.then(() => {
     if (settled) return;
     controllers.forEach((c) => c.abort());
-    for (const l of answered) void l.hangup();
+    for (const l of answered) l.hangup().catch((err: unknown) => deps.logger.error({ err, sessionId: state.sessionId }, 'hanging up a Find Me leg failed'));
   });
   const attempt = async (dest: string, i: number): Promise<void> => {
     const refused = deps.checkDial(dest);

@@ -121,7 +121,7 @@ export async function placeCall(host: OutboundHost, trunk: TrunkConfig, req: Dia
   }
   if (req.signal?.aborted) {
     // Aborted while the port was being bound: an abort listener added now would never fire.
-    void session.close();
+    session.close().catch((err: unknown) => log.warn({ err }, 'RTP session did not close cleanly'));
     release();
     return { outcome: 'canceled' };
   }
@@ -131,7 +131,7 @@ export async function placeCall(host: OutboundHost, trunk: TrunkConfig, req: Dia
   try {
     invite = buildInvite(trunk, user, req.callerId, sdp);
   } catch (err) {
-    void session.close();
+    session.close().catch((err: unknown) => log.warn({ err }, 'RTP session did not close cleanly'));
     release();
     log.error({ err }, 'cannot dial: the INVITE could not be built');
     return { outcome: 'failed' };
@@ -237,6 +237,7 @@ export async function placeCall(host: OutboundHost, trunk: TrunkConfig, req: Dia
       const leg = new OutboundLeg(req.sessionId, req.destination, legMedia, () => ref.entry && host.bye(ref.entry));
       ref.entry = { call: leg, session, dialog, origin, awaitingAnswer: false, source: { transport: dest.transport, address: dest.address, port: dest.port } };
       host.adopt(ref.entry);
+      // `ended` only ever resolves, and release() cannot throw: nothing here can reject.
       void leg.ended.then(release);
       finish('answered', leg);
     };
