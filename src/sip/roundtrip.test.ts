@@ -74,6 +74,17 @@ describe('every request the parser accepts can be answered (4xx and 2xx serializ
     );
   });
 
+  it('for the captured messages (SIPp, baresip, hookline) as they were on the wire', () => {
+    const dir = `${FIXTURES}captured/`;
+    const names = readdirSync(dir).filter((f) => f.endsWith('.sip'));
+    expect(names.length).toBeGreaterThanOrEqual(9);
+    for (const name of names) {
+      const msg = parseMessage(readFileSync(`${dir}${name}`), { datagram: true });
+      if (msg instanceof SipRequest && msg.method !== 'ACK') expect(propertyHolds(readFileSync(`${dir}${name}`)), name).toBe(true);
+      expect(parseMessage(serialize(msg)).getAll('Via'), name).toEqual(msg.getAll('Via'));
+    }
+  });
+
   it('for the captured and torture messages, mutated', () => {
     const seeds = corpus();
     expect(seeds.length).toBeGreaterThan(40);
