@@ -113,6 +113,21 @@ export function reasonPhraseProblem(reason: string): string | undefined {
 }
 
 /**
+ * Trims LWS (SP and HTAB; folding is already undone) and nothing else. String.prototype.trim would also
+ * drop U+FEFF, NBSP and other Unicode spaces, so that a value checked trimmed and a value stored as it
+ * came would differ: a To checked without its trailing U+FEFF and then given ";tag=" after it.
+ */
+export function trimLws(s: string): string {
+  // A loop, not /^[ \t]+|[ \t]+$/: that regex tries the second branch at every position of a run of
+  // blanks, which is quadratic: one 64 KB datagram of spaces held the event loop for seconds.
+  let start = 0;
+  let end = s.length;
+  while (start < end && (s.charCodeAt(start) === 0x20 || s.charCodeAt(start) === 0x09)) start++;
+  while (end > start && (s.charCodeAt(end - 1) === 0x20 || s.charCodeAt(end - 1) === 0x09)) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}
+
+/**
  * Splits a comma list, leaving commas inside quoted strings (with \-escapes) and inside <...> alone
  * (§7.3.1; RFC 4475 §3.1.1.1). Elements are trimmed; empty ones are kept so that a strict caller can
  * reject them (RFC 4475 §3.1.2.1).
@@ -131,12 +146,12 @@ export function splitList(value: string): string[] {
     else if (ch === '<') inAngle = true;
     else if (ch === '>') inAngle = false;
     else if (ch === ',' && !inAngle) {
-      out.push(value.slice(start, i).trim());
+      out.push(trimLws(value.slice(start, i)));
       start = i + 1;
     }
   }
   if (inQuote) throw parseError('unterminated quoted string');
-  out.push(value.slice(start).trim());
+  out.push(trimLws(value.slice(start)));
   return out;
 }
 

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { SipError } from './errors.js';
 import { parseCSeq, parseNameAddr, parseVia, tagOf, viaBranch } from './header-values.js';
@@ -251,4 +252,46 @@ describe('control characters: what the parser accepts, the serializer writes', (
     msg.set('Subject', 'tab\tis fine');
     expect(serialize(msg).toString()).toContain('Subject: tab\tis fine\r\n');
   });
+});
+
+describe('values are checked as they are stored', () => {
+  it('refuses a To whose parameters end in U+FEFF: checked trimmed, it would take ";tag=" after that character', () => {
+    const text = invite().replace('To: Bob <sip:bob@example.com>', 'To: Bob <sip:bob@example.com>;x=""\ufeff');
+    expect(parseError(text).message).toMatch(/To/);
+  });
+
+  it('keeps a U+FEFF that is part of an unknown header value (RFC 4475 §3.1.1.2)', () => {
+    expect(parseMessage(invite(['X-Odd: \ufeffvalue'])).get('X-Odd')).toBe('\ufeffvalue');
+  });
+});
+
+describe('time linear in the message size (one datagram must not hold the event loop)', () => {
+  const RUN = 60_000; // about the largest UDP datagram
+  const blanks = (kind: string): string => (kind === 'tabs' ? '\t' : kind === 'mixed' ? ' \t' : ' ').repeat(RUN / (kind === 'mixed' ? 2 : 1));
+  const lines: Record<string, string> = {
+    Via: 'Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bK776asdhds',
+    From: 'From: Alice <sip:alice@example.com>;tag=1928301774',
+    To: 'To: Bob <sip:bob@example.com>',
+    CSeq: 'CSeq: 314159 INVITE',
+    Contact: 'Contact: <sip:alice@192.0.2.4:5060>;expires=60',
+    Other: 'Subject: a; b=c, d',
+  };
+  for (const [name, line] of Object.entries(lines)) {
+    for (const kind of ['spaces', 'tabs', 'mixed']) {
+      it(`${name} with ${RUN} ${kind} before and inside its value parses or fails within 250 ms`, () => {
+        for (const at of [line.indexOf(':') + 1, line.indexOf(';'), line.indexOf('<'), line.indexOf(' ', line.indexOf(':') + 2), line.length]) {
+          if (at < 0) continue;
+          const mutated = line.slice(0, at) + blanks(kind) + 'x' + line.slice(at);
+          const text = invite().replace(name === 'Other' ? 'Max-Forwards: 70' : (BASE.find((l) => l.startsWith(`${name}:`)) ?? 'Max-Forwards: 70'), mutated);
+          const t0 = performance.now();
+          try {
+            parseMessage(text, { datagram: true });
+          } catch (err) {
+            expect(err).toBeInstanceOf(SipError);
+          }
+          expect(performance.now() - t0).toBeLessThan(250);
+        }
+      });
+    }
+  }
 });
