@@ -220,7 +220,7 @@ export function mutate(input: Buffer, rnd: () => number): Buffer {
       case 8: {
         // A long run of one character, for super-linear regular expressions.
         const ch = String.fromCharCode(NASTY[pick(NASTY.length)] as number);
-        buf = Buffer.concat([buf.subarray(0, at), Buffer.from((rnd() < 0.5 ? ch : 'a;').repeat(200 + pick(4000)), 'latin1'), buf.subarray(at)]);
+        buf = Buffer.concat([buf.subarray(0, at), Buffer.from((rnd() < 0.5 ? ch : 'a;').repeat(200 + pick(rnd() < 0.05 ? 30_000 : 4000)), 'latin1'), buf.subarray(at)]);
         break;
       }
     }

@@ -159,7 +159,7 @@ export async function placeCall(host: OutboundHost, trunk: TrunkConfig, req: Dia
       stopTimer();
       req.signal?.removeEventListener('abort', onAbort);
       stopEarly?.();
-      if (!leg) void (media ? media.close() : session.close());
+      if (!leg) (media ? media.close() : session.close()).catch((err: unknown) => log.warn({ err }, 'RTP session did not close cleanly'));
       if (!refusal?.redirect) log.info({ outcome }, `outbound leg ${outcome}`);
       resolve(leg ? { outcome, leg } : { outcome, ...refusal });
     };
