@@ -231,6 +231,19 @@ describe('UAS core checks', () => {
     expect(responses().map((r) => r.status)).toEqual([416]);
   });
 
+  it.each([
+    ['no Contact', (t: string) => t.replace('Contact: <sip:caller@192.0.2.9:5062>\r\n', '')],
+    ['a tel: Contact', (t: string) => t.replace('<sip:caller@192.0.2.9:5062>', '<tel:+13125550100>')],
+    ['two Contacts', (t: string) => t.replace('<sip:caller@192.0.2.9:5062>', '<sip:a@192.0.2.9>, <sip:b@192.0.2.9>')],
+    ['Contact: *', (t: string) => t.replace('<sip:caller@192.0.2.9:5062>', '*')],
+  ])('answers 400 to an INVITE with %s: no dialog could reach the caller (§8.1.1.8)', (_what, edit) => {
+    inject(edit(text()));
+    const [r] = responses();
+    expect(r?.status).toBe(400);
+    expect(r?.reason).toMatch(/exactly one SIP or SIPS Contact/);
+    expect(onRequest).not.toHaveBeenCalled();
+  });
+
   it('accepts Require: timer and answers Session-Expires with refresher=uac (RFC 4028)', () => {
     inject(text({ extra: ['Supported: timer', 'Require: timer', 'Session-Expires: 1800;refresher=uas', 'Min-SE: 90'] }));
     expect(onRequest).toHaveBeenCalledOnce();

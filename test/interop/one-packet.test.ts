@@ -109,15 +109,19 @@ const cases: Case[] = [
     logged: /"problem":"line break in From header value","msg":"sip: dropped malformed message"/,
   },
   {
-    name: 'an INVITE without SDP whose Contact is a tel: URI, then an ACK whose body is not SDP (the BYE could not be routed)',
+    name: 'an INVITE without SDP whose Contact cannot be routed to (tel:, then transport=sctp), then an ACK whose body is not SDP (the BYE could not be routed)',
     async run(p, s) {
-      const parts: InviteParts = { me: p.port, server: s.sipPort, tag: 'telack', contact: '<tel:+13125550100>' };
+      // A tel: Contact can never be a remote target: refused before any call exists (RFC 3261 §8.1.1.8).
+      await p.send(invite({ me: p.port, server: s.sipPort, tag: 'tel', contact: '<tel:+13125550100>' }));
+      await until('the 400', () => p.replies.some((r) => /^SIP\/2\.0 400 Bad Request \(an INVITE needs exactly one SIP or SIPS Contact\)/.test(r)), 10_000);
+      // A SIP Contact naming a transport we lack passes that check, and the call is answered.
+      const parts: InviteParts = { me: p.port, server: s.sipPort, tag: 'sctpack', contact: `<sip:3125550100@127.0.0.1:${p.port};transport=sctp>` };
       await p.send(invite(parts));
       await until('the 200 OK', () => p.replies.some((r) => r.startsWith('SIP/2.0 200')), 10_000);
       await p.send(ackFor(p.replies.find((r) => r.startsWith('SIP/2.0 200'))!, parts, 'not an SDP answer'));
       await new Promise((r) => setTimeout(r, 1000));
     },
-    logged: /BYE cannot be routed/,
+    logged: /late-offer answer unusable; hanging up[\s\S]*BYE cannot be routed/,
   },
   {
     name: 'a Contact with transport=sctp and no ACK (the BYE after the 2xx retransmissions gave up could not be routed)',
