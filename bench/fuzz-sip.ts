@@ -52,6 +52,7 @@ async function main(): Promise<number> {
     results.net = r;
     bad += r.crashes + r.hangs;
   }
+  if (process.env['FUZZ_NETNS'] === '1') return bad ? 1 : 0; // the outer run writes the results
   const dir = path.join(ROOT, 'bench', 'results');
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `fuzz-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
@@ -84,6 +85,7 @@ interface NetReport {
   crashes: number;
   hangs: number;
   probes: number;
+  slowestProbeMs: number;
   rssMiB: { start: number; peak: number; end: number };
   errorLogLines: number;
   callsAccepted: number | undefined;
@@ -164,6 +166,7 @@ async function netRun(): Promise<NetReport> {
   await sendBatch(0, 2000);
   await settle(server);
   const start = (await memoryOf(server.pid)).rssMiB;
+  const heapStart = lastMarkCompact(server.output());
   const t0 = Date.now();
   const sent = await sendBatch(2000, count);
   const seconds = (Date.now() - t0) / 1000;
@@ -171,6 +174,9 @@ async function netRun(): Promise<NetReport> {
   const crashed = !alive();
   if (!crashed) await settle(server);
   const end = crashed ? NaN : (await memoryOf(server.pid)).rssMiB;
+  // With BENCH_SERVER_NODE_FLAGS=--trace-gc the server logs each GC: the live heap after the last full one.
+  const heapEnd = lastMarkCompact(server.output());
+  if (heapStart || heapEnd) out(`net: heap after the last full GC: ${heapStart ?? '?'} before, ${heapEnd ?? '?'} after`);
   const probes = probe.stop();
   const metrics = crashed ? '' : await server.metrics();
   const output = server.output();
@@ -182,11 +188,12 @@ async function netRun(): Promise<NetReport> {
     crashes: crashed ? 1 : 0,
     hangs: probes.missed,
     probes: probes.sent,
+    slowestProbeMs: probes.slowestMs,
     rssMiB: { start: round(start), peak: round(peak), end: round(end) },
     errorLogLines: errorLogs(output).length,
     callsAccepted: metric(metrics, 'hookline_calls_total', 'direction="inbound"'),
   };
-  out(`net: ${sent.udp.toLocaleString('en')} UDP + ${sent.tcp.toLocaleString('en')} TCP messages in ${seconds.toFixed(0)} s (${Math.round((sent.udp + sent.tcp) / seconds)} msg/s); ${report.callsAccepted ?? '?'} calls set up; crashes ${report.crashes}, hangs ${report.hangs} of ${report.probes} probes; RSS ${report.rssMiB.start} MiB before, ${report.rssMiB.peak} peak, ${report.rssMiB.end} after; ${report.errorLogLines} error log lines`);
+  out(`net: ${sent.udp.toLocaleString('en')} UDP + ${sent.tcp.toLocaleString('en')} TCP messages in ${seconds.toFixed(0)} s (${Math.round((sent.udp + sent.tcp) / seconds)} msg/s); ${report.callsAccepted ?? '?'} calls set up; crashes ${report.crashes}, hangs ${report.hangs} of ${report.probes} probes (slowest answer ${report.slowestProbeMs} ms); RSS ${report.rssMiB.start} MiB before, ${report.rssMiB.peak} peak, ${report.rssMiB.end} after; ${report.errorLogLines} error log lines`);
   for (const l of errorLogs(output).slice(0, 5)) out(`  ${l.slice(0, 400)}`);
   if (crashed) out(output.slice(-4000));
   console.log(JSON.stringify({ net: report }));
@@ -194,6 +201,16 @@ async function netRun(): Promise<NetReport> {
 }
 
 const round = (n: number): number => Math.round(n * 10) / 10;
+
+/** "45.2 (60.1) -> 30.1 (58.2) MB" of the last Mark-Compact line --trace-gc printed, if any. */
+function lastMarkCompact(output: string): string | undefined {
+  // Each isolate (the main thread, the media worker) prints its own lines: keep the busiest, the main one.
+  const all = [...output.matchAll(/\[\d+:(0x[0-9a-f]+)\][^\n]*Mark-Compact[^\n]*?([\d.]+ \([\d.]+\) -> [\d.]+ \([\d.]+\) MB)/g)];
+  const counts = new Map<string, number>();
+  for (const m of all) counts.set(m[1] as string, (counts.get(m[1] as string) ?? 0) + 1);
+  const main = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+  return all.filter((m) => m[1] === main).at(-1)?.[2];
+}
 
 /** Opens a connection, writes the messages, and closes it after a short wait for the answers. */
 function tcpBurst(port: number, batch: Buffer[]): Promise<void> {
@@ -219,17 +236,24 @@ async function settle(server: Server): Promise<void> {
   await sleep(40_000);
 }
 
-/** An OPTIONS every second over its own socket; one not answered 200 within 2 s counts as a hang. */
-function startProbe(server: Server): { stop(): { sent: number; missed: number } } {
+/**
+ * An OPTIONS every second over its own socket, retransmitted like a UAC would (500 ms, 1 s, 2 s), so that
+ * a datagram lost in a full socket buffer is no hang; one not answered 200 within 5 s is a hang (the
+ * server stopped serving). The slowest answer is reported too.
+ */
+function startProbe(server: Server): { stop(): { sent: number; missed: number; slowestMs: number } } {
   const sock = createSocket('udp4');
-  const waiting = new Map<string, NodeJS.Timeout>();
+  const waiting = new Map<string, { at: number; timers: NodeJS.Timeout[] }>();
   let sent = 0;
   let missed = 0;
+  let slowestMs = 0;
   sock.on('message', (m) => {
     const text = m.toString('latin1');
     const id = /^Call-ID: *(\S+)/im.exec(text)?.[1];
-    if (id && text.startsWith('SIP/2.0 200') && waiting.has(id)) {
-      clearTimeout(waiting.get(id));
+    const w = id === undefined ? undefined : waiting.get(id);
+    if (id && w && text.startsWith('SIP/2.0 200')) {
+      slowestMs = Math.max(slowestMs, Date.now() - w.at);
+      for (const t of w.timers) clearTimeout(t);
       waiting.delete(id);
     }
   });
@@ -239,18 +263,21 @@ function startProbe(server: Server): { stop(): { sent: number; missed: number } 
     const id = `probe-${sent}`;
     sent++;
     const msg = `OPTIONS sip:probe@127.0.0.1:${server.sipPort} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK${id}\r\nFrom: <sip:probe@127.0.0.1>;tag=p\r\nTo: <sip:probe@127.0.0.1>\r\nCall-ID: ${id}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
-    waiting.set(id, setTimeout(() => {
+    const send = (): void => sock.send(msg, server.sipPort, '127.0.0.1');
+    const timers = [500, 1500, 3500].map((ms) => setTimeout(send, ms));
+    timers.push(setTimeout(() => {
       waiting.delete(id);
       missed++;
-    }, 2000));
-    sock.send(msg, server.sipPort, '127.0.0.1');
+    }, 5000));
+    waiting.set(id, { at: Date.now(), timers });
+    send();
   }, 1000);
   return {
     stop() {
       clearInterval(timer);
-      for (const t of waiting.values()) clearTimeout(t);
+      for (const w of waiting.values()) for (const t of w.timers) clearTimeout(t);
       sock.close();
-      return { sent, missed };
+      return { sent, missed, slowestMs };
     },
   };
 }
