@@ -81,6 +81,7 @@ async function ringGroup(
   let settled = false;
   // A caller who hangs up ends every attempt at once: ringing legs are cancelled, and a callee being
   // screened is hung up rather than left hearing "press 1" (and waiting for it) for nobody.
+  // `ended` only ever resolves; abort() does not throw, and each hang-up's rejection is handled below.
   void call.ended.then(() => {
     if (settled) return;
     controllers.forEach((c) => c.abort());

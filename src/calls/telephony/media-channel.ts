@@ -206,6 +206,7 @@ export class MediaChannel implements PacedSource {
       const frames = ringbackFrames();
       this.hold = () => (this.law === 'ulaw' ? encodeUlaw(frames.next().value, this.out) : encodeAlaw(frames.next().value, this.out));
     } else {
+      // Both outcomes handled; the success branch only assigns.
       void this.deps.renderer.render(kind, this.law).then(
         (bytes) => {
           if (stopped || bytes.length < FRAME) return;
