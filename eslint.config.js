@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import jsxA11y from 'eslint-plugin-jsx-a11y';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**'] },
@@ -12,4 +13,6 @@ export default tseslint.config(
     },
   },
   { files: ['src/config/**', 'test/**', 'bench/**', 'scripts/**'], rules: { 'no-restricted-properties': 'off' } },
+  // The web console: every control labelled, no mouse-only handlers (the console must work by keyboard alone).
+  { files: ['console/**/*.tsx'], ...jsxA11y.flatConfigs.strict },
 );

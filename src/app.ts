@@ -10,7 +10,8 @@ import { voicemailParams } from './webhook/voicemail.js';
 import type { FlowEventSink } from './flow/events.js';
 import type { WebhookSender } from './flow/webhook-step.js';
 import type { WebhookAgents } from './webhook/agents.js';
-import { deliverLogged } from './webhook/log.js';
+import { deliverReported } from './webhook/report.js';
+import type { SelfUrl } from './lib/self-url.js';
 import { compileDialPolicy } from './config/dial-policy.js';
 import { VERSION } from './version.js';
 import type { CallControl } from './calls/types.js';
@@ -19,6 +20,7 @@ import { runCall, type CallEntry } from './flow/runner.js';
 import type { CallState } from './flow/state.js';
 import type { OutboxWorker } from './webhook/outbox-worker.js';
 import { postCallRequests, type CallSummary } from './webhook/postcall.js';
+import type { CallTracker } from './admin/call-tracker.js';
 
 export interface AppOptions {
   settings: Pick<Settings, 'dataDir' | 'webhookNetworks' | 'dialAllow'> & Partial<Pick<Settings, 'dialPerCall' | 'dialSimultaneous'>>;
@@ -35,6 +37,10 @@ export interface AppOptions {
   outbox?: OutboxWorker;
   /** Kept-alive connections for the IVR webhooks; without it each webhook opens its own. */
   webhookAgents?: WebhookAgents;
+  /** The own HTTP server, for webhook URLs written as paths (`/demo/hook`); without it they fail. */
+  self?: SelfUrl;
+  /** Records each call's timeline and lists calls in progress (admin/call-tracker.ts); without it, neither. */
+  tracker?: Pick<CallTracker, 'track'>;
 }
 
 export interface App {
@@ -87,14 +93,14 @@ export function createApp(o: AppOptions): App {
   }
 
   const sendWebhook: WebhookSender = async (req) => {
-    const r = await deliverLogged(
+    // Resolves a path URL, logs request and response, counts both in the metrics (webhook/report.ts).
+    const r = await deliverReported(
       o.store.webhooks,
       { sessionId: req.sessionId, kind: 'ivr' },
       { method: req.method, url: req.url, params: req.params, userAgentVersion: VERSION, ...(req.secret ? { secret: req.secret } : {}) },
       { timeoutMs: req.timeoutMs, networks: o.settings.webhookNetworks, clock: o.clock, ...(o.webhookAgents ? { agents: o.webhookAgents } : {}) },
+      { logger: o.logger, metrics, ...(o.self ? { self: o.self } : {}) },
     );
-    metrics.webhooksTotal.inc({ kind: 'ivr', outcome: r.ok ? 'ok' : r.failure.code });
-    metrics.webhookLatency.observe({ kind: 'ivr' }, r.latencyMs / 1000);
     if (r.ok) return { ok: true, logId: r.logId, status: r.status, body: r.body, latencyMs: r.latencyMs };
     return {
       ok: false,
@@ -141,11 +147,13 @@ export function createApp(o: AppOptions): App {
     async runCall(call, events, start) {
       metrics.callsTotal.inc({ direction: call.direction });
       metrics.callsActive.inc();
+      const tracked = o.tracker?.track(call, events);
       try {
         const flows = current(); // one snapshot for the whole call
-        await runCall(call, start ? start.entry : flows.numbers.get(call.to), flowDeps(events, flows), start?.initial);
+        await runCall(tracked?.call ?? call, start ? start.entry : flows.numbers.get(call.to), flowDeps(tracked?.events ?? events, flows), start?.initial);
       } finally {
         metrics.callsActive.dec();
+        await tracked?.done();
       }
     },
   };

@@ -14,9 +14,11 @@
  *                             `post_call_actions`) replaces the demo's. A block that does not
  *                             itself start with `KEY:` is taken as KEY's value.
  *       `# expect-error: TEXT` the loader must refuse the block with a message containing TEXT.
- * (c) Every ```xml block is a next-action response that `parseNextAction` (src/webhook/response.ts)
- *     accepts without warnings; one whose first line is `<!-- fails: CODE -->` must be refused with
- *     that WebhookError code. (Other XML, such as an HTTP answer, goes in ```http or ```text blocks.)
+ * (c) Every ```xml block whose root is <action> is a next-action response that `parseNextAction`
+ *     (src/webhook/response.ts) accepts without warnings; one whose first line is
+ *     `<!-- fails: CODE -->` must be refused with that WebhookError code. Any other ```xml block (an
+ *     answer of ibp_api.php, or only the data that follows its `<result>`) must be well-formed XML
+ *     inside a `<response>` element.
  * (d) No file of README.md, docs/, src/, test/, examples/, bench/, scripts/ or bin/ names the team's
  *     reference folder outside the repository.
  *
@@ -27,6 +29,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { SaxesParser } from 'saxes';
 import { parseFlows } from '../src/config/flows.js';
 import { parseNextAction } from '../src/webhook/response.js';
 import { WebhookError } from '../src/webhook/errors.js';
@@ -133,6 +136,15 @@ describe('yaml examples', () => {
   });
 });
 
+/** Why a text is not well-formed XML with one root, or undefined when it is. */
+function xmlProblem(text: string): string | undefined {
+  const parser = new SaxesParser();
+  let problem: string | undefined;
+  parser.on('error', (err) => (problem ??= err.message));
+  parser.write(text).close();
+  return problem;
+}
+
 describe('xml examples', () => {
   const xmlBlocks = (file: string): CodeBlock[] => codeBlocks(readText(file)).filter((b) => b.lang === 'xml');
   const files = docFiles().filter((f) => xmlBlocks(f).length > 0);
@@ -142,6 +154,13 @@ describe('xml examples', () => {
     for (const block of xmlBlocks(file)) {
       const at = where(file, block.line);
       const fails = /^<!--\s*fails:\s*([a-z_]+)\s*-->/.exec(block.text.trim())?.[1];
+      const root = /<([A-Za-z_][\w.-]*)/.exec(block.text.replace(/<\?[^>]*\?>|<!--[\s\S]*?-->/g, ''))?.[1];
+      if (fails === undefined && root !== undefined && root.toLowerCase() !== 'action') {
+        const text = block.text.trim();
+        const problem = xmlProblem(/^<(\?xml|response\b)/.test(text) ? text : `<response>${text}</response>`);
+        if (problem) bad.push(`${at}: not well-formed XML: ${problem}`);
+        continue;
+      }
       try {
         const { warnings } = parseNextAction(block.text);
         if (fails !== undefined) bad.push(`${at}: marked to fail with ${fails}, but it parsed`);

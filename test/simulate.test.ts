@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { WebhookReceiver, paramsOf, type Reply, type ReceivedRequest } from '../src/testkit/webhook-receiver.js';
-import { events, runCli, tempDir, writeFlows } from './helpers.js';
+import { spawn } from 'node:child_process';
+import { ROOT, events, runCli, tempDir, writeFlows } from './helpers.js';
 import { createSqliteStore } from '../src/store/sqlite.js';
 
 const AUTOMATIC = [
@@ -277,6 +278,58 @@ voicemails:
   });
 });
 
+describe('the demo flows', () => {
+  it('run on their own: simulate serves the demo webhook the /demo/hook paths name, no server needed', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['simulate', '--flows', 'examples/demo-flows.yaml', '--data-dir', dir, '--to', '8005550100', '--keys', '12345#11', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const ev = events(r.stdout);
+    expect(ev.filter((e) => e.type === 'webhook_request').map((e) => e.url)).toEqual(['/demo/hook?step=lookup', '/demo/hook?step=route']);
+    expect(ev.filter((e) => e.type === 'webhook_response').map((e) => e.status)).toEqual([200, 200]);
+    expect(ev).toContainEqual(expect.objectContaining({ type: 'prompt', text: 'Your balance is 42.17 dollars. Thank you for calling Demo Bank. Goodbye.' }));
+    // The post-call actions (paths too) went to the same in-process webhook before simulate returned.
+    const store = await createSqliteStore(path.join(dir, 'hookline.db'));
+    try {
+      const sent = (await store.webhooks.recent(10)).filter((w) => w.kind === 'post_call');
+      expect(sent.map((w) => [new URL(w.url).pathname + new URL(w.url).search.replace(/&.*/, ''), w.status]).sort()).toEqual([
+        ['/demo/hook?step=postcall', 200],
+        ['/demo/hook?step=postcall_support', 200],
+      ]);
+      expect(sent.every((w) => w.url.startsWith('http://127.0.0.1:'))).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('a reader that closes the pipe early (simulate --json | head -2)', () => {
+  it('ends the simulation quietly with status 0', async () => {
+    const dir = await tempDir();
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/hookline.js'), 'simulate', '--flows', 'examples/demo-flows.yaml', '--data-dir', dir, '--to', '8005550100', '--keys', '12345#11', '--json'], {
+      cwd: ROOT,
+      env: { ...process.env, HOOKLINE_LOG_LEVEL: 'warn' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // Read two lines as `head -2` does, then close our end: the next write gets EPIPE.
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (seen.split('\n').length > 2) {
+          child.stdout.destroy();
+          resolve();
+        }
+      });
+    });
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+    expect(events(seen.split('\n').slice(0, 2).join('\n'))[0]).toMatchObject({ type: 'answered' });
+  });
+});
+
 describe('a bad flows file', () => {
   it('is one line naming file, line and key, and exit status 2', async () => {
     const dir = await tempDir();
@@ -287,5 +340,11 @@ describe('a bad flows file', () => {
     expect(r.stderr).toContain(`${file}:7`);
     expect(r.stderr).toContain('ivrs[0].questions[0].max_digits');
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('indented with tabs is one line too: the first error and the other lines with tabs', async () => {
+    const r = await runCli(['simulate', '--flows', 'examples/bad/tabs.yaml', '--to', '1']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('hookline: examples/bad/tabs.yaml:9: Tabs are not allowed as indentation (indent with spaces); the same on lines 10-13\n');
   });
 });

@@ -81,7 +81,7 @@ describe('test calls', () => {
     expect(types(events)).toEqual(['answered', 'transition', 'prompt', 'pressed', 'pressed', 'digits', 'answer', 'ivr_end', 'hangup', 'ended']);
     expect(events.find((e) => e.event.type === 'digits')).toMatchObject({ offsetMs: 1500, event: { digits: '1234', terminator: '#' } });
     expect(events.find((e) => e.event.type === 'answer')?.event).toMatchObject({ question: 1, value: '1234' });
-    expect(await store.calls.get(sessionId)).toMatchObject({ direction: 'inbound', from: '3125550199', to: '8005550100', endReason: 'ivr_end' });
+    expect(await store.calls.get(sessionId)).toMatchObject({ direction: 'inbound', from: '3125550199', to: '8005550100', endReason: 'ivr_end', test: true });
     // Reading on from a number gives only what came after it.
     expect(calls.events(sessionId, 8).events.map((e) => e.seq)).toEqual([9, 10]);
     expect(calls.press(sessionId, '9').status).toBe('ended');

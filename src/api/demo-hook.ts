@@ -1,4 +1,5 @@
-import type { Context } from 'hono';
+import { Hono, type Context } from 'hono';
+import { serve } from '@hono/node-server';
 
 /**
  * The demo flows' webhook (examples/demo-flows.yaml), so that `npm start` gives a callable IVR with no
@@ -39,8 +40,24 @@ export async function demoHook(c: Context): Promise<Response> {
       );
     }
     case 'transcript':
+    case 'voicemail':
       return c.body('');
     default:
       return xml('<app>hangup</app>');
   }
+}
+
+/**
+ * The demo webhook alone on 127.0.0.1 and a port the OS picks: what `hookline simulate` sends the
+ * flows' `/demo/hook` URLs to, so that the demo runs with no server started in another shell.
+ */
+export function serveDemoHook(): Promise<{ port: number; close(): Promise<void> }> {
+  const app = new Hono();
+  app.on(['GET', 'POST'], '/demo/hook', demoHook);
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
+      resolve({ port: info.port, close: () => new Promise<void>((r) => server.close(() => r())) });
+    });
+    server.once('error', reject);
+  });
 }

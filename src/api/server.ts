@@ -19,6 +19,10 @@ export interface HttpServerOptions {
   callInitiation?: { apiKey: string | undefined; authorize?: KeyCheck; initiator: CallInitiator; logger: Logger };
   /** The Administration API (api/admin), mounted at /api/v1. */
   admin?: Hono;
+  /** The original's Administration API on /ibp_api.php (api/ibp-admin): every action but clickto.*. */
+  ibpAdmin?: Hono;
+  /** The web console (api/console.ts): its login under /console/ and its pages at `/`. Mounted last. */
+  console?: Hono;
 }
 
 export function createHttpApp(o: Omit<HttpServerOptions, 'host' | 'port'>): Hono {
@@ -29,8 +33,10 @@ export function createHttpApp(o: Omit<HttpServerOptions, 'host' | 'port'>): Hono
     return c.body(await o.metrics.registry.metrics());
   });
   if (o.demo) app.on(['GET', 'POST'], '/demo/hook', demoHook);
-  if (o.callInitiation) app.route('/', createCallInitiationApi(o.callInitiation));
+  if (o.callInitiation) app.route('/', createCallInitiationApi({ ...o.callInitiation, passOtherIbpActions: o.ibpAdmin !== undefined }));
+  if (o.ibpAdmin) app.route('/', o.ibpAdmin);
   if (o.admin) app.route(ADMIN_API_BASE, o.admin);
+  if (o.console) app.route('/', o.console);
   return app;
 }
 

@@ -125,6 +125,7 @@ export interface InteractiveOptions extends Omit<SimulatorOptions, 'keys'> {
  */
 export class InteractiveCall extends SimulatedCall {
   private readonly live: LiveInput;
+  readonly test = true;
 
   constructor(o: InteractiveOptions) {
     const live = new LiveInput(o.clock, o.timing ?? PHONE_PACE);

@@ -98,6 +98,8 @@ export interface CallControlBase {
 
 export interface CallControl extends CallControlBase {
   readonly direction: 'inbound' | 'outbound';
+  /** A test call (the console's Test panel, POST /api/v1/test-calls): stored and listed as one. */
+  readonly test?: boolean;
   /** Caller id (From user part); empty when withheld. */
   readonly from: string;
   /** The dialed number as routed (DNIS). */

@@ -10,8 +10,9 @@ import { VERSION } from '../version.js';
 import { writeFile } from 'node:fs/promises';
 import { ConfigService } from '../admin/config-service.js';
 import { exportYaml } from '../admin/config-export.js';
+import { StartupError } from './startup-error.js';
 
-/** Exit statuses: 0 done, 1 runtime failure, 2 bad configuration or usage. */
+/** Exit statuses: 0 done, 1 runtime failure, 2 bad configuration or usage, or any other failure to start. */
 export async function main(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
   const program = new Command('hookline').description('Self-hosted programmable IVR server').version(VERSION);
   program.exitOverride();
@@ -29,6 +30,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
     .option('--rtp-ports <a-b>', 'RTP port range (HOOKLINE_RTP_PORTS, default 20000-20999)')
     .option('--demo', 'also serve the demo webhook at /demo/hook')
     .action(async (opts: Partial<CliOptions> & { demo?: boolean }) => {
+      // The banner is all a server prints on stdout: a reader gone (`hookline serve | head -3`) stops nothing.
+      onStdoutClosed(() => {});
       status = await withConfig(env, opts, async (settings, logger) => serveCommand(settings, logger, { demo: opts.demo === true, out }));
     });
 
@@ -41,6 +44,10 @@ export async function main(argv: string[], env: Record<string, string | undefine
     .action(async (opts: Partial<CliOptions> & { to: string; from: string; keys: string; farEnd: string; json: boolean }) => {
       // A simulation prints its own story on stdout; only warnings belong on stderr unless asked for.
       const quiet = opts.logLevel === undefined && !env['HOOKLINE_LOG_LEVEL'] ? { logLevel: 'warn' as const } : {};
+      // A reader that stops reading (`hookline simulate --json | head -2`) got what it wanted: end the
+      // run there and quietly, as SIGPIPE ends a C program, but with status 0. What was stored so far
+      // stays (SQLite's WAL survives the exit; queued post-call actions go out with the next run).
+      onStdoutClosed(() => process.exit(0));
       status = await withConfig(env, { ...opts, ...quiet }, async (settings, logger) => {
         const file = loadFlowsFile(settings.flowsPath);
         const store = await openStore(settings);
@@ -81,7 +88,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   return status;
 }
 
-/** Loads settings; a configuration mistake is one line on stderr and status 2, never a stack trace. */
+/** Loads settings; a configuration mistake or start-up failure is one line on stderr and status 2, never a stack trace. */
 async function withConfig(
   env: Record<string, string | undefined>,
   cli: Partial<CliOptions>,
@@ -91,10 +98,21 @@ async function withConfig(
     const settings = loadSettings(cli, env);
     return await run(settings, createLogger(settings.logLevel));
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof StartupError) {
       process.stderr.write(`hookline: ${err.message}\n`);
       return 2;
     }
     throw err;
   }
+}
+
+/**
+ * Node ignores SIGPIPE, so a closed stdout shows up as an EPIPE 'error' on the stream, which would
+ * crash the process with a stack trace if nobody listened. Other write errors stay fatal.
+ */
+function onStdoutClosed(then: () => void): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    then();
+  });
 }

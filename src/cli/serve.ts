@@ -25,10 +25,20 @@ import { ApiKeys } from '../admin/keys.js';
 import { ConsoleSessions } from '../admin/sessions.js';
 import { ConfigService } from '../admin/config-service.js';
 import { adminModules } from '../api/admin/modules.js';
+import { createIbpAdminApi } from '../api/ibp-admin/index.js';
 import { TestCalls } from '../admin/test-calls.js';
+import { AudioFiles } from '../admin/audio.js';
+import { audioUsedBy } from '../admin/audio-uses.js';
+import { CallTracker } from '../admin/call-tracker.js';
 import { ConfigError } from '../config/errors.js';
+import { consoleRoutes } from '../api/console.js';
+import { Metrics } from '../lib/metrics.js';
+import { SelfUrl } from '../lib/self-url.js';
+import { shutdownRequested } from './shutdown.js';
+import { asStartupError, checkRtpPorts, startStep } from './startup-error.js';
+import { demoPassword, printBanner } from './banner.js';
 
-/** `hookline serve`: runs until SIGINT/SIGTERM, then closes everything and returns 0. */
+/** `hookline serve`: runs until SIGINT/SIGTERM (or npm, its parent, is gone), then closes everything and returns 0. */
 export async function serveCommand(settings: Settings, logger: Logger, o: { demo: boolean; out(line: string): void }): Promise<number> {
   const flows = loadFlowsFile(settings.flowsPath);
   // Everything opened is closed in reverse order, on shutdown and when start-up fails half-way
@@ -43,21 +53,29 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
   try {
     const store = await openStore(settings);
     closers.push(() => store.close());
-    const outbox = new OutboxWorker({ outbox: store.outbox, log: store.webhooks, networks: settings.webhookNetworks, userAgentVersion: VERSION, clock: systemClock, logger });
-    outbox.start();
+    const tracker = new CallTracker({ store, clock: systemClock, logger, dataDir: path.resolve(settings.dataDir) });
+    closers.push(() => tracker.close()); // runs before the store closes
+    // Shared by the IVR webhooks and the outbox: one /metrics, and URLs written as paths (`/demo/hook`)
+    // go to the HTTP server below once it listens (the outbox starts then, see below).
+    const metrics = new Metrics();
+    const self = new SelfUrl();
+    const outbox = new OutboxWorker({ outbox: store.outbox, log: store.webhooks, networks: settings.webhookNetworks, userAgentVersion: VERSION, clock: systemClock, logger, metrics, self });
     closers.push(() => outbox.stop());
     const webhookAgents = new WebhookAgents();
     closers.push(() => webhookAgents.close());
     const config = await ConfigService.open({ file: flows, repo: store.config, logger });
-    const app = createApp({ settings, flows: () => config.current(), store, clock: systemClock, logger, outbox, webhookAgents });
+    const app = createApp({ settings, flows: () => config.current(), store, clock: systemClock, logger, outbox, webhookAgents, metrics, self, tracker });
     const dataDir = path.resolve(settings.dataDir);
-    const tts = await createTtsEngine(settings.tts);
+    const tts = await startStep('tts', settings, () => createTtsEngine(settings.tts));
     closers.push(() => tts.close?.());
     const prompts = new PromptCache({ dataDir, engine: tts });
-    const renderer = new PromptRenderer(prompts, new AudioLibrary({ dataDir }), dataDir);
+    const audioLibrary = new AudioLibrary({ dataDir });
+    const renderer = new PromptRenderer(prompts, audioLibrary, dataDir);
     const pacer = new Pacer({ onError: (err) => logger.error({ err }, 'media tick failed') });
     closers.push(() => pacer.close());
-    const sip = await TelephonyServer.start({
+    // Each step that binds what a setting chooses fails as one line naming that setting (startup-error.ts).
+    await startStep('rtp', settings, () => checkRtpPorts(settings));
+    const sip = await startStep('sip', settings, () => TelephonyServer.start({
       host: settings.sipHost,
       ...(settings.sipAdvertise ? { advertisedHost: settings.sipAdvertise } : {}),
       sipPort: settings.sipPort,
@@ -73,23 +91,36 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       onCall: (call) => {
         app.runCall(call).catch((err: unknown) => logger.error({ err, sessionId: call.sessionId }, 'call failed'));
       },
-    });
+    }));
     closers.push(() => sip.close());
     const testCalls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: app.flows, clock: systemClock, logger, dataDir, dialLimits: app.dialLimits });
     closers.push(() => testCalls.close());
+    const audio = new AudioFiles({ dataDir, library: audioLibrary, usedBy: (name) => audioUsedBy(config.current(), name) });
+    closers.push(() => audio.close());
     const keys = new ApiKeys(store.apiKeys, settings.apiKey, systemClock);
+    const consolePassword = settings.adminPassword ?? (o.demo ? demoPassword() : undefined);
+    const sessions = new ConsoleSessions(store.sessions, consolePassword, systemClock);
     const admin = createAdminApi({
       keys,
-      sessions: new ConsoleSessions(store.sessions, settings.adminPassword, systemClock),
+      sessions,
       logger,
       version: VERSION,
-      modules: adminModules({ config, testCalls }),
+      modules: adminModules({
+        config,
+        testCalls,
+        audio,
+        history: { store, live: tracker.live, clock: systemClock, logger, dataDir, flows: app.flows, networks: settings.webhookNetworks, userAgentVersion: VERSION, agents: webhookAgents },
+      }),
     });
-    const http = await startHttpServer({ host: settings.sipHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,
+    const http = await startStep('http', settings, () => startHttpServer({ host: settings.httpHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,
       callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },
       admin: admin.app,
-    });
+      ibpAdmin: createIbpAdminApi({ keys, config, store, dataDir, logger, clock: systemClock, audio, uploads: { networks: settings.webhookNetworks } }),
+      console: consoleRoutes({ sessions, logger }),
+    }));
     closers.push(() => http.close());
+    self.listening(settings.httpHost, http.port);
+    outbox.start(); // deliveries left pending by a previous run may be addressed to this server
     ready = true;
     // Warm the prompt cache in the background: calls can start meanwhile, later ones never wait on synthesis.
     const warm = (current: Flows): Promise<void> => prompts.prefetch(staticPromptTexts(current).map((text) => ({ text })));
@@ -100,15 +131,13 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     // A change through the API or console: its new prompts are synthesized before a caller needs them.
     config.onChange((current) => void warm(current).catch((err: unknown) => logger.error({ err }, 'prompt synthesis after a configuration change failed')));
     closers.push(reloadOnHangup(settings.flowsPath, config, logger));
-    printBanner(o.out, settings, config.current(), sip, tts.name, http.port);
+    printBanner(o.out, { settings, flows: config.current(), sip, ttsName: tts.name, httpPort: http.port, consolePassword });
   } catch (err) {
     await closeAll();
-    throw err;
+    throw asStartupError(err);
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const why = await shutdownRequested({ exitWithParent: settings.exitWithParent === true });
+  logger.info({ why }, 'shutting down');
   ready = false;
   await closeAll();
   return 0;
@@ -129,19 +158,4 @@ function reloadOnHangup(file: string, config: ConfigService, logger: Logger): ()
   };
   process.on('SIGHUP', reload);
   return () => process.off('SIGHUP', reload);
-}
-
-function printBanner(out: (line: string) => void, settings: Settings, flows: Flows, sip: TelephonyServer, ttsName: string, httpPort: number): void {
-  const host = settings.sipAdvertise ?? settings.sipHost;
-  const port = sip.port('UDP');
-  out(`hookline ${VERSION}: ${flows.ivrs.size} IVRs from ${settings.flowsPath}`);
-  out(`HTTP on http://${settings.sipHost}:${httpPort} (GET /healthz, /metrics)`);
-  out(`SIP on ${host}:${port} (UDP and TCP), RTP ports ${settings.rtpPorts.min}-${settings.rtpPorts.max}, text-to-speech ${ttsName}`);
-  out(sip.trunk ? `Outbound trunk: ${sip.trunk.describe()}` : 'No outbound trunk (HOOKLINE_TRUNK): Find Me and transfers will fail');
-  for (const [number, ref] of flows.numbers) out(`  ${ref.kind}/${ref.id}: sip:${number}@${host}:${port}`);
-  const first = flows.numbers.keys().next().value;
-  if (first !== undefined) {
-    out(`Call it with a softphone at the URI above, or: sipp -sn uac -s ${first} ${host}:${port} -m 1`);
-    out(`  or dial sip:${first}@${host}:${port} from a softphone (baresip, Linphone, MicroSIP)`);
-  }
 }

@@ -10,6 +10,21 @@ import type { FlowEvent } from '../flow/events.js';
 import { writeSilentWav } from '../calls/sim-audio.js';
 import { OutboxWorker } from '../webhook/outbox-worker.js';
 import { VERSION } from '../version.js';
+import { SelfUrl } from '../lib/self-url.js';
+import { serveDemoHook } from '../api/demo-hook.js';
+import { CallTracker } from '../admin/call-tracker.js';
+
+export interface SimulateEnv {
+  flows: Flows;
+  store: Store;
+  logger: Logger;
+  dataDir: string;
+  dialAllow: string[];
+  dialPerCall?: number;
+  dialSimultaneous?: number;
+  webhookNetworks: 'all' | 'public';
+  out(line: string): void;
+}
 
 export interface SimulateOptions {
   to: string;
@@ -49,15 +64,26 @@ export function formatEvent(e: SimEvent | FlowEvent): string {
  * Runs one call without any phone (docs/flows.md, `hookline simulate`): prompts are printed, the keys
  * script plays the caller, webhooks really go out and are logged in the store like a real call's.
  */
-export async function simulate(
-  o: SimulateOptions,
-  env: { flows: Flows; store: Store; logger: Logger; dataDir: string; dialAllow: string[]; dialPerCall?: number; dialSimultaneous?: number; webhookNetworks: 'all' | 'public'; out(line: string): void },
-): Promise<void> {
+export async function simulate(o: SimulateOptions, env: SimulateEnv): Promise<void> {
   const start = Date.now();
   const emit = (e: SimEvent | FlowEvent): void => {
     env.out(o.json ? JSON.stringify({ t: Date.now() - start, ...e }) : formatEvent(e));
   };
-  const outbox = new OutboxWorker({ outbox: env.store.outbox, log: env.store.webhooks, networks: env.webhookNetworks, userAgentVersion: VERSION, logger: env.logger });
+  // URLs written as paths (`/demo/hook?step=lookup`) mean "hookline's own HTTP server". A simulation
+  // has none, so it hosts the demo webhook on a port of its own for them: the demo flows then run
+  // without `npm start` in another shell, whatever port a server would use.
+  const demo = await serveDemoHook();
+  try {
+    const self = new SelfUrl();
+    self.listening('127.0.0.1', demo.port);
+    await run(o, env, emit, self);
+  } finally {
+    await demo.close();
+  }
+}
+
+async function run(o: SimulateOptions, env: SimulateEnv, emit: (e: SimEvent | FlowEvent) => void, self: SelfUrl): Promise<void> {
+  const outbox = new OutboxWorker({ outbox: env.store.outbox, log: env.store.webhooks, networks: env.webhookNetworks, userAgentVersion: VERSION, logger: env.logger, self });
   outbox.start();
   const app = createApp({
     settings: {
@@ -72,6 +98,9 @@ export async function simulate(
     clock: systemClock,
     logger: env.logger,
     outbox,
+    self,
+    // A simulated call's timeline goes to the data dir's store like a real call's, for the console.
+    tracker: new CallTracker({ store: env.store, clock: systemClock, logger: env.logger, dataDir: env.dataDir }),
   });
   const call = new SimulatedCall({
     sessionId: newSessionId(),

@@ -100,7 +100,7 @@ describe('post_call_actions', () => {
 
   it.each<[string, string, string[]]>([
     ['a url is required', '  - method: GET', ['f.yaml:13: post_call_actions[0].url: required']],
-    ['an http url', '  - url: mailto:x@y.test', ['f.yaml:13: post_call_actions[0].url: expected an http:// or https:// URL']],
+    ['an http url', '  - url: mailto:x@y.test', ["f.yaml:13: post_call_actions[0].url: expected an http:// or https:// URL, or a path on hookline's own HTTP server such as /demo/hook"]],
     ['GET or POST', '  - { url: http://h/, method: PUT }', ['f.yaml:13: post_call_actions[0].method: expected one of GET, POST']],
     ['a camelCase key', '  - { url: http://h/, appliesTo: [] }', ['f.yaml:13: post_call_actions[0].appliesTo: unknown key; did you mean applies_to?']],
     ['an empty secret', '  - { url: http://h/, secret: "" }', ['f.yaml:13: post_call_actions[0].secret: must not be empty']],

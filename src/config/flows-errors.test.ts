@@ -38,10 +38,24 @@ const IVR = yaml`
 const hook = (lines: string): string => `${IVR}    webhook:\n      url: http://h/x\n${lines.replace(/^/gm, '      ')}\n`;
 // In `hook(...)`, the first line given is line 10 of the file.
 
+const URL_MESSAGE = "expected an http:// or https:// URL, or a path on hookline's own HTTP server such as /demo/hook";
+
 const cases: Array<[string, string, string[]]> = [
   // YAML itself
   ['syntax error', 'ivrs: [\n', ['f.yaml:2: Flow sequence in block collection must be sufficiently indented and end with a ]']],
   ['unquoted *', 'ivrs:\n  - id: 1\n    opt_out_key: *\n', ['f.yaml:3: Alias cannot be an empty string (quote "*": in YAML an unquoted * starts an alias)']],
+  // One message for the first syntax error, naming the other lines with the same mistake; the parser's
+  // follow-on errors (implicit keys, block sequences as keys...) are left out.
+  [
+    'tab indentation',
+    'ivrs:\n  - id: 1\n    questions:\n\t- type: say\n\t  prompt: Hi\n\n\t- type: say\n',
+    ['f.yaml:4: Tabs are not allowed as indentation (indent with spaces); the same on lines 5, 7'],
+  ],
+  [
+    'two unquoted *',
+    'ivrs:\n  - id: 1\n    opt_out_key: *\n  - id: 2\n    opt_out_key: *\n',
+    ['f.yaml:3: Alias cannot be an empty string (quote "*": in YAML an unquoted * starts an alias); the same on line 5'],
+  ],
   ['duplicate key', 'timezone: UTC\ntimezone: UTC\n', ['f.yaml:2: timezone: duplicate key']],
   ['top level not a map', '- 1\n', ['f.yaml:1: expected a map']],
   ['alias to its own collection', 'ivrs: &x [*x]\n', ['f.yaml:1: ivrs[0]: alias to a collection that contains it']],
@@ -91,9 +105,14 @@ const cases: Array<[string, string, string[]]> = [
   ['webhook timeout zero', hook('timeout_s: 0'), ['f.yaml:10: ivrs[0].webhook.timeout_s: must be at least 1']],
   ['bad method', hook('method: PUT'), ['f.yaml:10: ivrs[0].webhook.method: expected one of GET, POST']],
   ['bad action', hook('action: next'), ['f.yaml:10: ivrs[0].webhook.action: expected one of next_action, read_text']],
-  ['non-http url', `${IVR}    webhook: { url: "ftp://h/x" }\n`, ['f.yaml:8: ivrs[0].webhook.url: expected an http:// or https:// URL']],
+  ['non-http url', `${IVR}    webhook: { url: "ftp://h/x" }\n`, [`f.yaml:8: ivrs[0].webhook.url: ${URL_MESSAGE}`]],
+  ['javascript: url', `${IVR}    webhook: { url: "javascript:alert(1)" }\n`, [`f.yaml:8: ivrs[0].webhook.url: ${URL_MESSAGE}`]],
+  // A path must start with one /: `//host/x` and `/\host/x` would leave this machine, `demo/hook` is no path.
+  ['scheme-relative url', `${IVR}    webhook: { url: "//evil.example/x" }\n`, [`f.yaml:8: ivrs[0].webhook.url: ${URL_MESSAGE}`]],
+  ['backslash path', `${IVR}    webhook: { url: "/\\\\evil.example/x" }\n`, [`f.yaml:8: ivrs[0].webhook.url: ${URL_MESSAGE}`]],
+  ['relative path', `${IVR}    webhook: { url: "demo/hook" }\n`, [`f.yaml:8: ivrs[0].webhook.url: ${URL_MESSAGE}`]],
   ['missing url', `${IVR}    webhook:\n      method: GET\n`, ['f.yaml:8: ivrs[0].webhook.url: required']],
-  ['bad transcription url', hook('transcription_url: /t'), ['f.yaml:10: ivrs[0].webhook.transcription_url: expected an http:// or https:// URL']],
+  ['bad transcription url', hook('transcription_url: t/x'), [`f.yaml:10: ivrs[0].webhook.transcription_url: ${URL_MESSAGE}`]],
   ['bad on_failure', hook('on_failure: Sorry'), ['f.yaml:10: ivrs[0].webhook.on_failure: expected a map']],
   ['bad time zone', 'timezone: Mars/Olympus\n', ['f.yaml:1: timezone: expected an IANA time zone such as UTC or America/New_York']],
   [

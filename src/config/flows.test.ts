@@ -73,7 +73,11 @@ describe('parseFlows: valid files', () => {
     expect(new Set(hooks.flatMap((h) => h.parameters.map((p) => p.source.kind)))).toEqual(new Set(['question', 'user', 'call']));
     expect(hooks.some((h) => h.includeSourcetrak && h.secret && h.transcriptionUrl === undefined)).toBe(true);
     expect(hooks.some((h) => h.transcriptionUrl !== undefined)).toBe(true);
-    expect(hooks.every((h) => h.url.startsWith('http://127.0.0.1:8080/demo/hook'))).toBe(true);
+    // Paths: the demo webhook of whichever hookline runs them (serve --demo, or simulate's own).
+    expect(hooks.every((h) => h.url.startsWith('/demo/hook?step='))).toBe(true);
+    expect(hooks.flatMap((h) => (h.transcriptionUrl ? [h.transcriptionUrl] : []))).toEqual(['/demo/hook?step=transcript']);
+    expect(flows.postCallActions?.map((a) => a.url)).toEqual(['/demo/hook?step=postcall', '/demo/hook?step=postcall_support']);
+    expect(flows.voicemails.get(7)?.notify).toEqual({ url: '/demo/hook?step=voicemail', method: 'POST' });
     const types = new Set([...flows.ivrs.values()].flatMap((i) => i.questions.map((q) => q.type)));
     expect(types).toEqual(new Set(['say', 'keypad', 'menu', 'recorded']));
     expect(flows.numbers.get('8005550100')).toEqual({ kind: 'ivr', id: 10 });

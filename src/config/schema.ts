@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { unknownKeyMessage } from './issues.js';
+import { isSelfPath } from '../lib/self-url.js';
 
 type Shape = Record<string, z.ZodType>;
 
@@ -40,6 +41,8 @@ function keyedBy<V extends z.ZodType>(pattern: RegExp, keyMessage: string, value
 }
 
 const id = z.int().min(1);
+/** A building block's id; the Administration API's POST may leave it out to take the next free one. */
+const blockId = id.meta({ description: 'Unique among blocks of its kind; a POST through the Administration API may leave it out to take the next free one' });
 const seconds = (min: number, max: number, dflt: number) => z.int().min(min).max(max).default(dflt);
 
 export const DTMF_KEY = /^[0-9*#]$/;
@@ -72,7 +75,21 @@ function isHttpUrl(value: string): boolean {
     return false;
   }
 }
-const httpUrl = z.string().refine(isHttpUrl, { error: 'expected an http:// or https:// URL' });
+/**
+ * A path such as `/demo/hook?step=lookup` stands for hookline's own HTTP server (src/lib/self-url.ts says
+ * why); it must stay on that server once joined to its origin.
+ */
+function isOwnServerPath(value: string): boolean {
+  if (!isSelfPath(value)) return false;
+  try {
+    return new URL(value, 'http://own.invalid').host === 'own.invalid';
+  } catch {
+    return false;
+  }
+}
+const httpUrl = z.string().refine((v) => isHttpUrl(v) || isOwnServerPath(v), {
+  error: "expected an http:// or https:// URL, or a path on hookline's own HTTP server such as /demo/hook",
+});
 
 const promptPart = strict({ text: z.string().min(1).optional(), audio: audioFile.optional() }).superRefine((part, ctx) => {
   // With an unknown key (`txt:`) its own message says enough.
@@ -87,88 +104,100 @@ export const prompt = z.union([z.string().min(1), z.array(promptPart).min(1)], {
   error: 'expected text or a list of parts, each {text: ...} or {audio: file.wav}',
 });
 
-const say = strict({ type: z.literal('say'), prompt });
+/** Describes a key for the OpenAPI document, the Administration API reference and the console's hints. */
+function about<T extends z.ZodType>(schema: T, description: string): T {
+  return schema.meta({ description });
+}
+
+const questionPrompt = about(prompt, 'What the caller hears: text read by text-to-speech (@name substituted), or a list of {text} / {audio: file.wav} parts');
+
+const say = strict({ type: z.literal('say'), prompt: questionPrompt });
 const keypad = strict({
   type: z.literal('keypad'),
-  prompt,
-  min_digits: z.int().min(0).max(64).default(1),
-  max_digits: z.int().min(1).max(64).default(20),
+  prompt: questionPrompt,
+  min_digits: about(z.int().min(0).max(64).default(1), 'Fewer digits than this are asked again'),
+  max_digits: about(z.int().min(1).max(64).default(20), 'Input ends at this many digits'),
   // "" is no terminator: input ends on max_digits or the timeout.
-  terminator: z.enum(['#', '*', ''], { error: 'expected "#", "*" or "" (quote it: in YAML an unquoted # starts a comment)' }).default('#'),
-  timeout_s: seconds(1, 60, 5),
+  terminator: about(z.enum(['#', '*', ''], { error: 'expected "#", "*" or "" (quote it: in YAML an unquoted # starts a comment)' }).default('#'), 'The key that ends input (not part of the answer); "" for none'),
+  timeout_s: about(seconds(1, 60, 5), 'Seconds to wait for the first key and between keys'),
 });
 const menu = strict({
   type: z.literal('menu'),
-  prompt,
-  options: keyedBy(DTMF_KEY, DTMF_MESSAGE, z.union([z.string(), z.number()], { error: 'expected a string' }), true),
-  timeout_s: seconds(1, 60, 5),
+  prompt: questionPrompt,
+  options: about(keyedBy(DTMF_KEY, DTMF_MESSAGE, z.union([z.string(), z.number()], { error: 'expected a string' }), true), 'Key pressed -> the answer sent to the webhook'),
+  timeout_s: about(seconds(1, 60, 5), 'Seconds to wait for a key'),
 });
 const recorded = strict({
   type: z.literal('recorded'),
-  prompt,
-  max_seconds: seconds(1, 3600, 60),
-  transcribe: z.enum(['none', 'standard', 'human']).default('none'),
+  prompt: questionPrompt,
+  max_seconds: about(seconds(1, 3600, 60), 'The longest recording; # ends it sooner'),
+  transcribe: about(z.enum(['none', 'standard', 'human']).default('none'), 'Transcription of the recording, posted back to transcription_url'),
 });
 const question = z.discriminatedUnion('type', [say, keypad, menu, recorded]);
 
 const webhook = strict({
-  action: z.enum(['next_action', 'read_text']).default('next_action'),
-  method: z.enum(['GET', 'POST']).default('POST'),
-  url: httpUrl,
-  parameters: z.array(strict({ name: z.string().min(1), value: z.string().min(1) })).default([]),
-  include_sourcetrak: z.boolean().default(false),
-  timeout_s: seconds(1, 30, 10),
-  secret: z.string().min(1).optional(),
-  transcription_url: httpUrl.optional(),
-  on_failure: strict({ say: prompt }).optional(),
+  action: about(z.enum(['next_action', 'read_text']).default('next_action'), 'Advanced Webhook Actions: next_action = Retrieve next action (XML); read_text = Retrieve message and read to user'),
+  method: about(z.enum(['GET', 'POST']).default('POST'), 'GET appends the parameters to the URL; POST sends them as a form body'),
+  url: about(httpUrl, 'Target URL: http(s), or a path on hookline\'s own HTTP server'),
+  parameters: about(
+    z.array(strict({ name: about(z.string().min(1), 'The name your server receives'), value: about(z.string().min(1), 'question.N, user.NAME or call.FIELD') })).default([]),
+    'Dynamic parameters, sent after the automatic ivr_* ones, in this order',
+  ),
+  include_sourcetrak: about(z.boolean().default(false), 'Include SourceTrak Information: the st_* parameters'),
+  timeout_s: about(seconds(1, 30, 10), 'Seconds to wait for the response before the failure route'),
+  secret: about(z.string().min(1).optional(), 'Signs every request (Hookline-Signature)'),
+  transcription_url: about(httpUrl.optional(), 'Transcription Post Back URL'),
+  on_failure: about(strict({ say: prompt }).optional(), 'What the caller hears when the webhook fails, before hanging up'),
 });
 
 const ivr = strict({
-  id,
-  name: z.string().default(''),
-  opt_out_key: dtmfKey.optional(),
-  questions: z.array(question).min(1),
-  webhook: webhook.optional(),
+  id: blockId,
+  name: about(z.string().default(''), 'For people: lists, the console, reports'),
+  opt_out_key: about(dtmfKey.optional(), 'A key that leaves the IVR at any question; the webhook still gets the answers so far'),
+  questions: about(z.array(question).min(1), 'Asked in order, numbered from 1'),
+  webhook: about(webhook.optional(), 'The IVR Web Hook: where the answers go when the IVR ends'),
 });
 
 // Phone numbers may be written unquoted; build.ts reads them back from the source text.
 const phone = z.union([z.string(), z.int().min(0)], { error: 'expected a phone number: digits with an optional leading +' });
 
 /** A label for people (lists, the console, reports); calls never hear it. */
-const label = z.string().max(200).default('');
+const label = about(z.string().max(200).default(''), 'For people: lists, the console, reports');
 
 const findme = strict({
-  id,
+  id: blockId,
   name: label,
-  phone_list: z.array(phone).min(1),
-  simultaneous: z.int().min(1).max(20).default(1),
-  timeout_s: seconds(5, 300, 20),
-  screen_method: z.int().min(0).max(3).default(3),
-  whisper_phrase: z.string().default(''),
-  whisper_audio: audioFile.optional(),
-  record: z.int().min(0).max(1).default(0),
-  auto_accept: z.int().min(0).max(3).default(0),
-  nextaction: z.int().min(1).max(7).default(1),
-  nextactionitem: id.optional(),
-  loop_count: z.int().min(1).max(10).default(1),
-  randomize: z.boolean().default(false),
+  // May be empty: the original's Administration API empties a Find Me (findme.empty) and refills it
+  // number by number; until then a call goes straight to the end-of-list action (nextaction).
+  phone_list: about(z.array(phone), 'Numbers tried in order; none: straight to the end-of-list action'),
+  simultaneous: about(z.int().min(1).max(20).default(1), 'How many numbers ring at once'),
+  timeout_s: about(seconds(5, 300, 20), 'Ring time of each attempt, in seconds'),
+  screen_method: about(z.int().min(0).max(3).default(3), '0 record the caller\'s name, 1 whisper text, 2 whisper audio, 3 no screening'),
+  whisper_phrase: about(z.string().default(''), 'Read to the person answering (screen_method 1)'),
+  whisper_audio: about(audioFile.optional(), 'Played to the person answering (screen_method 2)'),
+  record: about(z.int().min(0).max(1).default(0), '1: record the connected call'),
+  auto_accept: about(z.int().min(0).max(3).default(0), '0 off, 1 first answered leg, 2 last number screened, 3 last number without screening'),
+  nextaction: about(z.int().min(1).max(7).default(1), 'What happens when nobody accepts (1-7)'),
+  nextactionitem: about(id.optional(), 'The building block id nextaction 2, 4, 5 or 6 routes to'),
+  loop_count: about(z.int().min(1).max(10).default(1), 'Times through the list'),
+  randomize: about(z.boolean().default(false), 'Shuffle the list for each call'),
   holdmusic: z
     .string()
     .refine((v) => v === 'ringback' || AUDIO_FILE.test(v), { error: 'expected ringback or a .wav file name from the audio library' })
     .default('ringback'),
 });
 
-const vr = strict({ id, name: label, prompt, options: keyedBy(DTMF_KEY, DTMF_MESSAGE, blockRef, true) });
+const vr = strict({ id: blockId, name: label, prompt, options: about(keyedBy(DTMF_KEY, DTMF_MESSAGE, blockRef, true), 'Key pressed -> the building block that runs next') });
 
 const voicemail = strict({
-  id,
+  id: blockId,
   name: label,
-  greeting: prompt,
-  max_seconds: seconds(1, 3600, 120),
+  greeting: about(prompt, 'Played before the beep'),
+  max_seconds: about(seconds(1, 3600, 120), 'The longest message'),
   // Voicemail notification: one request per message left (durable, like post-call actions).
-  notify_url: httpUrl.optional(),
+  notify_url: about(httpUrl.optional(), 'A request for every message left'),
   notify_method: z.enum(['GET', 'POST']).default('POST'),
-  notify_secret: z.string().min(1).optional(),
+  notify_secret: about(z.string().min(1).optional(), 'Signs the notification'),
 });
 
 /**
@@ -178,14 +207,18 @@ const voicemail = strict({
 const postCallAction = strict({
   // Optional in the file (default: the position, from 1) so existing files keep working; the API and
   // `hookline export` always write it, since an API resource needs a name that survives reordering.
-  id: id.optional(),
+  id: about(id.optional(), 'Default: the position in the list, from 1'),
   url: httpUrl,
   method: z.enum(['GET', 'POST']).default('GET'),
-  parameters: z.array(strict({ name: z.string().min(1), value: z.string().min(1) })).default([]),
-  applies_to: z
-    .array(z.union([z.string().min(1), z.int().min(0)], { error: 'expected a dialed number or a reference like ivr/10' }))
-    .default([]),
-  secret: z.string().min(1).optional(),
+  parameters: about(
+    z.array(strict({ name: z.string().min(1), value: about(z.string().min(1), 'call.FIELD or ivr.ID.question.N') })).default([]),
+    'Sent in this order',
+  ),
+  applies_to: about(
+    z.array(z.union([z.string().min(1), z.int().min(0)], { error: 'expected a dialed number or a reference like ivr/10' })).default([]),
+    'Dialed numbers and building blocks (ivr/10); empty: every call',
+  ),
+  secret: about(z.string().min(1).optional(), 'Signs every request'),
 });
 
 function isTimeZone(zone: string): boolean {

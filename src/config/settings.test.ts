@@ -10,6 +10,7 @@ describe('loadSettings', () => {
       flowsPath: 'flows.yaml',
       dataDir: './data',
       sipHost: '127.0.0.1',
+      httpHost: '127.0.0.1',
       sipPort: 5060,
       httpPort: 8080,
       rtpPorts: { min: 20000, max: 20999 },
@@ -40,12 +41,16 @@ describe('loadSettings', () => {
       HOOKLINE_LOG_LEVEL: 'debug',
       HOOKLINE_TTS: 'flite-cli',
       HOOKLINE_SIP_ADVERTISE: '192.0.2.10',
+      HOOKLINE_HTTP_HOST: '127.0.0.1',
+      HOOKLINE_ADMIN_PASSWORD: 'console-secret',
       UNRELATED: 'x',
     };
     expect(loadSettings({}, env)).toEqual<Settings>({
       flowsPath: 'flows.yaml',
       dataDir: '/var/lib/hookline',
       sipHost: '0.0.0.0',
+      httpHost: '127.0.0.1',
+      adminPassword: 'console-secret',
       sipPort: 5080,
       httpPort: 9090,
       rtpPorts: { min: 30000, max: 30099 },
@@ -77,6 +82,12 @@ describe('loadSettings', () => {
     expect(s.apiKey).toBeUndefined();
     expect(s.sipPort).toBe(5060);
     expect(s.flowsPath).toBe('env.yaml');
+  });
+
+  it('exits with its parent only when npm started it', () => {
+    expect(loadSettings({}, {}).exitWithParent).toBeUndefined();
+    expect(loadSettings({}, { npm_lifecycle_event: 'start' }).exitWithParent).toBe(true);
+    expect(loadSettings({}, { npm_lifecycle_event: 'npx' }).exitWithParent).toBe(true);
   });
 
   it('defaults the per-call dial limits to those of the call layer', () => {

@@ -13,6 +13,7 @@ export interface CliOptions {
   flows: string;
   dataDir: string;
   sipHost: string;
+  httpHost: string;
   sipPort: string | number;
   httpPort: string | number;
   rtpPorts: string;
@@ -42,6 +43,11 @@ export interface Settings {
   dataDir: string;
   /** Bind address for SIP (and RTP). */
   sipHost: string;
+  /**
+   * HOOKLINE_HTTP_HOST: bind address for HTTP (the APIs, the console, /metrics); default the SIP
+   * address. Set 127.0.0.1 to keep HTTP behind a reverse proxy while SIP listens on 0.0.0.0.
+   */
+  httpHost: string;
   sipPort: number;
   httpPort: number;
   rtpPorts: { min: number; max: number };
@@ -66,6 +72,14 @@ export interface Settings {
   sipAdvertise?: string;
   /** HOOKLINE_ADMIN_PASSWORD: the web console's password for user `admin`; the console login is off without it. */
   adminPassword?: string;
+  /**
+   * Started by npm (`npm start`, `npx hookline serve`: npm sets npm_lifecycle_event): stop when the
+   * parent process goes away. npm passes SIGTERM and SIGINT on to its child only, which is a shell that
+   * dies without passing them on when the script does not `exec`, and a killed npm passes nothing; the
+   * server would then run on, orphaned, holding its ports. Absent otherwise: a server started from a
+   * shell with `nohup ... &` must outlive that shell.
+   */
+  exitWithParent?: true;
 }
 
 type Parse<T> = (value: string) => T | { error: string };
@@ -165,10 +179,12 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
   const get = <T>(key: keyof CliOptions, name: string, parse: Parse<T>): T | undefined =>
     read({ cli: key, env: `HOOKLINE_${name}`, parse }, cli, env);
 
+  const sipHost = get('sipHost', 'SIP_HOST', host) ?? '127.0.0.1';
   const settings: Settings = {
     flowsPath: get('flows', 'FLOWS', text) ?? 'flows.yaml',
     dataDir: get('dataDir', 'DATA_DIR', text) ?? './data',
-    sipHost: get('sipHost', 'SIP_HOST', host) ?? '127.0.0.1',
+    sipHost,
+    httpHost: get('httpHost', 'HTTP_HOST', host) ?? sipHost,
     sipPort: get('sipPort', 'SIP_PORT', port(true)) ?? 5060,
     httpPort: get('httpPort', 'HTTP_PORT', port(true)) ?? 8080,
     rtpPorts: get('rtpPorts', 'RTP_PORTS', portRange) ?? { min: 20000, max: 20999 },
@@ -191,5 +207,6 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
   if (adminPassword !== undefined) settings.adminPassword = adminPassword;
   const dbUrl = get('databaseUrl', 'DATABASE_URL', databaseUrl);
   if (dbUrl !== undefined) settings.databaseUrl = dbUrl;
+  if ((env['npm_lifecycle_event'] ?? '') !== '') settings.exitWithParent = true;
   return settings;
 }

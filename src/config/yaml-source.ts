@@ -33,7 +33,21 @@ function keyText(key: unknown): string | undefined {
 const HINTS: Record<string, string> = {
   BAD_ALIAS: 'quote "*": in YAML an unquoted * starts an alias',
   UNEXPECTED_TOKEN: 'quote values that start with *, &, !, %, @ or `',
+  TAB_AS_INDENT: 'indent with spaces',
 };
+
+/** `3, 7-9, 12` for lines 3, 7, 8, 9 and 12 (sorted). */
+function lineRanges(lines: number[]): string {
+  const out: string[] = [];
+  const sorted = [...lines].sort((a, b) => a - b);
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] as number) + 1) j++;
+    out.push(j > i ? `${sorted[i]}-${sorted[j]}` : String(sorted[i]));
+    i = j + 1;
+  }
+  return out.join(', ');
+}
 
 export class YamlSource {
   private readonly lines = new LineCounter();
@@ -54,15 +68,36 @@ export class YamlSource {
     // uniqueKeys off: YAML compares keys by value (08005550100 equals 8005550100); toPlain compares
     // them as written instead, which is how numbers and DTMF keys are meant.
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: false });
-    for (const err of this.doc.errors) {
-      const hint = HINTS[err.code];
-      this.issues.push({
-        file,
-        line: this.lineAt(err.pos[0]),
-        message: hint ? `${err.message} (${hint})` : err.message,
-      });
-    }
+    const syntax = this.firstSyntaxError(text);
+    if (syntax) this.issues.push(syntax);
     this.data = this.issues.length === 0 ? this.toPlain(this.doc.contents, []) : undefined;
+  }
+
+  /**
+   * The first YAML syntax error, and the other lines where the parser found the same kind of mistake.
+   * Everything else it reports after the first error is left out: once the text stops being YAML the
+   * parser guesses how it goes on, and its further errors are mostly consequences of that guess (one
+   * tab-indented line turns the rest of its block into "implicit keys need to be on a single line" and
+   * the like). The same kind of error on other lines is worth naming, though: an editor that indents
+   * with tabs does it on every line, and two unquoted `*` are two mistakes to fix in one go.
+   */
+  private firstSyntaxError(text: string): ConfigIssue | undefined {
+    // In the order found, not by position: a consequence can be reported at an earlier offset (the end
+    // of the line before a tab-indented one) than the mistake that caused it.
+    const first = this.doc.errors[0];
+    if (!first) return undefined;
+    const line = this.lineAt(first.pos[0]);
+    // The parser stops reporting tabs where its recovery loses track, so tab-indented lines are found
+    // in the text itself.
+    const sameLines =
+      first.code === 'TAB_AS_INDENT'
+        ? text.split('\n').flatMap((l, i) => (/^[ ]*\t/.test(l) && l.trim() !== '' ? [i + 1] : []))
+        : this.doc.errors.filter((e) => e.code === first.code).map((e) => this.lineAt(e.pos[0]));
+    const others = [...new Set(sameLines)].filter((l) => l !== line);
+    const hint = HINTS[first.code];
+    let message = hint ? `${first.message} (${hint})` : first.message;
+    if (others.length > 0) message += `; the same on line${others.length > 1 ? 's' : ''} ${lineRanges(others)}`;
+    return { file: this.file, line, message };
   }
 
   /** 1-based line of a character offset. */

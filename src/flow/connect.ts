@@ -8,9 +8,10 @@ export const RECORDING_NOTICE = 'This call may be recorded.';
 
 /**
  * Bridges the caller with an answered leg until either hangs up. With recording on, both parties hear
- * the notice first, and the recorded seconds add to `ivr_monitored_time`.
+ * the notice first, and the recorded seconds add to `ivr_monitored_time`. `findmeId` is the Find Me
+ * that found the leg (0 for a dynamic one), kept with the recording so it can be listed by Find Me.
  */
-export async function connect(call: CallControl, leg: Leg, record: boolean, state: CallState, deps: FlowDeps): Promise<Next> {
+export async function connect(call: CallControl, leg: Leg, record: boolean, state: CallState, deps: FlowDeps, findmeId = 0): Promise<Next> {
   let recordPath: string | undefined;
   let rel: string | undefined;
   if (record) {
@@ -32,6 +33,7 @@ export async function connect(call: CallControl, leg: Leg, record: boolean, stat
       durationMs: result.recordedMs,
       callerId: state.callerId,
       createdAt: new Date(deps.clock.now()),
+      ...(findmeId > 0 ? { findmeId } : {}),
     });
   }
   return call.hungUp ? { kind: 'ended' } : { kind: 'hangup', reason: `bridge_ended_by_${result.endedBy}` };

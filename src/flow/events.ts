@@ -8,7 +8,8 @@ export type FlowEvent =
   | { type: 'ivr_end'; ivrId: number; completed: boolean; at: number }
   | { type: 'answer'; question: number; value: string; keys?: string }
   | { type: 'webhook_request'; method: string; url: string; params: Array<[string, string]> }
-  | { type: 'webhook_response'; status?: number; latencyMs: number; body?: string; failure?: string }
+  /** `logId`: the webhook log entry of the request (0 when it could not be logged). */
+  | { type: 'webhook_response'; status?: number; latencyMs: number; body?: string; failure?: string; logId?: number }
   | { type: 'dial'; destination: string; outcome: string }
   | { type: 'bridge'; destination: string; durationMs: number; recordedMs: number }
   | { type: 'recording'; path: string; durationMs: number }

@@ -42,7 +42,7 @@ export async function runFindMe(call: CallControl, fm: FindMeConfig, state: Call
     await winner?.hangup();
     return { kind: 'ended' };
   }
-  if (winner) return connect(call, winner, fm.record === 1, state, deps);
+  if (winner) return connect(call, winner, fm.record === 1, state, deps, fm.id);
   return unableToConnect(call, fm, deps);
 }
 

@@ -143,6 +143,12 @@ describe('Find Me', () => {
     expect(run.prompts()).toContain('Leave a message.');
   });
 
+  it('no numbers at all (emptied through the API): straight to the end-of-list action, nothing dialled', async () => {
+    const run = await simulateCall(flowsWith(findMe({ phoneList: [], nextaction: 2, nextactionitem: 7 })), { to: '400', keys: '' });
+    expect(run.events.filter((e) => e.type === 'dial')).toEqual([]);
+    expect(run.prompts()).toContain('Leave a message.');
+  });
+
   it('nobody accepts: nextaction 1 says no one is available', async () => {
     const run = await simulateCall(flowsWith(findMe({ phoneList: ['3125550101'], screenMethod: 1 })), { to: '400', keys: '', farEnd: '3125550101=answer:9' });
     expect(run.prompts()).toContain(NO_ONE_AVAILABLE);
@@ -197,5 +203,7 @@ describe('Find Me', () => {
     expect(run.events.filter((e) => e.type === 'prompt' && e.text === 'This call may be recorded.')).toHaveLength(2);
     const [call] = await run.store.calls.list(1);
     expect(call!.monitoredSeconds).toBe(1);
+    // The recording names the Find Me that bridged it, so it can be listed by Find Me.
+    expect(await run.store.recordings.forSession(call!.sessionId)).toEqual([expect.objectContaining({ kind: 'call', findmeId: 4 })]);
   });
 });

@@ -46,6 +46,7 @@ export async function runCall(call: CallControl, entry: CallEntry | undefined, d
       startedAt,
       passThrough: state.passThrough,
       monitoredSeconds: 0,
+      ...(call.test ? { test: true } : {}),
     });
   } catch (err) {
     // Without its record the call cannot run (every step writes to it), but the caller must still get a

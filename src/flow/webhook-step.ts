@@ -38,7 +38,7 @@ export async function afterIvr(call: CallControl, ivr: IvrConfig, run: IvrRun, s
   const reply = await sendIvrWebhook(cfg, params, state, deps);
   // A caller who hung up part-way still gets their answers sent; the response is logged, not acted on.
   if (call.hungUp) return { kind: 'ended' };
-  if (!reply.ok) return failureRoute(call, cfg, deps, reply.failure);
+  if (!reply.ok) return failureRoute(call, cfg, deps, reply.failure, state.sessionId);
 
   if (cfg.action === 'read_text') {
     const text = htmlToText(reply.body);
@@ -54,12 +54,12 @@ export async function afterIvr(call: CallControl, ivr: IvrConfig, run: IvrRun, s
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     await deps.store.webhooks.logOutcome(reply.logId, { status: reply.status, latencyMs: reply.latencyMs, responseBody: reply.body, failure: reason });
-    return failureRoute(call, cfg, deps, reason);
+    return failureRoute(call, cfg, deps, reason, state.sessionId);
   }
   const next = actionToNext(action, deps.flows);
   if (typeof next === 'string') {
     await deps.store.webhooks.logOutcome(reply.logId, { status: reply.status, latencyMs: reply.latencyMs, responseBody: reply.body, failure: next });
-    return failureRoute(call, cfg, deps, next);
+    return failureRoute(call, cfg, deps, next, state.sessionId);
   }
   if (action.passThrough !== undefined) state.passThrough = action.passThrough;
   Object.assign(state.userParameters, action.userParameters);
@@ -104,6 +104,7 @@ export async function sendIvrWebhook(cfg: WebhookConfig, params: Array<[string, 
   deps.events?.({
     type: 'webhook_response',
     latencyMs: reply.latencyMs,
+    logId: reply.logId,
     ...(reply.status !== undefined ? { status: reply.status } : {}),
     ...(reply.body !== undefined ? { body: reply.body } : {}),
     ...(reply.ok ? {} : { failure: reply.failure }),
@@ -111,8 +112,11 @@ export async function sendIvrWebhook(cfg: WebhookConfig, params: Array<[string, 
   return reply;
 }
 
-async function failureRoute(call: CallControl, cfg: WebhookConfig, deps: FlowDeps, reason: string): Promise<Next> {
+async function failureRoute(call: CallControl, cfg: WebhookConfig, deps: FlowDeps, reason: string, sessionId: string): Promise<Next> {
   deps.events?.({ type: 'error', message: `webhook failed: ${reason}` });
+  // The delivery's own log line says how the request went; this one says why the call leaves the IVR
+  // (also a 200 whose body is no usable <action>).
+  deps.logger.warn({ sessionId, url: cfg.url, reason }, 'webhook failure route');
   await call.play(cfg.onFailure.map((p) => ('text' in p ? { text: p.text } : { audioPath: p.audio })), { bargeIn: false });
   return { kind: 'hangup', reason: 'webhook_failure' };
 }

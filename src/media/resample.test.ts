@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { floatToInt16, int16ToFloat, resample, resampleInt16 } from './resample.js';
+import { floatToInt16, int16ToFloat, resample, resampleInt16, ResampleStream } from './resample.js';
 
 function sine(freq: number, rate: number, seconds: number, amp = 0.5): Float32Array {
   return Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => amp * Math.sin((2 * Math.PI * freq * i) / rate));
@@ -85,6 +85,51 @@ describe('resample', () => {
   it('rejects nonsense rates', () => {
     expect(() => resample(new Float32Array(10), 0, 8000)).toThrow(RangeError);
     expect(() => resample(new Float32Array(10), 8000, Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('ResampleStream', () => {
+  /** Feeds `x` in pieces of the given sizes (cycled) and concatenates what comes out. */
+  function streamed(x: Float32Array, from: number, to: number, sizes: number[]): { out: Float32Array; held: number } {
+    const s = new ResampleStream(from, to);
+    const parts: Float32Array[] = [];
+    let held = 0;
+    for (let off = 0, i = 0; off < x.length; i++) {
+      const n = sizes[i % sizes.length]!;
+      parts.push(s.push(x.subarray(off, off + n)));
+      off += n;
+      held = Math.max(held, (s as unknown as { buf: Float32Array }).buf.length);
+    }
+    parts.push(s.end());
+    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return { out, held };
+  }
+
+  it.each([
+    [44100, 16000, [4410, 1, 999, 17]],
+    [48000, 16000, [1152]],
+    [22050, 16000, [333, 4096]],
+    [8000, 16000, [160, 7]],
+    [96000, 8000, [10000]],
+  ])('%i Hz → %i Hz in pieces gives exactly what resample gives for the whole', (from, to, sizes) => {
+    const x = sine(440, from, 0.5);
+    for (let i = 0; i < x.length; i += 97) x[i]! += 0.1; // not only a sine: clicks reach every tap
+    const { out, held } = streamed(x, from, to, sizes);
+    expect(out).toEqual(resample(x, from, to));
+    // Only the kernel's reach of input is kept between pieces, never the whole signal.
+    expect(held).toBeLessThan(Math.max(...sizes) + 400 * Math.max(1, from / to));
+  });
+
+  it('passes samples through when the rates are equal, and handles empty input', () => {
+    const s = new ResampleStream(16000, 16000);
+    expect(s.push(Float32Array.from([0.5, -0.5]))).toEqual(Float32Array.from([0.5, -0.5]));
+    expect(s.end()).toHaveLength(0);
+    expect(new ResampleStream(44100, 16000).end()).toHaveLength(0);
   });
 });
 

@@ -69,27 +69,35 @@ function kernel(zeroCrossings: number, beta: number): Kernel {
   return k;
 }
 
-/**
- * Resamples `input` (any scale; usually −1..1) from `fromRate` to `toRate` Hz. Output length is
- * round(input.length × toRate / fromRate). Samples beyond either end count as zero.
- */
-export function resample(input: Float32Array, fromRate: number, toRate: number, options: ResampleOptions = {}): Float32Array {
-  if (!(fromRate > 0 && toRate > 0)) throw new RangeError(`invalid sample rates ${fromRate} → ${toRate}`);
-  if (fromRate === toRate) return Float32Array.from(input);
-  const outLength = Math.round((input.length * toRate) / fromRate);
-  const out = new Float32Array(outLength);
-  const { zeroCrossings, table } = kernel(options.zeroCrossings ?? 32, options.kaiserBeta ?? 8.6);
+/** Filter geometry shared by `resample` and `ResampleStream`, so both compute identical samples. */
+interface Plan {
+  table: Float64Array;
+  cutoff: number;
+  /** Kernel half-length in input samples. */
+  halfWidth: number;
+  /** Input samples per output sample. */
+  step: number;
+  tableScale: number;
+}
 
+function plan(fromRate: number, toRate: number, options: ResampleOptions): Plan {
+  if (!(fromRate > 0 && toRate > 0)) throw new RangeError(`invalid sample rates ${fromRate} → ${toRate}`);
+  const { zeroCrossings, table } = kernel(options.zeroCrossings ?? 32, options.kaiserBeta ?? 8.6);
   // Cutoff in cycles per input sample ×2, i.e. zero crossings per input sample of the scaled sinc.
   const cutoff = (options.rolloff ?? 0.92) * Math.min(1, toRate / fromRate);
-  const halfWidth = zeroCrossings / cutoff; // kernel half-length in input samples
-  const step = fromRate / toRate; // input samples per output sample
-  const tableScale = cutoff * TABLE_RESOLUTION; // input-sample distance → table index
-  const last = input.length - 1;
+  return { table, cutoff, halfWidth: zeroCrossings / cutoff, step: fromRate / toRate, tableScale: cutoff * TABLE_RESOLUTION };
+}
 
-  for (let n = 0; n < outLength; n++) {
-    const t = n * step; // position of this output sample on the input time axis
-    const lo = Math.max(0, Math.ceil(t - halfWidth));
+/**
+ * Output samples `first`..`first + out.length - 1` into `out`, from a window of the input: `input[i]`
+ * is input sample `offset + i`, and samples outside the window count as zero.
+ */
+function render(p: Plan, input: Float32Array, offset: number, first: number, out: Float32Array): void {
+  const { table, cutoff, halfWidth, step, tableScale } = p;
+  const last = offset + input.length - 1;
+  for (let j = 0; j < out.length; j++) {
+    const t = (first + j) * step; // position of this output sample on the input time axis
+    const lo = Math.max(offset, Math.ceil(t - halfWidth));
     const hi = Math.min(last, Math.floor(t + halfWidth));
     let acc = 0;
     for (let k = lo; k <= hi; k++) {
@@ -97,12 +105,79 @@ export function resample(input: Float32Array, fromRate: number, toRate: number, 
       const i = pos | 0;
       const frac = pos - i;
       const a = table[i]!;
-      acc += input[k]! * (a + (table[i + 1]! - a) * frac);
+      acc += input[k - offset]! * (a + (table[i + 1]! - a) * frac);
     }
     // The scaled sinc has area 1/cutoff, so multiply back to keep unity gain in the passband.
-    out[n] = acc * cutoff;
+    out[j] = acc * cutoff;
   }
+}
+
+/**
+ * Resamples `input` (any scale; usually −1..1) from `fromRate` to `toRate` Hz. Output length is
+ * round(input.length × toRate / fromRate). Samples beyond either end count as zero.
+ */
+export function resample(input: Float32Array, fromRate: number, toRate: number, options: ResampleOptions = {}): Float32Array {
+  const p = plan(fromRate, toRate, options);
+  if (fromRate === toRate) return Float32Array.from(input);
+  const out = new Float32Array(Math.round((input.length * toRate) / fromRate));
+  render(p, input, 0, 0, out);
   return out;
+}
+
+/**
+ * `resample` over input that arrives in pieces (a decoder's output), keeping only the kernel's reach
+ * of input in memory: a long upload at 48 kHz need not be held whole before it becomes 16 kHz. The
+ * concatenated output is sample for sample what `resample` gives for the whole input.
+ */
+export class ResampleStream {
+  private readonly p: Plan | undefined;
+  private buf = new Float32Array(0);
+  /** Input index of buf[0]. */
+  private offset = 0;
+  private received = 0;
+  private produced = 0;
+
+  constructor(
+    readonly fromRate: number,
+    readonly toRate: number,
+    options: ResampleOptions = {},
+  ) {
+    const p = plan(fromRate, toRate, options);
+    this.p = fromRate === toRate ? undefined : p;
+  }
+
+  /** Takes the next input samples; returns the output samples that no later input can change. */
+  push(chunk: Float32Array): Float32Array {
+    if (!this.p) return Float32Array.from(chunk);
+    const merged = new Float32Array(this.buf.length + chunk.length);
+    merged.set(this.buf);
+    merged.set(chunk, this.buf.length);
+    this.buf = merged;
+    this.received += chunk.length;
+    // Output n is final once input floor(n·step + halfWidth) has arrived.
+    const ready = Math.max(this.produced, Math.floor((this.received - 1 - this.p.halfWidth) / this.p.step) + 1);
+    return this.emit(ready);
+  }
+
+  /** The rest of the output, with zeros beyond the end of the input (as `resample` does). */
+  end(): Float32Array {
+    if (!this.p) return new Float32Array(0);
+    return this.emit(Math.round((this.received * this.toRate) / this.fromRate));
+  }
+
+  private emit(until: number): Float32Array {
+    const p = this.p!;
+    const out = new Float32Array(Math.max(0, until - this.produced));
+    render(p, this.buf, this.offset, this.produced, out);
+    this.produced += out.length;
+    // Keep the input that the next output sample can still reach.
+    const keepFrom = Math.max(this.offset, Math.min(this.received, Math.ceil(this.produced * p.step - p.halfWidth) - 1));
+    if (keepFrom > this.offset) {
+      this.buf = this.buf.slice(keepFrom - this.offset);
+      this.offset = keepFrom;
+    }
+    return out;
+  }
 }
 
 /** Int16 → Float32 in −1..1. */

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import wavefile from 'wavefile';
@@ -71,6 +71,25 @@ describe('AudioLibrary', () => {
     await utimes(path, new Date(), new Date(Date.now() + 5000));
     expect(decodeUlaw(await lib.get('changing.wav'))[400]).toBeCloseTo(-3000, -2);
     expect(lib.stats.conversions).toBe(2);
+  });
+
+  it('takes a conversion made elsewhere (prime) for the file as written, and not for a later one', async () => {
+    const lib = new AudioLibrary({ dataDir });
+    const path = join(audioDir, 'primed.wav');
+    await writeFile(path, encodeWav(new Int16Array(800)));
+    const written = await stat(path);
+    const marker = new Uint8Array(800).fill(0x42); // not what converting the file gives: proves it was used
+    await lib.prime('primed.wav', marker, { size: written.size, mtimeMs: written.mtimeMs });
+    expect(await lib.get('primed.wav')).toEqual(marker);
+    expect(lib.stats.conversions).toBe(0);
+
+    // Replaced before the priming came: the primed audio belongs to the old file and is not used.
+    const fresh = new AudioLibrary({ dataDir });
+    await writeFile(path, encodeWav(new Int16Array(800).fill(2000)));
+    await utimes(path, new Date(), new Date(Date.now() + 5000));
+    await fresh.prime('primed.wav', marker, { size: written.size, mtimeMs: written.mtimeMs });
+    expect(decodeUlaw(await fresh.get('primed.wav'))[400]).toBeCloseTo(2000, -2);
+    expect(fresh.stats.conversions).toBe(1);
   });
 
   it('shares one conversion between concurrent requests', async () => {

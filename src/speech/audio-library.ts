@@ -74,7 +74,7 @@ export class AudioLibrary {
     const path = await this.confine(name, this.resolve(name));
     const info = await stat(path);
     if (!info.isFile()) throw new SpeechError('AUDIO_NOT_FOUND', `audio ${JSON.stringify(name)} is not a file`);
-    const key = createHash('sha256').update(`${name}|${info.size}|${info.mtimeMs}`).digest('hex');
+    const key = cacheKey(name, info.size, info.mtimeMs);
     const hit = this.memory.get(key);
     if (hit) {
       this.stats.memoryHits++;
@@ -85,6 +85,27 @@ export class AudioLibrary {
     const job = this.load(key, name, path).finally(() => this.inflight.delete(key));
     this.inflight.set(key, job);
     return job;
+  }
+
+  /**
+   * Stores the 8 kHz μ-law of a file just written, made elsewhere (an upload is converted in a worker
+   * thread, which makes this too), so its first play is a cache hit instead of seconds of resampling
+   * on the thread that paces every call's audio. `ulaw` must be what `get` would make of the file;
+   * `written` is the size and mtime the writer saw, so a file replaced again meanwhile is left alone.
+   */
+  async prime(name: string, ulaw: Uint8Array, written: { size: number; mtimeMs: number }): Promise<void> {
+    const path = await this.confine(name, this.resolve(name));
+    const info = await stat(path);
+    if (info.size !== written.size || info.mtimeMs !== written.mtimeMs) return;
+    const key = cacheKey(name, info.size, info.mtimeMs);
+    this.memory.set(key, ulaw);
+    const cachePath = join(this.cacheDir, `${key}.ul`);
+    try {
+      await mkdir(this.cacheDir, { recursive: true });
+      await writeFileAtomic(cachePath, ulaw);
+    } catch (err) {
+      this.diskError(err, cachePath);
+    }
   }
 
   /** Resolves symlinks and refuses anything whose real location is outside the audio directory. */
@@ -137,4 +158,8 @@ export class AudioLibrary {
     this.stats.diskErrors++;
     this.onDiskError?.(err, path);
   }
+}
+
+function cacheKey(name: string, size: number, mtimeMs: number): string {
+  return createHash('sha256').update(`${name}|${size}|${mtimeMs}`).digest('hex');
 }

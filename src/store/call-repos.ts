@@ -15,7 +15,7 @@ import {
   type RepoContext,
 } from './codec.js';
 
-function toCall(r: Selectable<CallsTable>): CallRecord {
+export function toCall(r: Selectable<CallsTable>): CallRecord {
   return {
     sessionId: r.session_id,
     direction: r.direction as CallRecord['direction'],
@@ -26,10 +26,11 @@ function toCall(r: Selectable<CallsTable>): CallRecord {
     endReason: opt(r.end_reason),
     passThrough: r.pass_through,
     monitoredSeconds: r.monitored_seconds,
+    ...(r.test === 1 ? { test: true } : {}),
   };
 }
 
-function toInteraction(r: Selectable<InteractionsTable>): InteractionRecord {
+export function toInteraction(r: Selectable<InteractionsTable>): InteractionRecord {
   return {
     responseId: r.id,
     sessionId: r.session_id,
@@ -41,7 +42,7 @@ function toInteraction(r: Selectable<InteractionsTable>): InteractionRecord {
   };
 }
 
-function toAnswer(r: Selectable<AnswersTable>): AnswerRecord {
+export function toAnswer(r: Selectable<AnswersTable>): AnswerRecord {
   return {
     responseId: r.response_id,
     questionNo: r.question_no,
@@ -70,6 +71,7 @@ export function createCallRepo(ctx: RepoContext): CallRepo {
             pass_through: call.passThrough,
             // Whole seconds, as monitored time is reported and billed.
             monitored_seconds: whole(call.monitoredSeconds, 'monitoredSeconds'),
+            test: call.test === true ? 1 : 0,
           })
           .execute();
       }),

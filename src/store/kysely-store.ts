@@ -6,6 +6,8 @@ import { StoreError, type ErrorClassifier } from './errors.js';
 import { createRecordingRepo, createWebhookLogRepo } from './log-repos.js';
 import { createOutboxRepo } from './outbox-repo.js';
 import { createApiKeyRepo, createConfigItemRepo, createConsoleSessionRepo } from './admin-repos.js';
+import { createRegisteredNumberRepo, createReportRepo } from './report-repos.js';
+import { createCallHistoryRepo } from './history-repos.js';
 import type { Database } from './schema.js';
 import type { Store } from './types.js';
 
@@ -54,6 +56,9 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     config: createConfigItemRepo(ctx),
     apiKeys: createApiKeyRepo(ctx),
     sessions: createConsoleSessionRepo(ctx),
+    reports: createReportRepo(ctx),
+    registeredNumbers: createRegisteredNumberRepo(ctx),
+    history: createCallHistoryRepo(ctx),
     close() {
       // Idempotent, and calls made after close fail with a StoreError instead of a driver TypeError.
       closed = true;

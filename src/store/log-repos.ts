@@ -26,10 +26,11 @@ function toEntry(r: Selectable<WebhookLogTable>): WebhookLogEntry {
     responseBody: opt(r.response_body),
     failure: opt(r.failure),
     attempt: r.attempt,
+    ...(r.replay_of !== null ? { replayOf: r.replay_of } : {}),
   };
 }
 
-function toRecording(r: Selectable<RecordingsTable>): RecordingRecord {
+export function toRecording(r: Selectable<RecordingsTable>): RecordingRecord {
   return {
     id: r.id,
     sessionId: r.session_id,
@@ -41,6 +42,7 @@ function toRecording(r: Selectable<RecordingsTable>): RecordingRecord {
     responseId: opt(r.response_id),
     questionNo: opt(r.question_no),
     voicemailId: opt(r.voicemail_id),
+    findmeId: opt(r.findme_id),
   };
 }
 
@@ -62,6 +64,7 @@ export function createWebhookLogRepo(ctx: RepoContext): WebhookLogRepo {
             params: JSON.stringify(e.params),
             sent_at: toMs(e.sentAt, 'sentAt'),
             attempt: whole(e.attempt, 'attempt'),
+            replay_of: e.replayOf ?? null,
           })
           .returning('id')
           .executeTakeFirstOrThrow();
@@ -106,6 +109,27 @@ export function createWebhookLogRepo(ctx: RepoContext): WebhookLogRepo {
           .execute();
         return rows.map(toEntry);
       }),
+
+    get: (id) =>
+      ctx.run('webhooks.get', async (db) => {
+        const row = await db.selectFrom('webhook_log').selectAll().where('id', '=', id).executeTakeFirst();
+        return row && toEntry(row);
+      }),
+
+    list: (f, beforeId, limit) =>
+      ctx.run('webhooks.list', async (db) => {
+        let q = db.selectFrom('webhook_log').selectAll();
+        if (f.sessionId !== undefined) q = q.where('session_id', '=', f.sessionId);
+        if (f.kind !== undefined) q = q.where('kind', '=', f.kind);
+        // `is not null` matches the partial index webhook_log_failed.
+        if (f.failed === true) q = q.where('failure', 'is not', null);
+        if (f.failed === false) q = q.where('failure', 'is', null);
+        if (f.since !== undefined) q = q.where('sent_at', '>=', toMs(f.since, 'since'));
+        if (f.until !== undefined) q = q.where('sent_at', '<', toMs(f.until, 'until'));
+        if (beforeId !== undefined) q = q.where('id', '<', beforeId);
+        const rows = await q.orderBy('id', 'desc').limit(checkLimit(limit)).execute();
+        return rows.map(toEntry);
+      }),
   };
 }
 
@@ -125,6 +149,7 @@ export function createRecordingRepo(ctx: RepoContext): RecordingRepo {
             response_id: rec.responseId ?? null,
             question_no: rec.questionNo ?? null,
             voicemail_id: rec.voicemailId ?? null,
+            findme_id: rec.findmeId ?? null,
           })
           .returning('id')
           .executeTakeFirstOrThrow();
@@ -141,6 +166,29 @@ export function createRecordingRepo(ctx: RepoContext): RecordingRepo {
           .orderBy('id')
           .execute();
         return rows.map(toRecording);
+      }),
+
+    get: (id) =>
+      ctx.run('recordings.get', async (db) => {
+        const row = await db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();
+        return row && toRecording(row);
+      }),
+
+    list: (f, beforeId, limit) =>
+      ctx.run('recordings.list', async (db) => {
+        let q = db.selectFrom('recordings').selectAll();
+        if (f.sessionId !== undefined) q = q.where('session_id', '=', f.sessionId);
+        if (f.kind !== undefined) q = q.where('kind', '=', f.kind);
+        if (f.voicemailId !== undefined) q = q.where('voicemail_id', '=', f.voicemailId);
+        if (beforeId !== undefined) q = q.where('id', '<', beforeId);
+        const rows = await q.orderBy('id', 'desc').limit(checkLimit(limit)).execute();
+        return rows.map(toRecording);
+      }),
+
+    delete: (id) =>
+      ctx.run('recordings.delete', async (db) => {
+        const r = await db.deleteFrom('recordings').where('id', '=', id).executeTakeFirst();
+        return r.numDeletedRows > 0n;
       }),
   };
 }

@@ -99,5 +99,11 @@ export function createOutboxRepo(ctx: RepoContext): OutboxRepo {
         const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
         return row && toItem(row);
       }),
+
+    pendingCount: () =>
+      ctx.run('outbox.pendingCount', async (db) => {
+        const row = await db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'pending').executeTakeFirstOrThrow();
+        return Number(row.n);
+      }),
   };
 }

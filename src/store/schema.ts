@@ -26,6 +26,8 @@ export interface CallsTable {
   end_reason: string | null;
   pass_through: string;
   monitored_seconds: number;
+  /** 1 for a test call (migration 005). */
+  test: ColumnType<number, number | undefined, number>;
 }
 
 /** One row per IVR run; its `id` is the `ivr_response_id` sent in webhooks. */
@@ -64,6 +66,8 @@ export interface WebhookLogTable {
   response_body: string | null;
   failure: string | null;
   attempt: number;
+  /** The entry this request repeats, when sent again from the console (migration 003). */
+  replay_of: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface RecordingsTable {
@@ -77,6 +81,8 @@ export interface RecordingsTable {
   response_id: number | null;
   question_no: number | null;
   voicemail_id: number | null;
+  /** Added by 004_registered; null for a dynamic Find Me and for every other kind. */
+  findme_id: number | null;
 }
 
 export interface OutboxTable {
@@ -118,6 +124,31 @@ export interface ConsoleSessionsTable {
   expires_at: Millis;
 }
 
+/** A caller id registered through `registerednumbers.add` (004_registered). */
+export interface RegisteredNumbersTable {
+  phone: string;
+  description: string;
+  created_at: Millis;
+}
+
+/** A call's timeline, one row per event (migration 003). */
+export interface CallEventsTable {
+  id: Id;
+  session_id: string;
+  at: Millis;
+  type: string;
+  /** JSON object. */
+  data: string;
+}
+
+/** The building blocks each call entered, once per block (migration 003). */
+export interface CallBlocksTable {
+  session_id: string;
+  block: string;
+  call_started_at: Millis;
+  at: Millis;
+}
+
 export interface Database {
   calls: CallsTable;
   interactions: InteractionsTable;
@@ -128,6 +159,9 @@ export interface Database {
   config_items: ConfigItemsTable;
   api_keys: ApiKeysTable;
   console_sessions: ConsoleSessionsTable;
+  registered_numbers: RegisteredNumbersTable;
+  call_events: CallEventsTable;
+  call_blocks: CallBlocksTable;
 }
 
 /** Which SQL the migrations emit where the two databases differ (identity columns). */

@@ -7,6 +7,8 @@ import { StoreError } from './errors.js';
 import { createSqliteStore, openSqliteDatabase } from './sqlite.js';
 import { call, runStoreSuite } from './store.suite.js';
 import { runAdminStoreSuite } from './admin.suite.js';
+import { runReportStoreSuite } from './report.suite.js';
+import { runHistoryStoreSuite } from './history.suite.js';
 import { migrationProvider } from './migrations/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hookline-store-'));
@@ -18,6 +20,10 @@ runStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { 
 // A file too, since WAL and the created directory only exist there.
 runStoreSuite('sqlite file', ({ clock }) => createSqliteStore(freshFile(), { clock }));
 runAdminStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { clock }));
+runReportStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { clock }));
+// A file too: the migration that adds recordings.findme_id runs over a real file's schema.
+runReportStoreSuite('sqlite file', ({ clock }) => createSqliteStore(freshFile(), { clock }));
+runHistoryStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { clock }));
 
 describe('SQLite specifics', () => {
   it('creates the parent directory and sets the PRAGMAs', () => {
@@ -64,6 +70,19 @@ describe('SQLite specifics', () => {
     raw.close();
     const second = await store.interactions.start({ sessionId: call().sessionId, ivrId: 1, startedAt: new Date() });
     expect(second).toBeGreaterThan(first);
+    await store.close();
+  });
+
+  it('deletes a call\'s timeline and blocks with the call (what retention relies on)', async () => {
+    const path = freshFile();
+    const store = await createSqliteStore(path);
+    await store.calls.create(call());
+    await store.history.appendEvents([{ sessionId: call().sessionId, at: new Date(), type: 'answered', data: {} }]);
+    await store.history.addBlock({ sessionId: call().sessionId, block: 'ivr/10', at: new Date() });
+    const raw = openSqliteDatabase(path);
+    raw.prepare('delete from calls where session_id = ?').run(call().sessionId);
+    expect(raw.prepare('select (select count(*) from call_events) + (select count(*) from call_blocks)').pluck().get()).toBe(0);
+    raw.close();
     await store.close();
   });
 

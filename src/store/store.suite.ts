@@ -318,6 +318,17 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
         expect(await store.outbox.get(id)).toMatchObject({ state: 'failed', attempts: 1, lastError: 'expired after 24 h' });
       });
 
+      it('counts the pending items, due or not', async () => {
+        expect(await store.outbox.pendingCount()).toBe(0);
+        const [a, b] = [await store.outbox.enqueue(item(0)), await store.outbox.enqueue(item(0))];
+        await store.outbox.enqueue(item(10 ** 9));
+        await store.outbox.markRetry(a, at(60_000), 'HTTP 503');
+        expect(await store.outbox.pendingCount()).toBe(3);
+        await store.outbox.markDelivered(a);
+        await store.outbox.markFailed(b, 'gone');
+        expect(await store.outbox.pendingCount()).toBe(1);
+      });
+
       it('reports marks of an unknown item', async () => {
         await expectStoreError(store.outbox.markDelivered(999_999), 'not_found');
         await expectStoreError(store.outbox.markRetry(999_999, at(0), 'x'), 'not_found');

@@ -15,6 +15,8 @@ export interface CallRecord {
   endReason?: string;
   passThrough: string;
   monitoredSeconds: number;
+  /** A test call (the console's Test panel); absent means false. */
+  test?: boolean;
 }
 
 export interface InteractionRecord {
@@ -56,6 +58,8 @@ export interface WebhookLogEntry {
   /** Why the request counts as failed; undefined on success. */
   failure?: string;
   attempt: number;
+  /** The entry this request repeats, when it was sent again from the console or the API. */
+  replayOf?: number;
 }
 
 export interface RecordingRecord {
@@ -69,6 +73,8 @@ export interface RecordingRecord {
   responseId?: number;
   questionNo?: number;
   voicemailId?: number;
+  /** The Find Me whose bridged call this is (kind `call`); absent for a dynamic Find Me. */
+  findmeId?: number;
 }
 
 export interface CallRepo {
@@ -94,11 +100,99 @@ export interface WebhookLogRepo {
   logOutcome(id: number, outcome: { status?: number; latencyMs: number; responseBody?: string; failure?: string }): Promise<void>;
   forSession(sessionId: string): Promise<WebhookLogEntry[]>;
   recent(limit: number): Promise<WebhookLogEntry[]>;
+  get(id: number): Promise<WebhookLogEntry | undefined>;
+  /** Newest first (by id: the order requests left), entries with an id below `beforeId` when given. */
+  list(filter: WebhookLogFilter, beforeId: number | undefined, limit: number): Promise<WebhookLogEntry[]>;
+}
+
+export interface WebhookLogFilter {
+  sessionId?: string;
+  kind?: WebhookLogEntry['kind'];
+  /** Only requests that failed (a failure reason is recorded). */
+  failed?: boolean;
+  /** sent_at >= since */
+  since?: Date;
+  /** sent_at < until */
+  until?: Date;
+}
+
+export interface RecordingFilter {
+  sessionId?: string;
+  kind?: RecordingRecord['kind'];
+  voicemailId?: number;
 }
 
 export interface RecordingRepo {
   add(rec: Omit<RecordingRecord, 'id'>): Promise<number>;
   forSession(sessionId: string): Promise<RecordingRecord[]>;
+  get(id: number): Promise<RecordingRecord | undefined>;
+  /** Newest first (by id), recordings with an id below `beforeId` when given. */
+  list(filter: RecordingFilter, beforeId: number | undefined, limit: number): Promise<RecordingRecord[]>;
+  /** Deletes the row (not the file); returns whether there was one. */
+  delete(id: number): Promise<boolean>;
+}
+
+/** One event of a call's timeline: what was played, pressed, dialled... (see admin/call-tracker.ts). */
+export interface CallEventRecord {
+  id: number;
+  sessionId: string;
+  at: Date;
+  type: string;
+  /** The event's details, JSON-ready. */
+  data: Record<string, unknown>;
+}
+
+/** Filters of the call history; all given ones must hold. */
+export interface CallFilter {
+  /** started_at >= since */
+  since?: Date;
+  /** started_at < until */
+  until?: Date;
+  /** The dialed number, exactly as routed. */
+  number?: string;
+  /** The caller id, exactly. */
+  caller?: string;
+  /** A building block the call entered, as `ivr/10`. */
+  block?: string;
+  endReason?: string;
+  direction?: CallRecord['direction'];
+  /** Only test calls (true) or none (false). */
+  test?: boolean;
+}
+
+/** Where a page of the history starts: strictly after this call in newest-first order. */
+export interface CallPageKey {
+  startedAt: Date;
+  sessionId: string;
+}
+
+export interface CallStats {
+  total: number;
+  /** Calls by end reason; calls without one yet (in progress, or cut by a crash) count under ''. */
+  byEndReason: Record<string, number>;
+  /** Calls by hour since `since`: index 0 is the hour starting at `since`. */
+  perHour: number[];
+}
+
+export interface WebhookStats {
+  kind: string;
+  requests: number;
+  failures: number;
+}
+
+/** The console's view of calls: timelines, the building blocks each call entered, searches, counts. */
+export interface CallHistoryRepo {
+  /** Appends events in order, in one statement. */
+  appendEvents(events: Array<Omit<CallEventRecord, 'id'>>): Promise<void>;
+  events(sessionId: string): Promise<CallEventRecord[]>;
+  /** Records that a call entered a block; a second visit to the same block keeps the first. */
+  addBlock(visit: { sessionId: string; block: string; at: Date }): Promise<void>;
+  /** The blocks each of the given calls entered, in the order entered. */
+  blocks(sessionIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** Newest first by (startedAt, sessionId), after `after` when given. */
+  search(filter: CallFilter, after: CallPageKey | undefined, limit: number): Promise<CallRecord[]>;
+  callStats(since: Date, until: Date): Promise<CallStats>;
+  webhookStats(since: Date, until: Date): Promise<WebhookStats[]>;
 }
 
 /**
@@ -127,6 +221,8 @@ export interface OutboxRepo {
   markRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
   markFailed(id: number, error: string): Promise<void>;
   get(id: number): Promise<OutboxItem | undefined>;
+  /** Items still pending, due or not (the backlog /metrics shows). */
+  pendingCount(): Promise<number>;
 }
 
 /** One configuration item made through the API (see migrations/002_admin.ts). */
@@ -195,5 +291,71 @@ export interface Store {
   config: ConfigItemRepo;
   apiKeys: ApiKeyRepo;
   sessions: ConsoleSessionRepo;
+  reports: ReportRepo;
+  registeredNumbers: RegisteredNumberRepo;
+  history: CallHistoryRepo;
   close(): Promise<void>;
+}
+
+// --- Reports and the original Administration API (report-repos.ts, docs/ibp-api.md) -----------------
+
+/** Calls that started in [from, to), oldest first; `direction` narrows to one kind. */
+export interface CallQuery {
+  from: Date;
+  to: Date;
+  direction?: CallRecord['direction'];
+}
+
+/** Interactions of one IVR that started in [from, to), oldest first. */
+export interface InteractionQuery {
+  ivrId: number;
+  from: Date;
+  to: Date;
+}
+
+/** An IVR run with its answers and what the call says about the caller. */
+export interface InteractionRow extends InteractionRecord {
+  callerId: string;
+  numberCalled: string;
+  answers: AnswerRecord[];
+}
+
+/** Every given field must match; recordings come oldest first. */
+export interface RecordingQuery {
+  kind?: RecordingRecord['kind'];
+  sessionId?: string;
+  voicemailId?: number;
+  findmeId?: number;
+  responseId?: number;
+  questionNo?: number;
+}
+
+export interface ReportRepo {
+  calls(q: CallQuery, limit: number): Promise<CallRecord[]>;
+  interactions(q: InteractionQuery, limit: number): Promise<InteractionRow[]>;
+  recordings(q: RecordingQuery, limit: number): Promise<RecordingRecord[]>;
+  recording(id: number): Promise<RecordingRecord | undefined>;
+  /** Deletes one recording's row (the file is the caller's business); false when there was none. */
+  deleteRecording(id: number): Promise<boolean>;
+  /**
+   * Deletes an IVR's interactions (those started before `before`, when given) with their answers and
+   * recording rows; returns how many interactions went, and the recordings, whose files the caller removes.
+   */
+  deleteInteractions(q: { ivrId: number; before?: Date }): Promise<{ interactions: number; recordings: RecordingRecord[] }>;
+}
+
+/** A caller id registered through `registerednumbers.add`. */
+export interface RegisteredNumber {
+  /** E.164. */
+  phone: string;
+  description: string;
+  createdAt: Date;
+}
+
+export interface RegisteredNumberRepo {
+  /** Adds, or replaces the description of a number already there; says which. */
+  put(n: { phone: string; description: string }): Promise<{ created: boolean }>;
+  get(phone: string): Promise<RegisteredNumber | undefined>;
+  list(): Promise<RegisteredNumber[]>;
+  remove(phone: string): Promise<boolean>;
 }

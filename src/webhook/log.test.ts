@@ -114,6 +114,8 @@ describe('deliverLogged', () => {
       logOutcome: () => Promise.reject(new Error('unreachable')),
       forSession: () => Promise.resolve([]),
       recent: () => Promise.resolve([]),
+      get: () => Promise.resolve(undefined),
+      list: () => Promise.resolve([]),
     };
     const r = await deliverLogged(broken, { kind: 'ivr' }, { method: 'GET', url: srv.url(), params: [], userAgentVersion: 'x' }, OPTS);
     expect(r).toMatchObject({ ok: true, body: 'fine', logId: 0, logError: new Error('disk full') });

@@ -5,6 +5,8 @@ import { MAX_BODY_BYTES } from './xml.js';
 export interface LogContext {
   sessionId?: string;
   kind: WebhookLogEntry['kind'];
+  /** The entry this delivery repeats (a replay from the console). */
+  replayOf?: number;
 }
 
 export type LoggedDeliveryResult = DeliveryResult & {
@@ -58,6 +60,7 @@ export async function deliverLogged(
             params: a.params,
             sentAt: a.sentAt,
             attempt: a.attempt,
+            ...(entry.replayOf !== undefined ? { replayOf: entry.replayOf } : {}),
           });
           ids.set(a, id);
           logId = id;

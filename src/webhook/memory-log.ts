@@ -1,4 +1,4 @@
-import type { WebhookLogEntry, WebhookLogRepo } from '../store/types.js';
+import type { WebhookLogEntry, WebhookLogFilter, WebhookLogRepo } from '../store/types.js';
 
 /**
  * An in-memory WebhookLogRepo: the test double for the webhook layer, and usable by the simulator
@@ -30,5 +30,22 @@ export class MemoryWebhookLog implements WebhookLogRepo {
 
   async recent(limit: number): Promise<WebhookLogEntry[]> {
     return this.entries.slice(-limit).reverse();
+  }
+
+  async get(id: number): Promise<WebhookLogEntry | undefined> {
+    return this.entries.find((e) => e.id === id);
+  }
+
+  async list(f: WebhookLogFilter, beforeId: number | undefined, limit: number): Promise<WebhookLogEntry[]> {
+    return this.entries
+      .filter((e) =>
+        (f.sessionId === undefined || e.sessionId === f.sessionId) &&
+        (f.kind === undefined || e.kind === f.kind) &&
+        (f.failed === undefined || (e.failure !== undefined) === f.failed) &&
+        (f.since === undefined || e.sentAt.getTime() >= f.since.getTime()) &&
+        (f.until === undefined || e.sentAt.getTime() < f.until.getTime()) &&
+        (beforeId === undefined || e.id < beforeId))
+      .reverse()
+      .slice(0, limit);
   }
 }

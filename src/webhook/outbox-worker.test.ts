@@ -8,6 +8,7 @@ import { createSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
 import { DEFAULT_BACKOFF, OutboxWorker, retryDelayMs, type OutboxWorkerOptions } from './outbox-worker.js';
 import { verifySignature } from './sign.js';
+import { SelfUrl } from '../lib/self-url.js';
 import { TestReceiver, type Handler } from './testing.js';
 
 const SID = '0123456789abcdef0123456789abcdef';
@@ -193,6 +194,29 @@ describe('OutboxWorker', () => {
     const id = await w.enqueue('post_call', { method: 'GET', url: 'ftp://example.test/x', params: [] });
     await w.settled();
     expect(await store.outbox.get(id)).toMatchObject({ state: 'failed', attempts: 1, lastError: expect.stringMatching(/^bad_url: /) });
+  });
+
+  it('sends a URL written as a path to the own HTTP server once it listens, signed over the path as sent', async () => {
+    const clock = new FakeClock();
+    const store = await openStore(clock);
+    const srv = await receiver((_r, res) => res.end('ok'));
+    const self = new SelfUrl();
+    // HOOKLINE_WEBHOOK_NETWORKS=public refuses loopback, but not hookline's own server.
+    const w = worker(store, clock, { self, networks: 'public' });
+    w.start();
+    const id = await w.enqueue('voicemail', { method: 'POST', url: '/demo/hook?step=voicemail', params: [['a', '1']], secret: 's3cret' });
+    await w.settled();
+    // Not listening yet (serve starts the outbox once HTTP is up; an old item may still come early):
+    // a retry, not a give-up, and the stored URL stays a path for whichever server sends it later.
+    expect(await store.outbox.get(id)).toMatchObject({ state: 'pending', attempts: 1, lastError: expect.stringMatching(/^connection: .*not listening/) });
+    expect(JSON.parse((await store.outbox.get(id))!.payload)).toMatchObject({ url: '/demo/hook?step=voicemail' });
+    self.listening('127.0.0.1', srv.port);
+    await tickTo(clock, w, (await store.outbox.get(id))!.nextAttemptAt.getTime());
+    expect(await store.outbox.get(id)).toMatchObject({ state: 'delivered', attempts: 2 });
+    const [r] = srv.received;
+    expect(r?.url).toBe('/demo/hook?step=voicemail');
+    expect(verifySignature('s3cret', String(r?.headers['hookline-signature']), 'POST', '/demo/hook?step=voicemail', 'a=1', { nowSeconds: clock.now() / 1000 })).toBe(true);
+    expect((await store.webhooks.recent(1))[0]).toMatchObject({ kind: 'voicemail', url: `${srv.url('/demo/hook?step=voicemail')}`, status: 200 });
   });
 
   it('fails rows it cannot read rather than retrying them forever', async () => {

@@ -3,8 +3,10 @@ import { silentLogger, type Logger } from '../lib/logger.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { OutboxItem, OutboxRepo, WebhookLogRepo } from '../store/types.js';
 import type { WebhookMethod } from './encode.js';
-import { deliverLogged } from './log.js';
 import type { NetworkPolicy } from './policy.js';
+import type { Metrics } from '../lib/metrics.js';
+import type { SelfUrl } from '../lib/self-url.js';
+import { deliverReported } from './report.js';
 
 /** What the outbox delivers; each is its own `kind` in the webhook log. */
 export type OutboxKind = 'post_call' | 'transcription' | 'voicemail';
@@ -70,6 +72,10 @@ export interface OutboxWorkerOptions {
   ttlMs?: number;
   /** DNS resolver, injectable for tests. */
   lookup?: LookupFunction;
+  /** Deliveries by kind and outcome, latency, give-ups and the backlog, for /metrics. */
+  metrics?: Metrics;
+  /** Resolves URLs written as paths against hookline's own HTTP server, when each request leaves. */
+  self?: SelfUrl;
 }
 
 /**
@@ -111,6 +117,7 @@ export class OutboxWorker {
     this.concurrency = Math.max(1, Math.trunc(opts.concurrency ?? 4));
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     this.ttlMs = opts.ttlMs ?? DEFAULT_TTL_MS;
+    opts.metrics?.countOutboxWith(() => opts.outbox.pendingCount());
   }
 
   /**
@@ -209,9 +216,12 @@ export class OutboxWorker {
       if (!payload || !KINDS.includes(item.kind)) {
         // Nothing a retry could fix: a row this version cannot read.
         await this.opts.outbox.markFailed(item.id, payload ? `unknown outbox kind "${item.kind}"` : 'unreadable outbox payload');
+        this.opts.metrics?.webhooksGivenUp.inc({ kind: item.kind });
         return;
       }
-      const result = await deliverLogged(
+      // The URL is stored as configured (a path stays a path) and resolved as the request leaves, so an
+      // item queued by `simulate` or before a restart on another port reaches the server that sends it.
+      const result = await deliverReported(
         this.opts.log,
         { kind: item.kind as OutboxKind, ...(payload.sessionId !== undefined ? { sessionId: payload.sessionId } : {}) },
         {
@@ -222,6 +232,7 @@ export class OutboxWorker {
           ...(payload.secret !== undefined ? { secret: payload.secret } : {}),
         },
         { timeoutMs: this.timeoutMs, networks: this.opts.networks, clock: this.clock, ...(this.opts.lookup ? { lookup: this.opts.lookup } : {}) },
+        { logger: this.logger, ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}), ...(this.opts.self ? { self: this.opts.self } : {}) },
       );
       if (result.logError !== undefined) this.logger.warn({ err: result.logError, outboxId: item.id }, 'outbox: webhook log write failed');
       if (result.ok) {
@@ -234,6 +245,7 @@ export class OutboxWorker {
       if (result.failure.code === 'bad_url' || now >= item.expiresAt.getTime()) {
         this.logger.warn({ outboxId: item.id, kind: item.kind, attempts: item.attempts + 1, reason }, 'outbox: giving up');
         await this.opts.outbox.markFailed(item.id, reason);
+        this.opts.metrics?.webhooksGivenUp.inc({ kind: item.kind });
         return;
       }
       // The last retry lands on the expiry itself, so the full retry period is always used.

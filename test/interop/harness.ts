@@ -80,14 +80,14 @@ export interface HooklineProcess {
  * an HTTP port the OS picks, and an RTP range of its own, with `flowsYaml` as its flows file; resolves once it
  * prints "SIP on host:port".
  */
-export async function startHookline(flowsYaml: string, o: { rtpSize?: number; logLevel?: string; env?: Record<string, string> } = {}): Promise<HooklineProcess> {
+export async function startHookline(flowsYaml: string, o: { rtpSize?: number; logLevel?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<HooklineProcess> {
   const dir = await tempDir('hookline-interop-');
   const flows = path.join(dir, 'flows.yaml');
   await writeFile(flows, flowsYaml);
   const rtp = rtpRange(o.rtpSize);
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin/hookline.js'), 'serve', '--flows', flows, '--data-dir', path.join(dir, 'data'), '--sip-port', '0', '--http-port', '0', '--rtp-ports', `${rtp.min}-${rtp.max}`],
+    [path.join(ROOT, 'bin/hookline.js'), 'serve', '--flows', flows, '--data-dir', path.join(dir, 'data'), '--sip-port', '0', '--http-port', '0', '--rtp-ports', `${rtp.min}-${rtp.max}`, ...(o.args ?? [])],
     { cwd: ROOT, env: { ...process.env, HOOKLINE_LOG_LEVEL: o.logLevel ?? 'warn', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

@@ -77,6 +77,37 @@ describe.skipIf(!RUN_INTEROP)('hookline serve against SIPp', () => {
     await stopCleanly(server);
   }, TEST_TIMEOUT);
 
+  it('sends webhooks written as paths to its own HTTP server on the port it bound, and logs and counts every kind', async () => {
+    await preparePcaps(dir);
+    // --http-port 0: whatever port the server gets, /demo/hook?... reaches its own demo webhook (--demo).
+    const flows = interopFlows('').replace('url: /hook?source=ivr10', 'url: /demo/hook?step=done') +
+      'post_call_actions:\n  - url: /demo/hook?step=postcall\n    parameters: [{ name: session, value: call.session_id }]\n';
+    server = await startHookline(flows, { args: ['--demo'], logLevel: 'info' });
+    const run = await runSipp({ scenario: 'rfc4733-ivr.xml', dir, target: { host: '127.0.0.1', port: server.sipPort }, transport: 'u1', service: NUMBER, callers: [CALLER], timeoutS: 45 });
+    expect(run.code, `${run.report}\n--- hookline:\n${server.output()}`).toBe(0);
+    const s = server;
+    await until('the post-call action delivered', async () => metric(await s.metrics(), 'hookline_webhook_requests_total', 'kind="post_call",outcome="ok"') === 1);
+    const text = await s.metrics();
+    expect(metric(text, 'hookline_webhook_requests_total', 'kind="ivr",outcome="ok"')).toBe(1);
+    expect(metric(text, 'hookline_webhook_latency_seconds_count', 'kind="post_call"')).toBe(1);
+    expect(metric(text, 'hookline_outbox_pending')).toBe(0);
+    expect(text).toContain('# TYPE hookline_webhook_deliveries_given_up_total counter');
+
+    // The log tells the webhook exchange of the call at info: request, then response, with the session.
+    const lines = s.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const sessionId = lines.find((l) => l.msg === 'incoming call')?.sessionId;
+    expect(sessionId).toMatch(/^[0-9a-f]{32}$/);
+    const exchange = lines.filter((l) => l.msg === 'webhook request' || l.msg === 'webhook response');
+    expect(exchange.map((l) => [l.msg, l.kind, l.url, l.sessionId, l.status])).toEqual([
+      ['webhook request', 'ivr', '/demo/hook?step=done', sessionId, undefined],
+      ['webhook response', 'ivr', '/demo/hook?step=done', sessionId, 200],
+      ['webhook request', 'post_call', '/demo/hook?step=postcall', sessionId, undefined],
+      ['webhook response', 'post_call', '/demo/hook?step=postcall', sessionId, 200],
+    ]);
+    expect(exchange[1]!.bytes).toBe('<action><app>hangup</app></action>'.length);
+    await stopCleanly(server);
+  }, TEST_TIMEOUT);
+
   it('takes in-band DTMF (PCMU without telephone-event): the same webhook, each key once', async () => {
     await writeInbandDtmf(path.join(dir, 'inband-dtmf.ulaw'), [
       { keys: '12345#', leadMs: 500 },

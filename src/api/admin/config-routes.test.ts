@@ -91,7 +91,7 @@ describe('configuration resources', () => {
       expect.arrayContaining([
         { path: 'questions[0].max_digits', message: 'expected a number' },
         { path: 'questions[0].min_digts', message: 'unknown key; did you mean min_digits?' },
-        { path: 'webhook.url', message: 'expected an http:// or https:// URL' },
+        { path: 'webhook.url', message: "expected an http:// or https:// URL, or a path on hookline's own HTTP server such as /demo/hook" },
       ]),
     );
     // A reference to something that does not exist is a mistake in the body too.

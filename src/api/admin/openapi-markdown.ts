@@ -11,7 +11,7 @@ const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n+/g, ' ');
 function typeOf(s: Json | undefined): string {
   if (!s) return 'any';
   if (s['const'] !== undefined) return JSON.stringify(s['const']);
-  if (Array.isArray(s['enum'])) return (s['enum'] as unknown[]).map((v) => JSON.stringify(v)).join(' \\| ');
+  if (Array.isArray(s['enum'])) return (s['enum'] as unknown[]).map((v) => JSON.stringify(v)).join(' | ');
   const alts = (s['anyOf'] ?? s['oneOf']) as Json[] | undefined;
   if (alts) {
     // Objects told apart by a `type` constant (the question types) are named by it.
@@ -47,7 +47,7 @@ function rows(s: Json | undefined, prefix = '', depth = 0): Row[] {
     for (const r of alts.flatMap((a) => rows(a, prefix, depth))) {
       const seen = byName.get(r.name);
       if (!seen) byName.set(r.name, { ...r });
-      else if (!seen.type.split(' \\| ').includes(r.type)) seen.type = `${seen.type} \\| ${r.type}`;
+      else if (!seen.type.split(' | ').includes(r.type)) seen.type = `${seen.type} | ${r.type}`;
     }
     return [...byName.values()];
   }

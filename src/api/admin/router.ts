@@ -58,6 +58,8 @@ export interface Operation<P, Q, B> {
   body?: BodySpec<B> | RawBodySpec;
   /** Default 1 MiB; uploads raise it. */
   maxBodyBytes?: number;
+  /** What the 413 for a body over maxBodyBytes says, when the limit in bytes would not be the clearest words. */
+  tooLargeDetail?: string;
   /** Sends If-Match (412 documented). */
   conditional?: boolean;
   responses: Record<number, ResponseSpec>;
@@ -69,7 +71,8 @@ export type AnyOperation = Operation<any, any, any>;
 
 export type Authenticator = (c: Context) => Promise<Principal | undefined>;
 
-const DEFAULT_MAX_BODY = 1024 * 1024;
+const MIB = 1024 * 1024;
+const DEFAULT_MAX_BODY = MIB;
 
 /** Parses with the flows loader's messages; throws AdminError(code) with every issue. */
 export function parseOrThrow<T>(schema: z.ZodType<T>, data: unknown, code: 'bad_request' | 'invalid', what: string): T {
@@ -106,9 +109,10 @@ export class AdminRouter {
 
   add<P, Q, B>(op: Operation<P, Q, B>): void {
     this.operations.push(op as AnyOperation);
+    const max = op.maxBodyBytes ?? DEFAULT_MAX_BODY;
     const limit = bodyLimit({
-      maxSize: op.maxBodyBytes ?? DEFAULT_MAX_BODY,
-      onError: (c) => problem(c, 'too_large', `the body is larger than ${op.maxBodyBytes ?? DEFAULT_MAX_BODY} bytes`),
+      maxSize: max,
+      onError: (c) => problem(c, 'too_large', op.tooLargeDetail ?? `the body is larger than ${max % MIB === 0 ? `${max / MIB} MiB` : `${max} bytes`}, the most this operation takes`),
     });
     this.app.on(op.method.toUpperCase(), honoPath(op.path), limit, async (c) => {
       try {

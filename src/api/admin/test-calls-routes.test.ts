@@ -138,7 +138,9 @@ describe('test calls over the Administration API', () => {
     expect(events.find((e) => e.type === 'ivr_end')).toEqual({ seq: 7, offset_ms: 0, type: 'ivr_end', ivr_id: 10, completed: true });
 
     // Like a real call: in the call history and in the webhook log.
-    expect(await kit.store.calls.get(id)).toMatchObject({ direction: 'inbound', from: '3125550199', to: '8005550100' });
+    expect(await kit.store.calls.get(id)).toMatchObject({ direction: 'inbound', from: '3125550199', to: '8005550100', test: true });
+    expect(await kit.store.history.search({ test: false }, undefined, 10)).toEqual([]);
+    expect((await kit.store.history.search({ test: true }, undefined, 10)).map((c) => c.sessionId)).toEqual([id]);
     expect((await kit.store.webhooks.forSession(id)).map((w) => [w.url, w.status])).toEqual([[`${hook}/hook`, 200]]);
 
     // After the end: reading answers at once, keys are dropped, hanging up again does nothing.

@@ -34,7 +34,7 @@ export const testCallEventSchema = z
     event('ivr_end', 'The caller finished (or left) an IVR', { ivr_id: z.int(), completed: z.boolean() }),
     event('answer', 'A question was answered', { question: z.int(), value: z.string(), keys: z.string().optional() }),
     event('webhook_request', 'The IVR Web Hook request, as sent', { method: z.string(), url: z.string(), params: z.array(z.tuple([z.string(), z.string()])) }),
-    event('webhook_response', 'Its response', { status: z.int().optional(), latency_ms: z.number(), body: z.string().optional(), failure: z.string().optional() }),
+    event('webhook_response', 'Its response', { status: z.int().optional(), latency_ms: z.number(), body: z.string().optional(), failure: z.string().optional(), log_id: z.int().optional().meta({ description: 'The request\'s webhook log entry (GET /webhooks/{id}); 0 when it could not be logged' }) }),
     event('dial', 'How a dialled number ended', { destination: z.string(), outcome: z.string() }),
     event('bridge', 'The caller was connected to a dialled number', { destination: z.string(), duration_ms: z.number(), recorded_ms: z.number() }),
     event('recording', 'A recording was stored', { path: z.string(), duration_ms: z.number() }),

@@ -281,3 +281,64 @@ describe('MediaChannel with the prompt cache', () => {
     expect(prompts.stats).toMatchObject({ syntheses: 1, pieces: 2, canceled: 1 });
   });
 });
+
+describe('MediaChannel with library audio that is missing', () => {
+  /** A logger double that keeps warnings and errors. */
+  function recordingLogger() {
+    const lines: Array<{ level: 'warn' | 'error'; obj: Record<string, unknown>; msg: string }> = [];
+    const logger = {
+      warn: (obj: Record<string, unknown>, msg: string) => void lines.push({ level: 'warn', obj, msg }),
+      error: (obj: Record<string, unknown>, msg: string) => void lines.push({ level: 'error', obj, msg }),
+      info: () => undefined,
+      debug: () => undefined,
+    } as unknown as Logger;
+    return { logger, lines };
+  }
+
+  async function realRenderer() {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'hookline-mc-audio-'));
+    const engine: TtsEngine = { name: 'fake', synthesize: () => Promise.resolve(tone([1000], 300, { level: -12 })) };
+    return new RealRenderer(new PromptCache({ dataDir, engine }), new AudioLibrary({ dataDir }), dataDir);
+  }
+
+  it('skips a missing file (`greeting_@lang.wav` with a language nobody recorded) with a warning; the text parts still play', async () => {
+    const { logger, lines } = recordingLogger();
+    const { channel, received } = await pair({ renderer: await realRenderer(), logger });
+    const started = Date.now();
+    // What renderPrompt makes of [{text}, {audio: greeting_@lang.wav}, {text}] with lang = "de".
+    const r = await channel.play([{ text: 'Welcome.' }, { audioPath: 'greeting_de.wav' }, { text: 'Goodbye.' }]);
+    expect(r).toEqual({ interrupted: false });
+    await sleep(60);
+    expect(received.filter(loud).length).toBeGreaterThanOrEqual(29); // both texts: 2 × 300 ms
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(lines).toEqual([
+      { level: 'warn', obj: { audio: 'greeting_de.wav', reason: expect.stringContaining('not found') as unknown }, msg: 'audio file cannot be played; skipping that part of the prompt' },
+    ]);
+  });
+
+  it('a prompt of only a missing file ends at once instead of holding the call', async () => {
+    const { logger, lines } = recordingLogger();
+    const { channel, received } = await pair({ renderer: await realRenderer(), logger });
+    const started = Date.now();
+    expect(await channel.play([{ audioPath: 'menu_.wav' }])).toEqual({ interrupted: false });
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(received.filter(loud)).toHaveLength(0);
+    expect(lines.map((l) => l.level)).toEqual(['warn']);
+    // A name that would leave the library is skipped the same way.
+    await channel.play([{ audioPath: '../flows.wav' }]);
+    expect(lines.map((l) => [l.level, l.obj['audio']])).toEqual([
+      ['warn', 'menu_.wav'],
+      ['warn', '../flows.wav'],
+    ]);
+  });
+
+  it('hold music that is missing becomes ringback, not silence', async () => {
+    const { logger, lines } = recordingLogger();
+    const { channel, received } = await pair({ renderer: await realRenderer(), logger });
+    const stop = channel.startHold({ audioPath: 'holdmusic.wav' });
+    await sleep(400);
+    stop();
+    expect(received.filter(loud).length).toBeGreaterThan(5); // ringback's first second is tone
+    expect(lines).toEqual([{ level: 'warn', obj: { audio: 'holdmusic.wav', reason: expect.stringContaining('not found') as unknown }, msg: 'hold audio cannot be played; playing ringback instead' }]);
+  });
+});

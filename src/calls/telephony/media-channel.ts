@@ -6,6 +6,7 @@ import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw, ALAW_SILENCE, ULAW_SILE
 import { DtmfDetector } from '../../media/dtmf-detect.js';
 import { ringbackFrames } from '../../media/tones.js';
 import { WavWriter } from '../../media/wav.js';
+import { SpeechError } from '../../speech/errors.js';
 import type { G711Law, PromptStream } from '../../speech/prompt-cache.js';
 import { DigitBuffer } from '../digits.js';
 import type { PlayResult, PlayablePart, RecordOptions, RecordResult } from '../types.js';
@@ -188,6 +189,13 @@ export class MediaChannel implements PacedSource {
     try {
       return await stream.next();
     } catch (err) {
+      if (isLibraryAudioProblem(err) && 'audioPath' in part) {
+        // A file missing from the library (deleted, not uploaded yet, or a custom audio prompt's
+        // `greeting_@lang.wav` naming a language nobody recorded) is the operator's to fix, not a fault:
+        // the rest of the prompt plays, and the flow goes on.
+        this.deps.logger.warn({ audio: part.audioPath, reason: (err as SpeechError).message }, 'audio file cannot be played; skipping that part of the prompt');
+        return undefined;
+      }
       this.deps.logger.error({ err, part, ...(piece > 0 ? { piecesPlayed: piece } : {}) }, 'prompt could not be rendered');
       return undefined;
     }
@@ -203,13 +211,17 @@ export class MediaChannel implements PacedSource {
   startHold(kind: 'ringback' | { audioPath: string }): () => void {
     let stopped = false;
     if (kind === 'ringback') {
-      const frames = ringbackFrames();
-      this.hold = () => (this.law === 'ulaw' ? encodeUlaw(frames.next().value, this.out) : encodeAlaw(frames.next().value, this.out));
+      this.startRingback();
     } else {
       // Both outcomes handled; the success branch only assigns.
       void this.deps.renderer.render(kind, this.law).then(
         (bytes) => {
-          if (stopped || bytes.length < FRAME) return;
+          if (stopped) return;
+          if (bytes.length < FRAME) {
+            this.deps.logger.warn({ audio: kind.audioPath }, 'hold audio is shorter than one frame; playing ringback instead');
+            this.startRingback();
+            return;
+          }
           let off = 0;
           this.hold = () => {
             if (off + FRAME > bytes.length) off = 0;
@@ -218,13 +230,23 @@ export class MediaChannel implements PacedSource {
             return f;
           };
         },
-        (err: unknown) => this.deps.logger.error({ err }, 'hold audio could not be rendered'),
+        (err: unknown) => {
+          // Silence while the caller waits for Find Me to answer sounds like a dead line: ring instead.
+          if (isLibraryAudioProblem(err)) this.deps.logger.warn({ audio: kind.audioPath, reason: (err as SpeechError).message }, 'hold audio cannot be played; playing ringback instead');
+          else this.deps.logger.error({ err }, 'hold audio could not be rendered; playing ringback instead');
+          if (!stopped) this.startRingback();
+        },
       );
     }
     return () => {
       stopped = true;
       this.hold = undefined;
     };
+  }
+
+  private startRingback(): void {
+    const frames = ringbackFrames();
+    this.hold = () => (this.law === 'ulaw' ? encodeUlaw(frames.next().value, this.out) : encodeAlaw(frames.next().value, this.out));
   }
 
   /**
@@ -290,4 +312,9 @@ export class MediaChannel implements PacedSource {
     this.digits.close();
     await this.session.close();
   }
+}
+
+/** The audio library could not give a file: not there, a name it refuses, or not a WAV it can read. */
+function isLibraryAudioProblem(err: unknown): boolean {
+  return err instanceof SpeechError && (err.code === 'AUDIO_NOT_FOUND' || err.code === 'AUDIO_BAD_NAME' || err.code === 'AUDIO_INVALID');
 }

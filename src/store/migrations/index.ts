@@ -3,6 +3,9 @@ import { StoreError } from '../errors.js';
 import type { Database, SqlFlavor } from '../schema.js';
 import { initialMigration } from './001_initial.js';
 import { adminMigration } from './002_admin.js';
+import { historyMigration } from './003_history.js';
+import { registeredMigration } from './004_registered.js';
+import { testCallsMigration } from './005_test_calls.js';
 
 /**
  * Migrations live in code rather than being discovered on disk (Kysely's FileMigrationProvider), so they
@@ -14,6 +17,9 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
     getMigrations: async (): Promise<Record<string, Migration>> => ({
       '001_initial': initialMigration(flavor),
       '002_admin': adminMigration(flavor),
+      '003_history': historyMigration(flavor),
+      '004_registered': registeredMigration(flavor),
+      '005_test_calls': testCallsMigration(flavor),
     }),
   };
 }

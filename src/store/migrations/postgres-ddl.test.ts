@@ -11,12 +11,14 @@ import {
 import { describe, expect, it } from 'vitest';
 import type { SqlFlavor } from '../schema.js';
 import { initialMigration } from './001_initial.js';
+import { registeredMigration } from './004_registered.js';
+import { historyMigration } from './003_history.js';
 
 /**
  * No Postgres store exists yet, but the migrations already promise to be portable; compiling them with
  * Kysely's Postgres compiler (no server needed) catches a SQLite-only construct the day one slips in.
  */
-async function ddl(flavor: SqlFlavor): Promise<string[]> {
+async function ddl(flavor: SqlFlavor, migration = initialMigration): Promise<string[]> {
   const statements: string[] = [];
   const db = new Kysely<unknown>({
     dialect: {
@@ -29,7 +31,7 @@ async function ddl(flavor: SqlFlavor): Promise<string[]> {
       if (event.level === 'query') statements.push(event.query.sql);
     },
   });
-  await initialMigration(flavor).up(db);
+  await migration(flavor).up(db);
   await db.destroy();
   return statements;
 }
@@ -45,5 +47,25 @@ describe('001_initial portability', () => {
   it('uses AUTOINCREMENT ids for SQLite, so ids are never reused', async () => {
     const sql = (await ddl('sqlite')).join(';\n');
     expect(sql.match(/integer primary key autoincrement/g)).toHaveLength(5);
+  });
+});
+
+describe('004_registered portability', () => {
+  it('adds the table, the column and the indexes with the same SQL on both', async () => {
+    const pg = (await ddl('postgres', registeredMigration)).join(';\n');
+    expect(pg).toMatch(/create table if not exists "registered_numbers"/);
+    expect(pg).toMatch(/alter table "recordings" add column "findme_id" integer/);
+    expect(pg).not.toMatch(/autoincrement|pragma/i);
+    expect((await ddl('sqlite', registeredMigration)).join(';\n')).toMatch(/alter table "recordings" add column "findme_id" integer/);
+  });
+});
+
+describe('003_history portability', () => {
+  it('asks Postgres for the new column in information_schema, and indexes only failed requests', async () => {
+    const sql = (await ddl('postgres', historyMigration)).join(';\n');
+    expect(sql).not.toMatch(/autoincrement|pragma/i);
+    expect(sql).toMatch(/information_schema\.columns/);
+    expect(sql).toMatch(/alter table "webhook_log" add column "replay_of" integer/);
+    expect(sql).toMatch(/create index if not exists "webhook_log_failed" on "webhook_log" \("id"\) where "failure" is not null/);
   });
 });

@@ -1,0 +1,280 @@
+/**
+ * The call history as the console shows it: pages of calls newest first with filters, one call with
+ * its whole timeline, the calls in progress, and the home page's counts.
+ *
+ * A call's timeline is merged here from what the store keeps in different places: the events the call
+ * tracker wrote (call_events), the webhook log, the IVR interactions with their answers, and the
+ * recordings. Each lives where it belongs, and nothing is stored twice.
+ */
+import type { Clock } from '../lib/clock.js';
+import type { CallEventRecord, CallFilter, CallRecord, Store, WebhookLogEntry } from '../store/types.js';
+import { AdminError } from './errors.js';
+import type { LiveCall, LiveCalls } from './live-calls.js';
+import {
+  callSummaryView, decodeCursor, encodeCursor, iso, isoOrNull, recordingView, webhookView,
+  type CallSummaryView, type RecordingView, type WebhookView,
+} from './views.js';
+
+export interface TimelineItem {
+  at: string;
+  /** Milliseconds since the call started. */
+  offset_ms: number;
+  type: string;
+  /** The dialled destination for events on a far leg; null for the caller's side. */
+  leg: string | null;
+  /** One line saying what happened, ready to show. */
+  summary: string;
+  data: Record<string, unknown>;
+}
+
+export interface InteractionView {
+  response_id: number;
+  ivr_id: number;
+  started_at: string;
+  ended_at: string | null;
+  completed: boolean;
+  opted_out: boolean;
+  answers: Array<{ question_no: number; question_type: string; value: string; keys: string | null; duration_ms: number | null; at: string }>;
+}
+
+export interface CallDetailView extends CallSummaryView {
+  /** While in progress: the block the call is in now. */
+  current_block: string | null;
+  timeline: TimelineItem[];
+  interactions: InteractionView[];
+  webhooks: WebhookView[];
+  recordings: RecordingView[];
+}
+
+export interface LiveCallView {
+  session_id: string;
+  direction: LiveCall['direction'];
+  from: string;
+  to: string;
+  started_at: string;
+  current_block: string | null;
+  bridged_to: string | null;
+  test: boolean;
+}
+
+export const liveCallView = (c: LiveCall): LiveCallView => ({
+  session_id: c.sessionId,
+  direction: c.direction,
+  from: c.from,
+  to: c.to,
+  started_at: iso(c.startedAt),
+  current_block: c.block ?? null,
+  bridged_to: c.bridgedTo ?? null,
+  test: c.test === true,
+});
+
+export interface StatsView {
+  generated_at: string;
+  calls_in_progress: number;
+  /** The current hour and the 23 before it. */
+  window: { since: string; until: string };
+  calls: {
+    total: number;
+    /** Most frequent first; `end_reason` null counts calls without an end (in progress, or cut short). */
+    by_end_reason: Array<{ end_reason: string | null; calls: number }>;
+    per_hour: Array<{ hour: string; calls: number }>;
+  };
+  webhooks: { requests: number; failures: number; by_kind: Array<{ kind: string; requests: number; failures: number }> };
+}
+
+export interface CallPage {
+  items: CallSummaryView[];
+  next_cursor: string | null;
+}
+
+const HOUR_MS = 3_600_000;
+
+type Item = { at: number; type: string; data: Record<string, unknown> };
+/** A record from another table, and which events of its millisecond it comes after ('all': the last). */
+type Extra = Item & { after: string[] | 'all' };
+
+/**
+ * Inserts a record kept outside the timeline (an answer, a recording, the call's end) among the
+ * events. Clocks tick in milliseconds, so a record often shares its millisecond with the events around
+ * it; then it goes after the last of those that lead to it (an answer after the keys that gave it, an
+ * IVR's start after the move into it) and before the rest (the IVR's end after its answers).
+ */
+function insertInPlace(items: Item[], x: Extra): void {
+  let lo = 0;
+  while (lo < items.length && items[lo]!.at < x.at) lo++;
+  let hi = lo;
+  while (hi < items.length && items[hi]!.at === x.at) hi++;
+  let at = lo;
+  if (x.after === 'all') at = hi;
+  else for (let i = lo; i < hi; i++) if (x.after.includes(items[i]!.type)) at = i + 1;
+  items.splice(at, 0, { at: x.at, type: x.type, data: x.data });
+}
+
+const secs = (ms: unknown): string => `${(Number(ms) / 1000).toFixed(1)} s`;
+const str = (v: unknown): string => (typeof v === 'string' ? v : v === null || v === undefined ? '' : JSON.stringify(v));
+
+/** One line for a timeline event; unknown types (a newer server's) still get their name. */
+function describe(type: string, d: Record<string, unknown>): string {
+  const leg = d['leg'] ? `${str(d['leg'])}: ` : '';
+  switch (type) {
+    case 'answered': return 'Answered';
+    case 'transition': return d['from'] ? `Moved from ${str(d['from'])} to ${str(d['to'])}` : `Entered ${str(d['to'])}`;
+    case 'prompt': return `${leg}Played "${str(d['text'])}"`;
+    case 'prompt_interrupted': return `${leg}Prompt interrupted by a key`;
+    case 'keys': {
+      const keys = `${str(d['digits'])}${str(d['terminator'])}`;
+      if (d['reason'] === 'timeout') return `${leg}${keys ? `Pressed ${keys}, then` : 'No keys:'} timed out`;
+      if (d['reason'] === 'hangup') return `${leg}${keys ? `Pressed ${keys}, then hung up` : 'Hung up instead of pressing keys'}`;
+      return `${leg}Pressed ${keys}`;
+    }
+    case 'recording_started': return `${leg}Recording started`;
+    case 'recording_ended': return `${leg}Recording ended after ${secs(d['duration_ms'])} (${d['reason'] === 'key' ? `key ${str(d['key'])}` : str(d['reason'])})`;
+    case 'dial': return `Dialling ${str(d['destination'])}`;
+    case 'dial_result': return d['by'] === 'dial_policy' ? `${str(d['destination'])}: refused by the dial-out policy` : `${str(d['destination'])}: ${str(d['outcome']).replace('_', ' ')}`;
+    case 'bridge_started': return `Connected to ${str(d['destination'])}${d['recording'] ? ' (recorded)' : ''}`;
+    case 'bridge_ended': return `Disconnected from ${str(d['destination'])} after ${secs(d['duration_ms'])} (${d['ended_by'] === 'caller' ? 'caller' : 'callee'} hung up first)`;
+    case 'hangup': return d['by'] === 'hookline' ? `${leg}hookline hung up` : d['by'] === 'failed' ? `${leg}Line failed` : d['leg'] ? `${str(d['leg'])} hung up` : 'Caller hung up';
+    case 'ivr_end': return `IVR ${str(d['ivr_id'])} ${d['completed'] ? 'finished' : 'left before its last question'}`;
+    case 'webhook': {
+      const what = `${str(d['kind']) === 'ivr' || !d['kind'] ? 'Webhook' : `${str(d['kind'])} request`} ${str(d['method'])} ${str(d['url'])}`.replace(/\s+/g, ' ').trim();
+      if (d['failure']) return `${what} failed: ${str(d['failure'])}`;
+      return d['status'] === null || d['status'] === undefined ? `${what} (no response recorded)` : `${what} → ${str(d['status'])} in ${str(d['latency_ms'])} ms`;
+    }
+    case 'error': return `Error: ${str(d['message'])}`;
+    case 'ivr_started': return `IVR ${str(d['ivr_id'])} started (ivr_response_id ${str(d['response_id'])})`;
+    case 'answer': return `Answer to question ${str(d['question_no'])}: ${str(d['value'])}`;
+    case 'recording_saved': return `Recording saved (${str(d['kind'])}, ${secs(d['duration_ms'])})`;
+    case 'ended': return `Call ended: ${str(d['end_reason']) || 'unknown'}`;
+    default: return type;
+  }
+}
+
+function isCallCursor(p: unknown[]): p is [number, string] {
+  return p.length === 2 && Number.isSafeInteger(p[0]) && typeof p[1] === 'string' && /^[0-9a-f]{1,64}$/.test(p[1]);
+}
+
+export class CallHistory {
+  constructor(private readonly o: { store: Store; live: LiveCalls; clock: Clock }) {}
+
+  async list(filter: CallFilter, cursor: string | undefined, limit: number): Promise<CallPage> {
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, isCallCursor);
+    // One more than asked tells whether there is a next page without a count.
+    const calls = await this.o.store.history.search(filter, after && { startedAt: new Date(after[0]), sessionId: after[1] }, limit + 1);
+    const page = calls.slice(0, limit);
+    const blocks = await this.o.store.history.blocks(page.map((c) => c.sessionId));
+    const last = page.at(-1);
+    return {
+      items: page.map((c) => this.summary(c, blocks.get(c.sessionId) ?? [])),
+      next_cursor: calls.length > limit && last ? encodeCursor([last.startedAt.getTime(), last.sessionId]) : null,
+    };
+  }
+
+  async get(sessionId: string): Promise<CallDetailView> {
+    const { store } = this.o;
+    const call = await store.calls.get(sessionId);
+    if (!call) throw new AdminError('not_found', `no call with session id ${sessionId}`);
+    const [events, blocks, webhooks, interactions, recordings] = await Promise.all([
+      store.history.events(sessionId),
+      store.history.blocks([sessionId]),
+      store.webhooks.forSession(sessionId),
+      store.interactions.forSession(sessionId),
+      store.recordings.forSession(sessionId),
+    ]);
+    const answers = await Promise.all(interactions.map((i) => store.interactions.answers(i.responseId)));
+    const interactionViews: InteractionView[] = interactions.map((i, n) => ({
+      response_id: i.responseId,
+      ivr_id: i.ivrId,
+      started_at: iso(i.startedAt),
+      ended_at: isoOrNull(i.endedAt),
+      completed: i.completed,
+      opted_out: i.optedOut,
+      answers: (answers[n] ?? []).map((a) => ({ question_no: a.questionNo, question_type: a.questionType, value: a.value, keys: a.keys ?? null, duration_ms: a.durationMs ?? null, at: iso(a.at) })),
+    }));
+
+    const start = call.startedAt.getTime();
+    const logById = new Map(webhooks.map((w) => [w.id, w]));
+    const referenced = new Set<number>();
+    // Array.prototype.sort is stable: events of the same millisecond keep the order they happened in.
+    const items = events.map((e) => this.eventItem(e, logById, referenced)).sort((a, b) => a.at - b.at);
+    const extras: Extra[] = [];
+    for (const [n, i] of interactions.entries()) {
+      extras.push({ at: i.startedAt.getTime(), type: 'ivr_started', data: { response_id: i.responseId, ivr_id: i.ivrId }, after: ['transition'] });
+      for (const a of answers[n] ?? []) {
+        extras.push({ at: a.at.getTime(), type: 'answer', data: { response_id: i.responseId, ivr_id: i.ivrId, question_no: a.questionNo, question_type: a.questionType, value: a.value, keys: a.keys ?? null, duration_ms: a.durationMs ?? null }, after: ['keys', 'recording_ended', 'ivr_started', 'answer'] });
+      }
+    }
+    for (const r of recordings) {
+      extras.push({ at: r.createdAt.getTime(), type: 'recording_saved', data: { recording_id: r.id, kind: r.kind, file: r.path, duration_ms: r.durationMs, audio_url: recordingView(r).audio_url }, after: ['recording_ended', 'bridge_ended', 'answer'] });
+    }
+    if (call.endedAt) extras.push({ at: call.endedAt.getTime(), type: 'ended', data: { end_reason: call.endReason ?? null }, after: 'all' });
+    // Requests the flow did not report (post-call actions, notifications, retries, redirect hops).
+    for (const w of webhooks) if (!referenced.has(w.id)) extras.push({ at: w.sentAt.getTime(), type: 'webhook', data: this.webhookData(w), after: 'all' });
+    extras.sort((a, b) => a.at - b.at);
+    for (const x of extras) insertInPlace(items, x);
+
+    const live = this.o.live.get(sessionId);
+    return {
+      ...this.summary(call, blocks.get(sessionId) ?? []),
+      current_block: live?.block ?? null,
+      timeline: items.map(({ at, type, data }) => {
+        const { leg, ...rest } = data;
+        return { at: new Date(at).toISOString(), offset_ms: at - start, type, leg: typeof leg === 'string' ? leg : null, summary: describe(type, data), data: rest };
+      }),
+      interactions: interactionViews,
+      webhooks: webhooks.map(webhookView),
+      recordings: recordings.map(recordingView),
+    };
+  }
+
+  active(): LiveCallView[] {
+    return this.o.live.list().map(liveCallView);
+  }
+
+  async stats(): Promise<StatsView> {
+    const now = this.o.clock.now();
+    const since = Math.floor(now / HOUR_MS) * HOUR_MS - 23 * HOUR_MS;
+    const until = now + 1;
+    const [calls, hooks] = await Promise.all([
+      this.o.store.history.callStats(new Date(since), new Date(until)),
+      this.o.store.history.webhookStats(new Date(since), new Date(until)),
+    ]);
+    return {
+      generated_at: new Date(now).toISOString(),
+      calls_in_progress: this.o.live.size,
+      window: { since: new Date(since).toISOString(), until: new Date(now).toISOString() },
+      calls: {
+        total: calls.total,
+        by_end_reason: Object.entries(calls.byEndReason)
+          .map(([reason, n]) => ({ end_reason: reason === '' ? null : reason, calls: n }))
+          .sort((a, b) => b.calls - a.calls || String(a.end_reason).localeCompare(String(b.end_reason))),
+        per_hour: Array.from({ length: 24 }, (_, h) => ({ hour: new Date(since + h * HOUR_MS).toISOString(), calls: calls.perHour[h] ?? 0 })),
+      },
+      webhooks: {
+        requests: hooks.reduce((n, k) => n + k.requests, 0),
+        failures: hooks.reduce((n, k) => n + k.failures, 0),
+        by_kind: hooks,
+      },
+    };
+  }
+
+  private summary(c: CallRecord, blocks: string[]): CallSummaryView {
+    return callSummaryView(c, blocks, this.o.live.get(c.sessionId) !== undefined);
+  }
+
+  private webhookData(w: WebhookLogEntry): Record<string, unknown> {
+    const v = webhookView(w);
+    return { webhook_id: v.id, kind: v.kind, method: v.method, url: v.url, ok: v.ok, status: v.status, latency_ms: v.latency_ms, failure: v.failure, attempt: v.attempt };
+  }
+
+  /** A stored event; a webhook outcome is shown with its log entry, at the time the request left. */
+  private eventItem(e: CallEventRecord, logById: Map<number, WebhookLogEntry>, referenced: Set<number>): Item {
+    if (e.type === 'webhook' && typeof e.data['log_id'] === 'number') {
+      const w = logById.get(e.data['log_id']);
+      if (w) {
+        referenced.add(w.id);
+        return { at: w.sentAt.getTime(), type: 'webhook', data: this.webhookData(w) };
+      }
+    }
+    return { at: e.at.getTime(), type: e.type, data: e.data };
+  }
+}
