@@ -398,7 +398,11 @@ export class SipEndpoint {
       onError(err);
       return;
     }
-    transport.send(data, dest).catch(onError);
+    try {
+      transport.send(data, dest).catch(onError);
+    } catch (err) {
+      onError(err); // a transport that throws instead of rejecting
+    }
   }
 
   private requireTransport(protocol: TransportProtocol): Transport {

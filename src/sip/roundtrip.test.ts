@@ -9,7 +9,11 @@ import { SipRequest, SipResponse, type SipMessage } from './message.js';
 import { parseMessage } from './parse.js';
 import { serialize } from './serialize.js';
 import { receiveMessage } from './transport.js';
+import { FakeClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/logger.js';
+import { SipEndpoint } from './endpoint.js';
+import { MemoryTransport } from './memory-transport.js';
+import type { Destination } from './transport.js';
 
 /**
  * The property behind the one-packet crashes: every request the parser accepts can be answered. Its
@@ -114,5 +118,54 @@ describe('every request the parser accepts can be answered (4xx and 2xx serializ
       if (r.toString('latin1').startsWith('SIP/2.0 505 ')) continue;
       expect(parseMessage(r)).toBeInstanceOf(SipResponse);
     }
+  });
+});
+
+/** Records what it was asked to send that does not parse, instead of letting the endpoint absorb the throw. */
+class CheckingTransport extends MemoryTransport {
+  readonly unparseable: Buffer[] = [];
+  override send(data: Buffer, dest: Destination): Promise<void> {
+    try {
+      return super.send(data, dest);
+    } catch {
+      this.unparseable.push(data);
+      return Promise.resolve();
+    }
+  }
+}
+
+describe('everything the endpoint sends in answer to fuzzed requests parses back', () => {
+  it('3,000 generated and mutated requests through a SipEndpoint whose TU rings, answers and refuses', () => {
+    const clock = new FakeClock(0);
+    const udp = new CheckingTransport('UDP', '192.0.2.1', 5060);
+    let n = 0;
+    const ep = new SipEndpoint({
+      host: '192.0.2.1',
+      clock,
+      random: () => `r${++n}`,
+      userAgent: 'hookline-test',
+      onRequest: (req, tx) => {
+        if (req.method !== 'INVITE') return void tx.respond(200);
+        tx.respond(180);
+        if (n % 2) tx.respond(200, 'OK', { headers: { 'Content-Type': 'application/sdp' }, body: 'v=0\r\n' });
+        else tx.respond(486);
+      },
+    });
+    ep.addTransport(udp);
+    const seeds = corpus();
+    const pool = fc.sample(request, { numRuns: 300, seed: 7 }).map((t) => Buffer.from(t, 'utf8'));
+    const rnd = prng(99);
+    let sent = 0;
+    for (let i = 0; i < 3000; i++) {
+      const src = i % 2 ? (pool[i % pool.length] as Buffer) : (seeds[i % seeds.length] as Buffer);
+      expect(() => udp.inject(i % 10 === 0 ? src : mutate(src, rnd), { address: '192.0.2.9', port: 5062 }, (m, s) => ep.receive(m, s))).not.toThrow();
+      if (i % 100 === 99) clock.advance(1000); // retransmissions, Timer G/H/J/L
+      sent += udp.take().length;
+    }
+    clock.advance(64_000);
+    sent += udp.take().length;
+    expect(udp.unparseable.map((b) => b.toString('latin1'))).toEqual([]);
+    expect(sent).toBeGreaterThan(300);
+    for (const r of udp.replies) if (!r.toString('latin1').startsWith('SIP/2.0 505 ')) expect(parseMessage(r)).toBeInstanceOf(SipResponse);
   });
 });
