@@ -2,7 +2,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import { newSessionId } from '../../lib/ids.js';
 import { runInCallScope, type CallScope } from '../../lib/fault-net.js';
-import { Registration, createSipEndpoint, Dialog, InviteServerTransaction, SipError, formatUri, quote, tagOf, type SipEndpoint, type SipRequest, type ServerTransaction, type RemoteInfo, type Destination } from '../../sip/index.js';
+import { Registration, createSipEndpoint, Dialog, InviteServerTransaction, SipError, quote, tagOf, type SipEndpoint, type SipRequest, type ServerTransaction, type RemoteInfo, type Destination } from '../../sip/index.js';
 import { RtpSession } from '../../rtp/session.js';
 import { PortAllocator } from '../../rtp/ports.js';
 import { negotiate, createOffer, parseAnswer, SdpError } from '../../sdp/index.js';
@@ -14,6 +14,7 @@ import { TelephonyCall } from './call.js';
 import type { CallEndReason } from '../types.js';
 import type { DialLimits } from '../dial-limits.js';
 import { applyMedia, infoDigit } from './sdp-media.js';
+import { sendBye } from './bye.js';
 import type { OutboundHost } from './outbound.js';
 import { Trunk, type TrunkConfig } from './trunk.js';
 
@@ -329,33 +330,11 @@ export class TelephonyServer {
     return entry.source.transport === 'TCP' ? { ...entry.source } : undefined;
   }
 
-  /**
-   * We end a confirmed dialog: it stops matching requests at once, then BYE goes out. Never throws: a
-   * BYE that cannot be routed (the peer's Contact is a tel: URI, or names a transport we lack) or sent
-   * is logged, and the call still ends here; the peer's own timers end its side.
-   */
+  /** We end a confirmed dialog; never throws (see sendBye). */
   private bye(entry: Entry): void {
     const dialog = entry.dialog;
-    if (!dialog || dialog.state === 'Terminated') return;
-    const sessionId = entry.call.sessionId;
-    const log = this.o.logger;
-    let bye: SipRequest | undefined;
-    try {
-      bye = dialog.createRequest('BYE');
-    } catch (err) {
-      log.warn({ err, sessionId }, 'BYE cannot be built; the call ends here without it');
-    }
-    dialog.terminate();
-    this.calls.delete(dialog.id);
-    if (!bye) return;
-    try {
-      this.endpoint.sendRequest(bye, this.destination(entry), {
-        onTimeout: () => log.warn({ sessionId }, 'BYE not answered'),
-        onTransportError: (err) => log.warn({ err, sessionId }, 'BYE could not be sent'),
-      });
-    } catch (err) {
-      log.warn({ err, sessionId, target: formatUri(bye.uri) }, 'BYE cannot be routed; the call ends here without it');
-    }
+    if (!dialog) return;
+    sendBye({ endpoint: this.endpoint, dialog, destination: this.destination(entry), sessionId: entry.call.sessionId, logger: this.o.logger, forget: () => this.calls.delete(dialog.id) });
   }
 
   /** Handles the outcome of a promise nobody awaits: a rejection is logged against its call. */
