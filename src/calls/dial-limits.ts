@@ -90,6 +90,7 @@ export async function dialWithin<R extends { outcome: DialOutcome; leg?: { reado
     slot.release();
     throw err;
   }
+  // `ended` only ever resolves, and release() cannot throw: nothing here can reject.
   if (result.leg) void result.leg.ended.then(() => slot.release());
   else slot.release();
   return result;

@@ -4,6 +4,7 @@ import type { Flows } from '../config/types.js';
 import { loadFlowsFile } from '../config/flows.js';
 import type { Logger } from '../lib/logger.js';
 import { systemClock } from '../lib/clock.js';
+import { installProcessNet } from '../lib/fault-net.js';
 import { createApp } from '../app.js';
 import { startHttpServer } from '../api/server.js';
 import { Pacer } from '../media/pacer.js';
@@ -47,6 +48,8 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     for (const close of closers.reverse()) await Promise.resolve(close()).catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
   };
   let ready = false;
+  // A fault nobody caught ends the call it happened in, not the server (see src/lib/fault-net.ts).
+  closers.push(installProcessNet({ logger }));
   try {
     const store = await openStore(settings);
     closers.push(() => store.close());

@@ -81,10 +81,11 @@ async function ringGroup(
   let settled = false;
   // A caller who hangs up ends every attempt at once: ringing legs are cancelled, and a callee being
   // screened is hung up rather than left hearing "press 1" (and waiting for it) for nobody.
+  // `ended` only ever resolves; abort() does not throw, and each hang-up's rejection is handled below.
   void call.ended.then(() => {
     if (settled) return;
     controllers.forEach((c) => c.abort());
-    for (const l of answered) void l.hangup();
+    for (const l of answered) l.hangup().catch((err: unknown) => deps.logger.error({ err, sessionId: state.sessionId }, 'hanging up a Find Me leg failed'));
   });
   const attempt = async (dest: string, i: number): Promise<void> => {
     const refused = deps.checkDial(dest);

@@ -37,16 +37,25 @@ export async function runCall(call: CallControl, entry: CallEntry | undefined, d
   };
   const startedAt = new Date(deps.clock.now());
   const log = deps.logger.child({ sessionId: state.sessionId });
-  await deps.store.calls.create({
-    sessionId: state.sessionId,
-    direction: state.direction,
-    from: state.callerId,
-    to: state.numberCalled,
-    startedAt,
-    passThrough: state.passThrough,
-    monitoredSeconds: 0,
-    ...(call.test ? { test: true } : {}),
-  });
+  try {
+    await deps.store.calls.create({
+      sessionId: state.sessionId,
+      direction: state.direction,
+      from: state.callerId,
+      to: state.numberCalled,
+      startedAt,
+      passThrough: state.passThrough,
+      monitoredSeconds: 0,
+      ...(call.test ? { test: true } : {}),
+    });
+  } catch (err) {
+    // Without its record the call cannot run (every step writes to it), but the caller must still get a
+    // final answer and its media port back: hanging up an unanswered call does both.
+    log.error({ err }, 'call record could not be written; refusing the call');
+    deps.events?.({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    await call.hangup().catch((hangupErr: unknown) => log.error({ err: hangupErr }, 'hang-up failed'));
+    return state;
+  }
   let endReason = 'hangup';
   try {
     await call.answer();
@@ -77,9 +86,11 @@ export async function runCall(call: CallControl, entry: CallEntry | undefined, d
     deps.events?.({ type: 'error', message: err instanceof Error ? err.message : String(err) });
     if (!call.hungUp) await call.play(say(GENERIC_FAILURE)).catch(() => undefined);
   } finally {
-    if (!call.hungUp) await call.hangup().catch(() => undefined);
+    if (!call.hungUp) await call.hangup().catch((err: unknown) => log.error({ err }, 'hang-up failed'));
     const endedAt = new Date(deps.clock.now());
-    await deps.store.calls.update(state.sessionId, { endedAt, endReason, passThrough: state.passThrough, monitoredSeconds: state.monitoredSeconds });
+    await deps.store.calls
+      .update(state.sessionId, { endedAt, endReason, passThrough: state.passThrough, monitoredSeconds: state.monitoredSeconds })
+      .catch((err: unknown) => log.error({ err }, 'call record could not be closed'));
     await deps.onCallEnded?.({
       sessionId: state.sessionId,
       callerId: state.callerId,

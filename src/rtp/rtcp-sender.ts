@@ -79,7 +79,11 @@ export class RtcpSender {
     const delay = this.o.intervalMs * (0.5 + this.o.random());
     this.cancel = this.o.clock.setTimer(delay, () => {
       this.cancel = undefined;
-      void this.sendCompound(false).finally(() => this.schedule());
+      // From a timer: a failure of any kind is the sender's onError, never a throw out of setTimeout.
+      Promise.resolve()
+        .then(() => this.sendCompound(false))
+        .catch(() => this.o.onError())
+        .finally(() => this.schedule());
     });
   }
 

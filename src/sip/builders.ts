@@ -96,14 +96,20 @@ export function createErrorResponse(partial: PartialMessage, status: number, rea
     return found.length === 1 ? found[0]?.value : undefined;
   };
   try {
-    const via = partial.headers.find((h) => h.name === 'Via');
+    const vias = partial.headers.filter((h) => h.name === 'Via');
     const [from, to, callId, cseq] = [one('From'), one('To'), one('Call-ID'), one('CSeq')];
-    if (!via || from === undefined || to === undefined || callId === undefined || cseq === undefined) return undefined;
-    try {
-      parseVia(splitList(via.value)[0] ?? '');
-    } catch (err) {
-      // A request of another SIP version has a Via of that version; it still gets its 505.
-      if (!(status === 505 && err instanceof SipError && err.status === 505)) return undefined;
+    if (!vias.length || from === undefined || to === undefined || callId === undefined || cseq === undefined) return undefined;
+    // Every Via is copied into the response, so every one must be well-formed: a response with a bad
+    // Via is one that neither the peer nor we could parse.
+    for (const via of vias) {
+      for (const v of splitList(via.value)) {
+        try {
+          parseVia(v);
+        } catch (err) {
+          // A request of another SIP version has a Via of that version; it still gets its 505.
+          if (!(status === 505 && err instanceof SipError && err.status === 505)) return undefined;
+        }
+      }
     }
     parseNameAddr(from, 'From');
     parseNameAddr(to, 'To');

@@ -78,7 +78,7 @@ describe('UAS: INVITE', () => {
     expect(tx.request.topVia.params.get('received')).toBe('192.0.2.9');
     expect(tx.request.topVia.params.get('rport')).toBe('5062');
     tx.respond(180);
-    const ok = tx.respond(200, 'OK', { body: 'v=0\r\n', headers: { 'Content-Type': 'application/sdp' } });
+    const ok = tx.respond(200, 'OK', { body: 'v=0\r\n', headers: { 'Content-Type': 'application/sdp' } })!;
     expect(ok.get('Contact')).toBe('<sip:192.0.2.1:5060>');
     expect(ok.get('Server')).toBe('hookline-test');
     const sent = udp.take();
@@ -231,10 +231,23 @@ describe('UAS core checks', () => {
     expect(responses().map((r) => r.status)).toEqual([416]);
   });
 
+  it.each([
+    ['no Contact', (t: string) => t.replace('Contact: <sip:caller@192.0.2.9:5062>\r\n', '')],
+    ['a tel: Contact', (t: string) => t.replace('<sip:caller@192.0.2.9:5062>', '<tel:+13125550100>')],
+    ['two Contacts', (t: string) => t.replace('<sip:caller@192.0.2.9:5062>', '<sip:a@192.0.2.9>, <sip:b@192.0.2.9>')],
+    ['Contact: *', (t: string) => t.replace('<sip:caller@192.0.2.9:5062>', '*')],
+  ])('answers 400 to an INVITE with %s: no dialog could reach the caller (§8.1.1.8)', (_what, edit) => {
+    inject(edit(text()));
+    const [r] = responses();
+    expect(r?.status).toBe(400);
+    expect(r?.reason).toMatch(/exactly one SIP or SIPS Contact/);
+    expect(onRequest).not.toHaveBeenCalled();
+  });
+
   it('accepts Require: timer and answers Session-Expires with refresher=uac (RFC 4028)', () => {
     inject(text({ extra: ['Supported: timer', 'Require: timer', 'Session-Expires: 1800;refresher=uas', 'Min-SE: 90'] }));
     expect(onRequest).toHaveBeenCalledOnce();
-    const ok = lastTx().respond(200);
+    const ok = lastTx().respond(200)!;
     expect(ok.get('Session-Expires')).toBe('1800;refresher=uac');
     expect(ok.getAll('Require')).toEqual(['timer']);
   });

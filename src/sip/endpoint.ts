@@ -242,6 +242,7 @@ export class SipEndpoint {
       reliable: transport.protocol === 'TCP',
       send: (msg: SipMessage) => this.transmit(transport, msg, dest, (err) => tx.transportError(err)),
       terminated: () => this.clientTxs.delete(key),
+      logger: this.logger,
     };
     const tx: ClientTransaction =
       req.method === 'INVITE' ? new InviteClientTransaction(req, env, handlers) : new NonInviteClientTransaction(req, env, handlers);
@@ -352,6 +353,7 @@ export class SipEndpoint {
       timers: this.timers,
       reliable: transport.protocol === 'TCP',
       toTag: toTag ?? this.random(),
+      logger: this.logger,
       send: (msg) => this.transmit(transport, msg, dest, (err) => tx.transportError(err)),
       terminated: () => {
         this.serverTxs.delete(key);
@@ -384,9 +386,23 @@ export class SipEndpoint {
     r.start();
   }
 
+  /**
+   * Serializes and sends; never throws, since it runs from timers (retransmissions) too: a message that
+   * cannot be written, like a send that fails, goes to `onError`.
+   */
   private transmit(transport: Transport, msg: SipMessage, dest: Destination, onError: (err: unknown) => void): void {
-    const data = serialize(msg); // throws SipError on a header that would break the framing
-    transport.send(data, dest).catch(onError);
+    let data: Buffer;
+    try {
+      data = serialize(msg);
+    } catch (err) {
+      onError(err);
+      return;
+    }
+    try {
+      transport.send(data, dest).catch(onError);
+    } catch (err) {
+      onError(err); // a transport that throws instead of rejecting
+    }
   }
 
   private requireTransport(protocol: TransportProtocol): Transport {

@@ -1,5 +1,5 @@
 import { parseError, SipError } from './errors.js';
-import { formatParams, isToken, paramValue, parseParams, quote, readQuoted, type Params } from './headers.js';
+import { formatParams, isToken, paramValue, parseParams, quote, readQuoted, trimLws, type Params } from './headers.js';
 import { formatUri, isSipUri, parseHostPort, parseUri, type Uri } from './uri.js';
 
 /** Typed views of the headers the transaction and dialog layers depend on (RFC 3261 §20). */
@@ -18,13 +18,13 @@ const SENT_PROTOCOL_RE = /^([^\s/]+)\s*\/\s*([^\s/]+)\s*\/\s*([^\s/]+)\s+(.*)$/s
 
 /** One via-parm (§25.1): sent-protocol LWS sent-by *( SEMI via-params ); LWS allowed around "/" and ":". */
 export function parseVia(value: string): Via {
-  const m = SENT_PROTOCOL_RE.exec(value.trim());
+  const m = SENT_PROTOCOL_RE.exec(trimLws(value));
   if (!m || !m[1] || !m[2] || !m[3] || m[4] === undefined) throw parseError('malformed Via header');
   const [name, version, transport, rest] = [m[1], m[2], m[3], m[4]];
   if (!isToken(name) || !isToken(version) || !isToken(transport)) throw parseError('malformed Via header');
   if (name.toUpperCase() !== 'SIP' || version !== '2.0') throw parseError('Via names an unsupported SIP version', 505);
   const semi = rest.indexOf(';');
-  const sentBy = (semi >= 0 ? rest.slice(0, semi) : rest).trim().replace(/\s*:\s*/, ':');
+  const sentBy = joinSentBy(trimLws(semi >= 0 ? rest.slice(0, semi) : rest));
   if (!sentBy) throw parseError('Via has no sent-by');
   const { host, port } = parseHostPort(sentBy, 'Via');
   const params = parseParams(semi >= 0 ? rest.slice(semi) : '', 'Via');
@@ -33,6 +33,17 @@ export function parseVia(value: string): Via {
   const via: Via = { protocol: 'SIP/2.0', transport: transport.toUpperCase(), host, params };
   if (port !== undefined) via.port = port;
   return via;
+}
+
+/**
+ * sent-by = host [ COLON port ] with LWS allowed around the colon (COLON = SWS ":" SWS): "host : 5060"
+ * becomes "host:5060". Written as a scan: a regex with optional blanks on both sides of the colon
+ * backtracks over every run of blanks, quadratically.
+ */
+function joinSentBy(text: string): string {
+  const colon = text.startsWith('[') ? text.indexOf(':', Math.max(0, text.indexOf(']'))) : text.indexOf(':');
+  if (colon < 0) return text;
+  return `${trimLws(text.slice(0, colon))}:${trimLws(text.slice(colon + 1))}`;
 }
 
 export function formatVia(via: Via): string {
@@ -65,7 +76,7 @@ export interface NameAddr {
  */
 export function parseNameAddr(value: string, what: string): NameAddr {
   try {
-    return parseNameAddrInner(value.trim(), what);
+    return parseNameAddrInner(trimLws(value), what);
   } catch (err) {
     // Say which header was bad: the message becomes the 400's reason phrase.
     if (err instanceof SipError && !err.message.startsWith(`${what}:`)) throw parseError(`${what}: ${err.message}`);
@@ -85,7 +96,7 @@ function parseNameAddrInner(s: string, what: string): NameAddr {
   } else {
     const lt = s.indexOf('<');
     if (lt >= 0) {
-      const words = s.slice(0, lt).trim();
+      const words = trimLws(s.slice(0, lt));
       if (words) {
         if (!words.split(/[ \t]+/).every(isToken)) throw parseError(`${what}: display name must be quoted`);
         displayName = words.replace(/[ \t]+/g, ' ');
@@ -104,7 +115,7 @@ function parseNameAddrInner(s: string, what: string): NameAddr {
     return na;
   }
   const semi = s.indexOf(';');
-  const spec = (semi >= 0 ? s.slice(0, semi) : s).trim();
+  const spec = trimLws(semi >= 0 ? s.slice(0, semi) : s);
   if (/[?,]/.test(spec)) throw parseError(`${what}: URI with "?" or "," must be enclosed in <>`);
   return { uri: parseUriIn(spec, what), params: parseParams(semi >= 0 ? s.slice(semi) : '', what) };
 }
@@ -131,7 +142,7 @@ export function tagOf(na: NameAddr): string | undefined {
 export type ContactValue = NameAddr | '*';
 
 export function parseContact(value: string): ContactValue {
-  return value.trim() === '*' ? '*' : parseNameAddr(value, 'Contact');
+  return trimLws(value) === '*' ? '*' : parseNameAddr(value, 'Contact');
 }
 
 export interface CSeq {
@@ -141,7 +152,7 @@ export interface CSeq {
 
 /** CSeq (§20.16): the number must be below 2**31 (§8.1.1.5; RFC 4475 §3.1.2.4). */
 export function parseCSeq(value: string): CSeq {
-  const m = /^(\d+)\s+(\S+)$/.exec(value.trim());
+  const m = /^(\d+)\s+(\S+)$/.exec(trimLws(value));
   if (!m || !m[1] || !m[2] || !isToken(m[2])) throw parseError('malformed CSeq header');
   const seq = Number(m[1]);
   if (!(seq < 2 ** 31)) throw parseError('CSeq number too large');
@@ -153,20 +164,20 @@ const WORD = "[A-Za-z0-9\\-.!%*_+`'~()<>:\\\\\"/[\\]?{}]+";
 const CALL_ID_RE = new RegExp(`^${WORD}(?:@${WORD})?$`);
 
 export function parseCallId(value: string): string {
-  const v = value.trim();
+  const v = trimLws(value);
   if (!CALL_ID_RE.test(v)) throw parseError('malformed Call-ID header');
   return v;
 }
 
 /** Max-Forwards (§20.22): 0-255; RFC 4475 §3.1.2.4 sends 300 to see it refused. */
 export function parseMaxForwards(value: string): number {
-  const v = value.trim();
+  const v = trimLws(value);
   if (!/^\d{1,10}$/.test(v) || Number(v) > 255) throw parseError('malformed Max-Forwards header');
   return Number(v);
 }
 
 export function parseContentLength(value: string): number {
-  const v = value.trim();
+  const v = trimLws(value);
   if (!/^\d{1,10}$/.test(v) || Number(v) >= 2 ** 31) throw parseError('malformed Content-Length header');
   return Number(v);
 }

@@ -77,6 +77,57 @@ export function isToken(s: string): boolean {
 }
 
 /**
+ * The one definition of an acceptable header value, shared by the parser (which refuses a message
+ * holding anything else) and the serializer (which refuses to write it), so that whatever we accept we
+ * can also write back, say by copying From into a response (RFC 3261 §8.2.6.2).
+ *
+ * §25.1: a value is TEXT-UTF8char (printable), LWS (SP, HTAB; folding is undone by the parser), and,
+ * inside quoted strings and comments, quoted-pair = a backslash followed by any octet but CR and LF. So a
+ * control character other than HTAB may appear only escaped (RFC 4475 §3.1.1.2 escapes NUL, BEL, DEL
+ * that way), and CR or LF never: written out, either would end the line and smuggle in a header.
+ * Returns what is wrong, or undefined when the value is acceptable.
+ */
+export function headerValueProblem(value: string): string | undefined {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x5c) {
+      const next = value.charCodeAt(i + 1);
+      if (next === 0x0d || next === 0x0a) return 'line break';
+      i++; // quoted-pair: the escaped character is data
+      continue;
+    }
+    if (c === 0x0d || c === 0x0a) return 'line break';
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return 'control character';
+  }
+  return undefined;
+}
+
+/** A reason phrase (§25.1 Reason-Phrase) has no quoted-pair: no control character but HTAB at all. */
+export function reasonPhraseProblem(reason: string): string | undefined {
+  for (let i = 0; i < reason.length; i++) {
+    const c = reason.charCodeAt(i);
+    if (c === 0x0d || c === 0x0a) return 'line break';
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return 'control character';
+  }
+  return undefined;
+}
+
+/**
+ * Trims LWS (SP and HTAB; folding is already undone) and nothing else. String.prototype.trim would also
+ * drop U+FEFF, NBSP and other Unicode spaces, so that a value checked trimmed and a value stored as it
+ * came would differ: a To checked without its trailing U+FEFF and then given ";tag=" after it.
+ */
+export function trimLws(s: string): string {
+  // A loop, not /^[ \t]+|[ \t]+$/: that regex tries the second branch at every position of a run of
+  // blanks, which is quadratic: one 64 KB datagram of spaces held the event loop for seconds.
+  let start = 0;
+  let end = s.length;
+  while (start < end && (s.charCodeAt(start) === 0x20 || s.charCodeAt(start) === 0x09)) start++;
+  while (end > start && (s.charCodeAt(end - 1) === 0x20 || s.charCodeAt(end - 1) === 0x09)) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}
+
+/**
  * Splits a comma list, leaving commas inside quoted strings (with \-escapes) and inside <...> alone
  * (§7.3.1; RFC 4475 §3.1.1.1). Elements are trimmed; empty ones are kept so that a strict caller can
  * reject them (RFC 4475 §3.1.2.1).
@@ -95,12 +146,12 @@ export function splitList(value: string): string[] {
     else if (ch === '<') inAngle = true;
     else if (ch === '>') inAngle = false;
     else if (ch === ',' && !inAngle) {
-      out.push(value.slice(start, i).trim());
+      out.push(trimLws(value.slice(start, i)));
       start = i + 1;
     }
   }
   if (inQuote) throw parseError('unterminated quoted string');
-  out.push(value.slice(start).trim());
+  out.push(trimLws(value.slice(start)));
   return out;
 }
 

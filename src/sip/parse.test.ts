@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { SipError } from './errors.js';
 import { parseCSeq, parseNameAddr, parseVia, tagOf, viaBranch } from './header-values.js';
@@ -206,4 +207,91 @@ describe('serialize', () => {
     msg.set('Subject', 'hi\r\nVia: evil');
     expect(() => serialize(msg)).toThrow(SipError);
   });
+});
+
+describe('control characters: what the parser accepts, the serializer writes', () => {
+  const fromWith = (display: string): string =>
+    crlf(['INVITE sip:bob@example.com SIP/2.0', ...BASE.filter((l) => !l.startsWith('From')), `From: ${display} <sip:alice@example.com>;tag=1`, 'Content-Length: 0', '', '']);
+
+  it.each([
+    ['a lone CR', '"a\rb"'],
+    ['a NUL', '"a\x00b"'],
+    ['a BEL outside a quoted-pair', '"a\x07b"'],
+    ['a DEL', 'a\x7fb'],
+    ['an escaped backslash before a NUL', '"a\\\\\x00"'],
+  ])('refuses a From holding %s, and leaves it out of what a 400 could copy', (_what, display) => {
+    const e = parseError(fromWith(display));
+    expect(e.status).toBe(400);
+    expect(e.message).toMatch(/(control character|line break) in From header value/);
+    expect(e.partial?.headers.some((h) => h.name === 'From')).toBe(false);
+  });
+
+  it('accepts control characters escaped in a quoted-pair (RFC 4475 §3.1.1.2) and writes them back as they came', () => {
+    const msg = parseMessage(fromWith('"BEL:\\\x07 NUL:\\\x00 DEL:\\\x7f"'));
+    expect(msg.get('From')).toBe('"BEL:\\\x07 NUL:\\\x00 DEL:\\\x7f" <sip:alice@example.com>;tag=1');
+    expect(parseMessage(serialize(msg)).get('From')).toBe(msg.get('From'));
+  });
+
+  it('refuses a lone CR in any other header too, keeping the rest so that the 400 can be built', () => {
+    const e = parseError(invite(['Subject: a\rb']));
+    expect(e.message).toBe('line break in Subject header value');
+    expect(e.partial?.headers.map((h) => h.name)).toEqual(['Via', 'Max-Forwards', 'To', 'From', 'Call-ID', 'CSeq', 'Content-Length']);
+  });
+
+  it('refuses a control character in a reason phrase', () => {
+    const res = crlf(['SIP/2.0 200 O\x00K', ...BASE, 'Content-Length: 0', '', '']);
+    expect(parseError(res).message).toBe('control character in reason phrase');
+  });
+
+  it('the serializer refuses the same values the parser does', () => {
+    const msg = parseMessage(invite());
+    msg.set('Subject', 'a\x00b');
+    expect(() => serialize(msg)).toThrow(/control character in Subject header value/);
+    msg.set('Subject', 'a\rb');
+    expect(() => serialize(msg)).toThrow(/line break in Subject header value/);
+    msg.set('Subject', 'tab\tis fine');
+    expect(serialize(msg).toString()).toContain('Subject: tab\tis fine\r\n');
+  });
+});
+
+describe('values are checked as they are stored', () => {
+  it('refuses a To whose parameters end in U+FEFF: checked trimmed, it would take ";tag=" after that character', () => {
+    const text = invite().replace('To: Bob <sip:bob@example.com>', 'To: Bob <sip:bob@example.com>;x=""\ufeff');
+    expect(parseError(text).message).toMatch(/To/);
+  });
+
+  it('keeps a U+FEFF that is part of an unknown header value (RFC 4475 §3.1.1.2)', () => {
+    expect(parseMessage(invite(['X-Odd: \ufeffvalue'])).get('X-Odd')).toBe('\ufeffvalue');
+  });
+});
+
+describe('time linear in the message size (one datagram must not hold the event loop)', () => {
+  const RUN = 60_000; // about the largest UDP datagram
+  const blanks = (kind: string): string => (kind === 'tabs' ? '\t' : kind === 'mixed' ? ' \t' : ' ').repeat(RUN / (kind === 'mixed' ? 2 : 1));
+  const lines: Record<string, string> = {
+    Via: 'Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bK776asdhds',
+    From: 'From: Alice <sip:alice@example.com>;tag=1928301774',
+    To: 'To: Bob <sip:bob@example.com>',
+    CSeq: 'CSeq: 314159 INVITE',
+    Contact: 'Contact: <sip:alice@192.0.2.4:5060>;expires=60',
+    Other: 'Subject: a; b=c, d',
+  };
+  for (const [name, line] of Object.entries(lines)) {
+    for (const kind of ['spaces', 'tabs', 'mixed']) {
+      it(`${name} with ${RUN} ${kind} before and inside its value parses or fails within 250 ms`, () => {
+        for (const at of [line.indexOf(':') + 1, line.indexOf(';'), line.indexOf('<'), line.indexOf(' ', line.indexOf(':') + 2), line.length]) {
+          if (at < 0) continue;
+          const mutated = line.slice(0, at) + blanks(kind) + 'x' + line.slice(at);
+          const text = invite().replace(name === 'Other' ? 'Max-Forwards: 70' : (BASE.find((l) => l.startsWith(`${name}:`)) ?? 'Max-Forwards: 70'), mutated);
+          const t0 = performance.now();
+          try {
+            parseMessage(text, { datagram: true });
+          } catch (err) {
+            expect(err).toBeInstanceOf(SipError);
+          }
+          expect(performance.now() - t0).toBeLessThan(250);
+        }
+      });
+    }
+  }
 });

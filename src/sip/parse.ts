@@ -8,7 +8,7 @@ import {
   parseNameAddr,
   parseVia,
 } from './header-values.js';
-import { canonicalName, headerKey, isToken, splitList } from './headers.js';
+import { canonicalName, headerKey, headerValueProblem, isToken, reasonPhraseProblem, splitList, trimLws } from './headers.js';
 import { SipRequest, SipResponse, type HeaderField, type SipMessage } from './message.js';
 import { isSipUri, parseUri, type Uri } from './uri.js';
 
@@ -115,6 +115,8 @@ function parseStartLine(line: string, partial: PartialMessage): () => SipMessage
     if (!/^[1-6]\d\d$/.test(m[2])) throw parseError('malformed status code');
     const status = Number(m[2]);
     const reason = m[3] ?? '';
+    const problem = reasonPhraseProblem(reason);
+    if (problem) throw parseError(`${problem} in reason phrase`);
     return () => new SipResponse(status, reason);
   }
   partial.kind = 'request';
@@ -154,10 +156,16 @@ function parseHeaderLine(line: string): HeaderField {
   const colon = line.indexOf(':');
   if (colon < 0) throw parseError('header line without a colon');
   // HCOLON = *( SP / HTAB ) ":" SWS: whitespace may precede the colon (RFC 4475 §3.1.1.1).
-  const name = line.slice(0, colon).replace(/[ \t]+$/, '');
+  const name = trimLws(line.slice(0, colon));
   if (!isToken(name)) throw parseError('malformed header name');
   // Trim SP and HTAB only: String.trim would also eat a U+FEFF that is part of the value.
-  return { name: canonicalName(name), value: line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '') };
+  const value = trimLws(line.slice(colon + 1));
+  // What the serializer could not write back is refused here, by the same rule (§25.1). Such a line
+  // is left out of the partial message: if it is one a response copies (Via, From, To, Call-ID,
+  // CSeq) nothing can be answered and the transport drops the message; otherwise it gets its 400.
+  const problem = headerValueProblem(value);
+  if (problem) throw parseError(`${problem} in ${canonicalName(name)} header value`);
+  return { name: canonicalName(name), value };
 }
 
 const SINGLE = ['From', 'To', 'Call-ID', 'CSeq', 'Max-Forwards', 'Content-Length'];

@@ -1,12 +1,13 @@
 import { SipError } from './errors.js';
-import { isToken } from './headers.js';
+import { headerValueProblem, isToken, reasonPhraseProblem } from './headers.js';
 import { SipRequest, type SipMessage } from './message.js';
 import { formatUri } from './uri.js';
 
 /**
  * Writes a message as RFC 3261 §7 wire text: start line, one "Name: value" line per field, a
  * Content-Length that always equals the body (§18.3: required on streams, harmless on UDP), CRLF,
- * body. A value holding CR or LF is refused rather than written: it would smuggle headers.
+ * body. A value outside the grammar the parser accepts (headerValueProblem: CR or LF would smuggle
+ * headers, a bare control character is not SIP) is refused rather than written.
  */
 export function serialize(msg: SipMessage): Buffer {
   assertWritable(msg);
@@ -21,7 +22,8 @@ export function serialize(msg: SipMessage): Buffer {
 
 export function startLine(msg: SipMessage): string {
   if (msg instanceof SipRequest) return `${msg.method} ${formatUri(msg.uri)} SIP/2.0`;
-  if (/[\r\n]/.test(msg.reason)) throw new SipError('SIP_ARGUMENT', 'line break in reason phrase');
+  const problem = reasonPhraseProblem(msg.reason);
+  if (problem) throw new SipError('SIP_ARGUMENT', `${problem} in reason phrase`);
   return `SIP/2.0 ${msg.status} ${msg.reason}`;
 }
 
@@ -30,6 +32,7 @@ export function assertWritable(msg: SipMessage): void {
   startLine(msg);
   for (const h of msg.headers) {
     if (!isToken(h.name)) throw new SipError('SIP_ARGUMENT', `invalid header name ${JSON.stringify(h.name)}`);
-    if (/[\r\n]/.test(h.value)) throw new SipError('SIP_ARGUMENT', `line break in ${h.name} header value`);
+    const problem = headerValueProblem(h.value);
+    if (problem) throw new SipError('SIP_ARGUMENT', `${problem} in ${h.name} header value`);
   }
 }

@@ -171,3 +171,33 @@ describe('non-INVITE client transaction (§17.1.2)', () => {
     expect(tx.state).toBe('Terminated');
   });
 });
+
+describe('nothing a client transaction does throws from its timers', () => {
+  it('a retransmission on Timer A that throws ends the transaction as a transport error', () => {
+    const env = recordingEnv(false);
+    const onTransportError = vi.fn();
+    const tx = new InviteClientTransaction(request('INVITE'), env, { onTransportError });
+    tx.start();
+    env.send = () => {
+      throw new Error('cannot write');
+    };
+    expect(() => env.clock.advance(500)).not.toThrow();
+    expect(onTransportError).toHaveBeenCalledOnce();
+    expect((onTransportError.mock.calls[0]?.[0] as SipError).message).toBe('cannot write');
+    expect(tx.state).toBe('Terminated');
+    expect(env.clock.pendingTimers()).toBe(0);
+  });
+
+  it('a TU handler that throws on Timer F is logged; the transaction still ends', () => {
+    const env = recordingEnv(false);
+    const tx = new NonInviteClientTransaction(request('BYE'), env, {
+      onTimeout: () => {
+        throw new Error('TU bug');
+      },
+    });
+    tx.start();
+    expect(() => env.clock.advance(32_000)).not.toThrow();
+    expect(tx.state).toBe('Terminated');
+    expect(env.terminatedCount).toBe(1);
+  });
+});

@@ -4,7 +4,7 @@ import { SipError } from './errors.js';
 import { tagOf } from './header-values.js';
 import { SipRequest, SipResponse } from './message.js';
 import { Retransmitter2xx } from './retransmit-2xx.js';
-import { DEFAULT_TIMERS } from './timers.js';
+import { DEFAULT_TIMERS, TRYING_DELAY_MS } from './timers.js';
 import { recordingEnv, request } from './transaction-test-kit.js';
 import { InviteServerTransaction, NonInviteServerTransaction, type ServerTransactionEnv } from './transaction-server.js';
 
@@ -36,7 +36,7 @@ describe('INVITE server transaction (§17.2.1)', () => {
     const tx = new InviteServerTransaction(req, source, env);
     tx.start();
     env.clock.advance(50);
-    const ringing = tx.respond(180);
+    const ringing = tx.respond(180)!;
     expect(tagOf(ringing.to)).toBe('uastag');
     env.clock.advance(500);
     tx.receiveRequest(req);
@@ -103,7 +103,7 @@ describe('INVITE server transaction (§17.2.1)', () => {
     const req = request('INVITE');
     const tx = new InviteServerTransaction(req, source, env);
     tx.start();
-    const ok = tx.respond(200, 'OK', { body: 'v=0\r\n' });
+    const ok = tx.respond(200, 'OK', { body: 'v=0\r\n' })!;
     expect(tx.state).toBe('Accepted');
     expect(sent2xx).toHaveBeenCalledWith(ok);
     tx.receiveRequest(req);
@@ -114,11 +114,13 @@ describe('INVITE server transaction (§17.2.1)', () => {
     expect(tx.state).toBe('Terminated');
   });
 
-  it('refuses a second final response', () => {
+  it('refuses a second final response without throwing: nothing goes out', () => {
     const env = serverEnv(false);
     const tx = new InviteServerTransaction(request('INVITE'), source, env);
-    tx.respond(486);
-    expect(() => tx.respond(200)).toThrow(SipError);
+    expect(tx.respond(486)?.status).toBe(486);
+    expect(tx.respond(200)).toBeUndefined();
+    expect(env.sent.map((s) => (s.msg as SipResponse).status)).toEqual([486]);
+    expect(tx.state).toBe('Completed');
   });
 
   it('answers 487 on cancel and tells the TU once', () => {
@@ -188,5 +190,67 @@ describe('2xx retransmission (§13.3.1.4)', () => {
     expect(send).toHaveBeenCalledTimes(2);
     expect(onGiveUp).not.toHaveBeenCalled();
     expect(clock.pendingTimers()).toBe(0);
+  });
+});
+
+describe('nothing a server transaction does throws, from the TU or from its timers', () => {
+  it('replaces a final response that cannot be written by a bare 500, and the 100 Trying timer is gone with it', () => {
+    const env = serverEnv(false);
+    const tx = new InviteServerTransaction(request('INVITE'), source, env);
+    tx.start();
+    const sent = tx.respond(200, 'OK', { headers: { Subject: 'smuggled\r\nX-Evil: 1' } });
+    expect(sent?.status).toBe(500);
+    expect(tx.state).toBe('Completed');
+    expect(() => env.clock.advance(600)).not.toThrow();
+    expect(statusTimes(env, 100)).toEqual([]);
+    expect(statusTimes(env, 500)).toEqual([0, 500]);
+  });
+
+  it('skips a provisional response that cannot be written and keeps waiting for the final one', () => {
+    const env = serverEnv(false);
+    const tx = new InviteServerTransaction(request('INVITE'), source, env);
+    tx.start();
+    expect(tx.respond(180, 'Ring\x00ing')).toBeUndefined();
+    expect(tx.state).toBe('Proceeding');
+    env.clock.advance(200);
+    expect(statusTimes(env, 100)).toEqual([200]); // the TU said nothing that went out
+    expect(tx.respond(486)?.status).toBe(486);
+  });
+
+  it('a send that throws from Timer G is a transport error: the TU is told, the transaction ends, the timer does not throw', () => {
+    const env = serverEnv(false);
+    const tx = new InviteServerTransaction(request('INVITE'), source, env);
+    const failures: SipError[] = [];
+    tx.onFailure((e) => failures.push(e));
+    tx.respond(486);
+    env.send = () => {
+      throw new Error('socket gone');
+    };
+    expect(() => env.clock.advance(500)).not.toThrow();
+    expect(failures.map((e) => e.message)).toEqual(['socket gone']);
+    expect(tx.state).toBe('Terminated');
+    expect(env.clock.pendingTimers()).toBe(0);
+  });
+
+  it('a failure listener that throws on Timer H is logged, and the transaction still ends', () => {
+    const env = serverEnv(false);
+    const tx = new InviteServerTransaction(request('INVITE'), source, env);
+    tx.onFailure(() => {
+      throw new Error('TU bug');
+    });
+    tx.respond(486);
+    expect(() => env.clock.advance(32_000)).not.toThrow();
+    expect(tx.state).toBe('Terminated');
+  });
+
+  it('leaving Proceeding stops the 100 Trying timer whatever the response', () => {
+    for (const status of [200, 486]) {
+      const env = serverEnv(true);
+      const tx = new InviteServerTransaction(request('INVITE'), source, env);
+      tx.start();
+      tx.respond(status);
+      env.clock.advance(TRYING_DELAY_MS);
+      expect(statusTimes(env, 100)).toEqual([]);
+    }
   });
 });

@@ -2,15 +2,19 @@ import { createResponse, type ResponseOptions } from './builders.js';
 import { SipError } from './errors.js';
 import type { SipRequest, SipResponse } from './message.js';
 import { assertWritable } from './serialize.js';
-import { TimerSet, TRYING_DELAY_MS } from './timers.js';
-import type { TransactionEnv } from './transaction-client.js';
+import { TRYING_DELAY_MS } from './timers.js';
+import { TransactionBase, toSipError, type TransactionEnv } from './transaction-base.js';
 import type { RemoteInfo } from './transport.js';
 
 /**
- * Server transactions, RFC 3261 §17.2, as explicit state machines. The INVITE one has RFC 6026's
- * Accepted state: after a 2xx it absorbs INVITE retransmissions for 64*T1 (Timer L) instead of
- * vanishing, so that a retransmitted INVITE is not taken for a new call. The 2xx itself is
- * retransmitted by the UAS core (§13.3.1.4; see retransmit-2xx.ts), not by the transaction.
+ * Server transactions, RFC 3261 §17.2, as explicit state machines (Figures 7 and 8, the RFC's state
+ * and timer names). The INVITE one has RFC 6026's Accepted state: after a 2xx it absorbs INVITE
+ * retransmissions for 64*T1 (Timer L) instead of vanishing, so that a retransmitted INVITE is not taken
+ * for a new call. The 2xx itself is retransmitted by the UAS core (§13.3.1.4; see retransmit-2xx.ts).
+ *
+ * Responding never throws: a response that cannot be written is logged, and a final one is replaced by
+ * a plain 500 built from the request alone, so that the request still gets its final answer; a response
+ * the state does not allow (a second final one) is logged and refused. `respond` returns what went out.
  */
 
 export interface ServerTransactionEnv extends TransactionEnv {
@@ -25,31 +29,35 @@ export interface ServerTransactionEnv extends TransactionEnv {
 export type InviteServerState = 'Proceeding' | 'Completed' | 'Confirmed' | 'Accepted' | 'Terminated';
 export type NonInviteServerState = 'Trying' | 'Proceeding' | 'Completed' | 'Terminated';
 
+/** What drives a server transaction: the TU, the transport, the network, and its own timers. */
+type ServerInput =
+  | { kind: 'respond'; res: SipResponse }
+  | { kind: 'request' } // a retransmission of the request
+  | { kind: 'ack' }
+  | { kind: 'timer'; name: string }
+  | { kind: 'transportError'; err: SipError };
+
 type Listener<T> = (arg: T) => void;
 
-abstract class ServerTransactionBase<S extends string> {
-  abstract state: S;
+abstract class ServerTransactionBase<S extends string> extends TransactionBase<S, ServerInput> {
   /** The last provisional and the final response, resent on request retransmissions. */
   protected provisional: SipResponse | undefined;
   protected final: SipResponse | undefined;
-  protected readonly timers: TimerSet;
   private readonly terminatedListeners: Array<Listener<void>> = [];
-  protected readonly failureListeners: Array<Listener<SipError>> = [];
+  private readonly failureListeners: Array<Listener<SipError>> = [];
 
   constructor(
     readonly request: SipRequest,
     readonly source: RemoteInfo,
-    protected readonly env: ServerTransactionEnv,
+    protected override readonly env: ServerTransactionEnv,
+    initial: S,
+    stateTimers: Readonly<Record<S, readonly string[]>>,
   ) {
-    this.timers = new TimerSet(env.clock);
+    super(initial, env, stateTimers);
   }
 
   get toTag(): string {
     return this.env.toTag;
-  }
-
-  get terminated(): boolean {
-    return this.state === 'Terminated';
   }
 
   /** Whether a final response went out: a TU that is late (say after CANCEL) must not answer again. */
@@ -61,18 +69,68 @@ abstract class ServerTransactionBase<S extends string> {
     return this.final;
   }
 
-  /** Builds a response from the request (§8.2.6.2) with this transaction's To tag, and sends it. */
-  respond(status: number, reason?: string, opts: Omit<ResponseOptions, 'toTag'> = {}): SipResponse {
-    const res = createResponse(this.request, status, reason, { ...opts, toTag: this.env.toTag });
-    this.env.prepareResponse?.(this.request, res);
-    this.sendResponse(res);
+  protected describe(): Record<string, unknown> {
+    return { method: this.request.method, callId: this.request.get('Call-ID') };
+  }
+
+  /**
+   * Builds a response from the request (§8.2.6.2) with this transaction's To tag, and sends it. Returns
+   * the response that went out (a 500 in place of a final one that could not be written), or undefined
+   * when nothing did; the reason is logged either way.
+   */
+  respond(status: number, reason?: string, opts: Omit<ResponseOptions, 'toTag'> = {}): SipResponse | undefined {
+    let res: SipResponse;
+    try {
+      res = this.build(status, reason, opts);
+    } catch (err) {
+      return this.unwritable(status, toSipError(err, 'SIP_STATE'));
+    }
+    return this.sendResponse(res);
+  }
+
+  /** Sends a response built elsewhere (the core's 2xx retransmissions); see `respond` for the result. */
+  sendResponse(res: SipResponse): SipResponse | undefined {
+    try {
+      assertWritable(res);
+    } catch (err) {
+      return this.unwritable(res.status, toSipError(err, 'SIP_STATE'));
+    }
+    const refused = this.input({ kind: 'respond', res });
+    if (refused) {
+      this.log.warn({ err: refused, ...this.describe(), status: res.status }, 'sip: response refused by the transaction');
+      return undefined;
+    }
     return res;
   }
 
-  abstract sendResponse(res: SipResponse): void;
+  private build(status: number, reason: string | undefined, opts: Omit<ResponseOptions, 'toTag'>): SipResponse {
+    const res = createResponse(this.request, status, reason, { ...opts, toTag: this.env.toTag });
+    this.env.prepareResponse?.(this.request, res);
+    return res;
+  }
+
+  /** The TU's response cannot be written: skip a provisional, replace a final one by a bare 500. */
+  private unwritable(status: number, err: SipError): SipResponse | undefined {
+    this.log.warn({ err, ...this.describe(), status }, 'sip: response cannot be written');
+    if (status < 200 || this.answered || this.terminated) return undefined;
+    let fallback: SipResponse;
+    try {
+      fallback = this.build(500, undefined, {});
+      assertWritable(fallback);
+    } catch (err2) {
+      // Only a request we built ourselves can get here (the parser refuses what cannot be copied).
+      this.log.error({ err: err2, ...this.describe() }, 'sip: no response can be written for this request; dropping it');
+      this.fail(toSipError(err2, 'SIP_STATE'));
+      this.terminate();
+      return undefined;
+    }
+    return this.input({ kind: 'respond', res: fallback }) ? undefined : fallback;
+  }
 
   /** A retransmission of the request (or, for INVITE, an ACK) matched this transaction. */
-  abstract receiveRequest(req: SipRequest): void;
+  receiveRequest(req: SipRequest): void {
+    this.input(req.method === 'ACK' ? { kind: 'ack' } : { kind: 'request' });
+  }
 
   onTerminated(listener: Listener<void>): void {
     this.terminatedListeners.push(listener);
@@ -85,36 +143,28 @@ abstract class ServerTransactionBase<S extends string> {
 
   /** §17.2.4: a transport failure is a transaction failure. */
   transportError(err: unknown): void {
-    if (this.terminated) return;
-    this.fail(err instanceof SipError ? err : new SipError('SIP_TRANSPORT', String(err), { cause: err }));
-    this.terminate();
+    this.input({ kind: 'transportError', err: toSipError(err) });
   }
 
   /** Reports a failure to whoever listens (the core also calls it when a 2xx is never ACKed). */
   fail(err: SipError): void {
-    for (const l of this.failureListeners) l(err);
+    for (const l of this.failureListeners) this.notify('failure', () => l(err));
   }
 
-  protected transmit(res: SipResponse): void {
-    try {
-      this.env.send(res);
-    } catch (err) {
-      this.transportError(err);
-    }
+  protected terminatedHook(): void {
+    for (const l of this.terminatedListeners) this.notify('terminated', () => l());
   }
 
-  /** Ends the transaction silently (endpoint shutdown): timers stop, nobody is told. */
-  abandon(): void {
-    this.state = 'Terminated' as S;
-    this.timers.stopAll();
+  /** Sends, and on failure turns the transaction down the transport-error path (§17.2.4). */
+  protected send(res: SipResponse): void {
+    const err = this.transmit(res);
+    if (err) this.transportFailed(err);
   }
 
-  protected terminate(): void {
-    if (this.terminated) return;
-    this.state = 'Terminated' as S;
-    this.timers.stopAll();
-    this.env.terminated?.();
-    for (const l of this.terminatedListeners) l();
+  protected transportFailed(err: SipError): undefined {
+    this.fail(err);
+    this.terminate();
+    return undefined;
   }
 
   protected stateError(res: SipResponse): SipError {
@@ -124,16 +174,23 @@ abstract class ServerTransactionBase<S extends string> {
 
 /** Figure 7 of RFC 3261 (§17.2.1), with RFC 6026's Accepted state. */
 export class InviteServerTransaction extends ServerTransactionBase<InviteServerState> {
-  state: InviteServerState = 'Proceeding';
   private intervalG = 0;
   private readonly cancelListeners: Array<Listener<SipRequest>> = [];
   private cancelRequest: SipRequest | undefined;
 
+  constructor(request: SipRequest, source: RemoteInfo, env: ServerTransactionEnv) {
+    super(request, source, env, 'Proceeding', {
+      Proceeding: ['Trying'],
+      Completed: ['G', 'H'],
+      Confirmed: ['I'],
+      Accepted: ['L'],
+      Terminated: [],
+    });
+  }
+
   /** Starts the 200 ms wait after which the transaction says 100 Trying on the TU's behalf (§17.2.1). */
   start(): void {
-    this.timers.start('Trying', TRYING_DELAY_MS, () => {
-      if (this.state === 'Proceeding' && !this.provisional) this.respond(100);
-    });
+    if (this.state === 'Proceeding') this.startTimer('Trying', TRYING_DELAY_MS, () => ({ kind: 'timer', name: 'Trying' }));
   }
 
   get cancelled(): boolean {
@@ -151,101 +208,150 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     if (this.state !== 'Proceeding' || this.cancelRequest) return false;
     this.cancelRequest = req;
     this.respond(487);
-    for (const l of this.cancelListeners) l(req);
+    for (const l of this.cancelListeners) this.notify('cancel', () => l(req));
     return true;
   }
 
-  sendResponse(res: SipResponse): void {
-    assertWritable(res);
-    const s = res.status;
-    if (this.state === 'Accepted' && s >= 200 && s < 300) {
-      this.transmit(res); // a 2xx retransmission from the TU (RFC 6026 §8.5)
-      return;
+  protected step(i: ServerInput): SipError | undefined {
+    switch (this.state) {
+      case 'Proceeding':
+        return this.proceeding(i);
+      case 'Completed':
+        return this.completed(i);
+      case 'Confirmed':
+        // Absorbs ACK retransmissions until Timer I (§17.2.1).
+        if (i.kind === 'respond') return this.stateError(i.res);
+        if (i.kind === 'timer' && i.name === 'I') this.terminate();
+        return undefined;
+      case 'Accepted':
+        return this.accepted(i);
+      case 'Terminated':
+        return i.kind === 'respond' ? this.stateError(i.res) : undefined;
     }
-    if (this.state !== 'Proceeding') throw this.stateError(res);
-    this.timers.stop('Trying');
-    if (s < 200) {
-      this.provisional = res;
-      this.transmit(res);
-      return;
+  }
+
+  private proceeding(i: ServerInput): SipError | undefined {
+    switch (i.kind) {
+      case 'request': // a retransmitted INVITE: repeat what we last said
+        if (this.provisional) this.send(this.provisional);
+        return undefined;
+      case 'ack':
+        return undefined;
+      case 'timer':
+        if (i.name === 'Trying' && !this.provisional) this.respond(100);
+        return undefined;
+      case 'transportError':
+        return this.transportFailed(i.err);
+      case 'respond':
+        break;
     }
-    this.final = res;
+    const res = i.res;
     const { T1 } = this.env.timers;
-    if (s < 300) {
-      this.state = 'Accepted';
-      this.transmit(res);
-      this.timers.start('L', 64 * T1, () => this.terminate());
-      if (!this.terminated) this.env.sent2xx?.(res);
-      return;
+    if (res.status < 200) {
+      this.provisional = res;
+      this.timers.stop('Trying');
+      this.send(res);
+    } else if (res.status < 300) {
+      this.final = res;
+      this.go('Accepted');
+      this.startTimer('L', 64 * T1, () => ({ kind: 'timer', name: 'L' }));
+      this.send(res);
+      if (!this.terminated) this.notify('sent2xx', () => this.env.sent2xx?.(res));
+    } else {
+      this.final = res;
+      this.go('Completed');
+      if (!this.env.reliable) {
+        this.intervalG = T1;
+        this.startTimer('G', T1, () => ({ kind: 'timer', name: 'G' }));
+      }
+      this.startTimer('H', 64 * T1, () => ({ kind: 'timer', name: 'H' }));
+      this.send(res);
     }
-    this.state = 'Completed';
-    this.transmit(res);
-    if (this.terminated) return;
-    if (!this.env.reliable) {
-      this.intervalG = T1;
-      this.timers.start('G', T1, () => this.timerG());
-    }
-    this.timers.start('H', 64 * T1, () => this.timerH());
+    return undefined;
   }
 
-  /** Timer G: retransmit the failure response, doubling up to T2 (§17.2.1). */
-  private timerG(): void {
-    if (this.state !== 'Completed' || !this.final) return;
-    this.transmit(this.final);
-    this.intervalG = Math.min(2 * this.intervalG, this.env.timers.T2);
-    this.timers.start('G', this.intervalG, () => this.timerG());
-  }
-
-  /** Timer H: the ACK never came; a transaction failure for the TU (§17.2.1). */
-  private timerH(): void {
-    if (this.state !== 'Completed') return;
-    this.fail(new SipError('SIP_TIMEOUT', 'no ACK for the final response (Timer H)'));
-    this.terminate();
-  }
-
-  receiveRequest(req: SipRequest): void {
-    if (req.method === 'ACK') {
-      if (this.state !== 'Completed') return; // Confirmed absorbs ACK retransmissions
-      this.state = 'Confirmed';
-      this.timers.stop('G');
-      this.timers.stop('H');
-      // Timer I: absorb further ACKs for T4 on UDP, none on reliable transports.
-      if (this.env.reliable) this.terminate();
-      else this.timers.start('I', this.env.timers.T4, () => this.terminate());
-      return;
+  private completed(i: ServerInput): SipError | undefined {
+    switch (i.kind) {
+      case 'respond':
+        return this.stateError(i.res);
+      case 'request':
+        if (this.final) this.send(this.final);
+        return undefined;
+      case 'ack':
+        this.go('Confirmed');
+        // Timer I: absorb further ACKs for T4 on UDP, none on reliable transports.
+        if (this.env.reliable) this.terminate();
+        else this.startTimer('I', this.env.timers.T4, () => ({ kind: 'timer', name: 'I' }));
+        return undefined;
+      case 'timer':
+        if (i.name === 'G' && this.final) {
+          // Retransmit the failure response, doubling up to T2.
+          this.intervalG = Math.min(2 * this.intervalG, this.env.timers.T2);
+          this.startTimer('G', this.intervalG, () => ({ kind: 'timer', name: 'G' }));
+          this.send(this.final);
+        } else if (i.name === 'H') {
+          // The ACK never came: a transaction failure for the TU.
+          return this.transportFailed(new SipError('SIP_TIMEOUT', 'no ACK for the final response (Timer H)'));
+        }
+        return undefined;
+      case 'transportError':
+        return this.transportFailed(i.err);
     }
-    // A retransmitted INVITE: repeat what we last said (§17.2.1); absorb it once Accepted.
-    if (this.state === 'Proceeding' && this.provisional) this.transmit(this.provisional);
-    else if (this.state === 'Completed' && this.final) this.transmit(this.final);
+  }
+
+  private accepted(i: ServerInput): SipError | undefined {
+    switch (i.kind) {
+      case 'respond':
+        // A 2xx retransmission from the core (RFC 6026 §8.5); nothing else may follow a 2xx.
+        if (i.res.status < 200 || i.res.status >= 300) return this.stateError(i.res);
+        this.send(i.res);
+        return undefined;
+      case 'timer':
+        if (i.name === 'L') this.terminate();
+        return undefined;
+      case 'transportError':
+        return this.transportFailed(i.err);
+      case 'request': // INVITE retransmissions are absorbed: the core's 2xx retransmissions answer them
+      case 'ack':
+        return undefined;
+    }
   }
 }
 
 /** Figure 8 of RFC 3261 (§17.2.2). */
 export class NonInviteServerTransaction extends ServerTransactionBase<NonInviteServerState> {
-  state: NonInviteServerState = 'Trying';
-
-  sendResponse(res: SipResponse): void {
-    assertWritable(res);
-    if (this.state !== 'Trying' && this.state !== 'Proceeding') throw this.stateError(res);
-    if (res.status < 200) {
-      this.state = 'Proceeding';
-      this.provisional = res;
-      this.transmit(res);
-      return;
-    }
-    this.state = 'Completed';
-    this.final = res;
-    this.transmit(res);
-    if (this.terminated) return;
-    // Timer J: absorb request retransmissions for 64*T1 on UDP (§17.2.2).
-    if (this.env.reliable) this.terminate();
-    else this.timers.start('J', 64 * this.env.timers.T1, () => this.terminate());
+  constructor(request: SipRequest, source: RemoteInfo, env: ServerTransactionEnv) {
+    super(request, source, env, 'Trying', { Trying: [], Proceeding: [], Completed: ['J'], Terminated: [] });
   }
 
-  receiveRequest(_req: SipRequest): void {
-    // Trying absorbs; Proceeding and Completed repeat the last response (§17.2.2).
-    if (this.state === 'Proceeding' && this.provisional) this.transmit(this.provisional);
-    else if (this.state === 'Completed' && this.final) this.transmit(this.final);
+  protected step(i: ServerInput): SipError | undefined {
+    const s = this.state;
+    if (i.kind === 'transportError') return s === 'Terminated' ? undefined : this.transportFailed(i.err);
+    if (s === 'Terminated') return i.kind === 'respond' ? this.stateError(i.res) : undefined;
+    if (i.kind === 'timer') {
+      if (s === 'Completed' && i.name === 'J') this.terminate();
+      return undefined;
+    }
+    if (i.kind !== 'respond') {
+      // Trying absorbs; Proceeding and Completed repeat the last response (§17.2.2).
+      const last = s === 'Proceeding' ? this.provisional : s === 'Completed' ? this.final : undefined;
+      if (last) this.send(last);
+      return undefined;
+    }
+    if (s === 'Completed') return this.stateError(i.res);
+    if (i.res.status < 200) {
+      this.provisional = i.res;
+      this.go('Proceeding');
+      this.send(i.res);
+      return undefined;
+    }
+    this.final = i.res;
+    this.go('Completed');
+    // Timer J: absorb request retransmissions for 64*T1 on UDP (§17.2.2).
+    if (!this.env.reliable) this.startTimer('J', 64 * this.env.timers.T1, () => ({ kind: 'timer', name: 'J' }));
+    this.send(i.res);
+    if (this.env.reliable) this.terminate();
+    return undefined;
   }
 }
 

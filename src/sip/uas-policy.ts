@@ -42,6 +42,15 @@ export function screenRequest(req: SipRequest, policy: UasPolicy): Rejection | u
   }
   // §8.2.2.1: a scheme we don't understand is 416 (RFC 4475 §3.3.2, §3.3.3).
   if (!isSipUri(req.uri)) return { status: 416 };
+  // §8.1.1.8: a request that can make a dialog has exactly one Contact, a SIP or SIPS URI: the remote
+  // target of every request we send in the dialog (a BYE to a tel: URI cannot be routed).
+  if (m === 'INVITE') {
+    const contacts = req.contacts;
+    const only = contacts.length === 1 ? contacts[0] : undefined;
+    if (only === undefined || only === '*' || !isSipUri(only.uri)) {
+      return { status: 400, reason: 'Bad Request (an INVITE needs exactly one SIP or SIPS Contact)' };
+    }
+  }
   // §8.2.2.3: Require with extensions we lack is 420, naming them in Unsupported (RFC 4475 §3.3.5).
   let required: string[];
   try {

@@ -54,7 +54,7 @@ export class TelephonyCall extends SipPartyBase implements CallControl {
   static fromAnsweredLeg(leg: OutboundLeg, from: string, logger: Logger, outbound: OutboundServices): TelephonyCall {
     const call = new TelephonyCall(leg.sessionId, from, leg.destination, { answer: async () => undefined, hangup: () => leg.hangup() }, leg.media, logger, outbound, 'outbound');
     // The far end's BYE reaches the leg (the server's dialog table knows the leg): end the call with it.
-    void leg.ended.then((reason) => call.remoteHangup(reason));
+    leg.ended.then((reason) => call.remoteHangup(reason)).catch((err: unknown) => logger.error({ err, sessionId: leg.sessionId }, 'ending the call after its leg ended failed'));
     return call;
   }
 
@@ -84,6 +84,7 @@ export class TelephonyCall extends SipPartyBase implements CallControl {
     const abort = (): void => ctrl.abort();
     o.signal?.addEventListener('abort', abort, { once: true });
     if (o.signal?.aborted) ctrl.abort();
+    // `ended` only ever resolves, and abort() does not throw (listeners' errors are reported, not thrown).
     void this.ended.then(abort);
     // Early media replaces the hold audio this call plays while the leg rings (the flow started it).
     const onEarlyMedia = o.earlyMedia ? (legMedia: MediaChannel) => relayEarlyMedia(this, legMedia, { pacer: outbound.pacer, logger: this.logger.child({ destination }) }) : undefined;

@@ -213,6 +213,7 @@ export class MediaChannel implements PacedSource {
     if (kind === 'ringback') {
       this.startRingback();
     } else {
+      // Both outcomes handled; the success branch only assigns.
       void this.deps.renderer.render(kind, this.law).then(
         (bytes) => {
           if (stopped) return;

@@ -80,7 +80,7 @@ async function setup(trunk: Partial<TrunkConfig> = {}) {
     const packets: Uint8Array[] = [];
     rtp.on('audio', (p) => packets.push(Uint8Array.from(p)));
     cleanup.push(() => rtp.close());
-    const ok = tx.respond(200, 'OK', { headers: { 'Content-Type': 'application/sdp' }, body: n.answerSdp });
+    const ok = tx.respond(200, 'OK', { headers: { 'Content-Type': 'application/sdp' }, body: n.answerSdp })!;
     return { dialog: Dialog.fromUas(req, ok), packets, codec: n.codec, rtp };
   };
   return { far, farEp, server, dial, answer, pacer };

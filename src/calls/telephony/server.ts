@@ -1,7 +1,8 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import { newSessionId } from '../../lib/ids.js';
-import { Registration, createSipEndpoint, Dialog, InviteServerTransaction, SipError, tagOf, type SipEndpoint, type SipRequest, type ServerTransaction, type RemoteInfo, type Destination } from '../../sip/index.js';
+import { runInCallScope, type CallScope } from '../../lib/fault-net.js';
+import { Registration, createSipEndpoint, Dialog, InviteServerTransaction, SipError, quote, tagOf, type SipEndpoint, type SipRequest, type ServerTransaction, type RemoteInfo, type Destination } from '../../sip/index.js';
 import { RtpSession } from '../../rtp/session.js';
 import { PortAllocator } from '../../rtp/ports.js';
 import { negotiate, createOffer, parseAnswer, SdpError } from '../../sdp/index.js';
@@ -13,6 +14,7 @@ import { TelephonyCall } from './call.js';
 import type { CallEndReason } from '../types.js';
 import type { DialLimits } from '../dial-limits.js';
 import { applyMedia, infoDigit } from './sdp-media.js';
+import { sendBye } from './bye.js';
 import type { OutboundHost } from './outbound.js';
 import { Trunk, type TrunkConfig } from './trunk.js';
 
@@ -60,6 +62,8 @@ export interface DialogEntry {
   awaitingAnswer: boolean;
   /** Where the dialog's requests come from (inbound) or go to (outbound: the trunk). */
   source: RemoteInfo;
+  /** The call whose work in-dialog requests are (the process-level net ends it on a fault). */
+  scope?: CallScope;
 }
 type Entry = DialogEntry;
 
@@ -186,10 +190,19 @@ export class TelephonyServer {
 
   private onRequest(req: SipRequest, tx: ServerTransaction): void {
     if (req.method === 'INVITE' && !tagOf(req.to) && tx instanceof InviteServerTransaction) {
-      this.newCall(req, tx).catch((err: unknown) => {
-        this.o.logger.error({ err }, 'could not set up an incoming call');
-        if (!tx.answered) tx.respond(500, 'Server Internal Error');
-      });
+      // Everything this call does from here on runs in its scope, so that a fault nobody caught ends
+      // this call and no other (src/lib/fault-net.ts).
+      const holder: { call?: TelephonyCall } = {};
+      const scope: CallScope = {
+        sessionId: newSessionId(),
+        end: () => (holder.call ? holder.call.hangup() : tx.answered ? undefined : tx.respond(500)),
+      };
+      runInCallScope(scope, () =>
+        this.newCall(req, tx, scope, holder).catch((err: unknown) => {
+          this.o.logger.error({ err, sessionId: scope.sessionId }, 'could not set up an incoming call');
+          if (!tx.answered) tx.respond(500, 'Server Internal Error');
+        }),
+      );
       return;
     }
     const entry = this.calls.get(Dialog.idOfRequest(req));
@@ -197,6 +210,12 @@ export class TelephonyServer {
       tx.respond(481, 'Call/Transaction Does Not Exist');
       return;
     }
+    if (entry.scope) runInCallScope(entry.scope, () => this.inDialog(entry, req, tx));
+    else this.inDialog(entry, req, tx);
+  }
+
+  private inDialog(entry: Entry, req: SipRequest, tx: ServerTransaction): void {
+    if (!entry.dialog) return;
     const check = entry.dialog.checkRequest(req);
     if (!check.ok) {
       tx.respond(check.status, check.reason);
@@ -225,7 +244,7 @@ export class TelephonyServer {
     }
   }
 
-  private async newCall(req: SipRequest, tx: InviteServerTransaction): Promise<void> {
+  private async newCall(req: SipRequest, tx: InviteServerTransaction, scope: CallScope, holder: { call?: TelephonyCall }): Promise<void> {
     const uri = req.uri;
     const number = 'user' in uri && uri.user ? uri.user : '';
     const fromUri = req.from.uri;
@@ -259,8 +278,8 @@ export class TelephonyServer {
     } catch (err) {
       await session.close();
       if (err instanceof SdpError) {
-        this.o.logger.warn({ reason: err.message, callId: req.callId }, 'offer refused with 488');
-        tx.respond(488, 'Not Acceptable Here', { headers: { Warning: `304 hookline "${err.message.replace(/"/g, "'")}"` } });
+        this.o.logger.warn({ reason: err.message, callId: req.callId, sessionId: scope.sessionId }, 'offer refused with 488');
+        tx.respond(488, 'Not Acceptable Here', { headers: { Warning: `304 hookline ${quote(err.message)}` } });
         return;
       }
       throw err;
@@ -270,7 +289,7 @@ export class TelephonyServer {
       return;
     }
     const media = new MediaChannel(session, law, this.mediaDeps);
-    const sessionId = newSessionId();
+    const sessionId = scope.sessionId;
     // The signalling callbacks need the entry, which needs the call: filled in right below.
     const ref: { entry?: Entry } = {};
     const call = new TelephonyCall(sessionId, from, number, {
@@ -278,6 +297,8 @@ export class TelephonyServer {
         const entry = ref.entry;
         if (tx.cancelled || !entry) return;
         const ok = tx.respond(200, 'OK', { headers: { 'Content-Type': 'application/sdp' }, body: sdp });
+        // What went out instead (a 500 for a 200 that could not be written) is logged by the transaction.
+        if (ok?.status !== 200) throw new SipError('SIP_STATE', 'the call could not be answered');
         entry.dialog = Dialog.fromUas(req, ok);
         this.calls.set(entry.dialog.id, entry);
       },
@@ -291,11 +312,15 @@ export class TelephonyServer {
         this.bye(entry);
       },
     }, media, this.o.logger.child({ sessionId }), this.trunk);
-    const e: Entry = { call, session, origin, awaitingAnswer: offer === undefined, source: tx.source };
+    holder.call = call;
+    const e: Entry = { call, session, origin, awaitingAnswer: offer === undefined, source: tx.source, scope };
     ref.entry = e;
-    tx.onCancel(() => void this.end(e, 'remote_hangup'));
+    tx.onCancel(() => this.end(e, 'remote_hangup'));
     // Timer H: our 200 was never acknowledged; the caller is gone (RFC 3261 §13.3.1.4: send BYE).
-    tx.onFailure(() => void call.hangup());
+    tx.onFailure((err) => {
+      this.o.logger.warn({ sessionId, reason: err.message }, 'no ACK for our answer; hanging up');
+      this.settle(call.hangup(), sessionId, 'hang-up after a missing ACK failed');
+    });
     this.o.logger.info({ sessionId, from, to: number, callId: req.callId, transport: tx.source.transport }, 'incoming call');
     this.o.onCall(call);
   }
@@ -305,25 +330,33 @@ export class TelephonyServer {
     return entry.source.transport === 'TCP' ? { ...entry.source } : undefined;
   }
 
-  /** We end a confirmed dialog: it stops matching requests at once, then BYE goes out. */
+  /** We end a confirmed dialog; never throws (see sendBye). */
   private bye(entry: Entry): void {
-    if (!entry.dialog || entry.dialog.state === 'Terminated') return;
-    const bye = entry.dialog.createRequest('BYE');
-    entry.dialog.terminate();
-    this.calls.delete(entry.dialog.id);
-    this.endpoint.sendRequest(bye, this.destination(entry));
+    const dialog = entry.dialog;
+    if (!dialog) return;
+    sendBye({ endpoint: this.endpoint, dialog, destination: this.destination(entry), sessionId: entry.call.sessionId, logger: this.o.logger, forget: () => this.calls.delete(dialog.id) });
+  }
+
+  /** Handles the outcome of a promise nobody awaits: a rejection is logged against its call. */
+  private settle(p: Promise<unknown>, sessionId: string, what: string): void {
+    p.catch((err: unknown) => this.o.logger.error({ err, sessionId }, what));
   }
 
   private onAck(ack: SipRequest): void {
     const entry = this.calls.get(Dialog.idOfRequest(ack));
     if (!entry?.awaitingAnswer) return;
+    if (entry.scope) runInCallScope(entry.scope, () => this.lateAnswer(entry, ack));
+    else this.lateAnswer(entry, ack);
+  }
+
+  private lateAnswer(entry: Entry, ack: SipRequest): void {
     entry.awaitingAnswer = false;
     try {
       applyMedia(entry.session, entry.call.media, parseAnswer(ack.text, { address: this.o.advertisedHost ?? this.o.host, port: entry.session.localPort, previous: entry.origin }));
     } catch (err) {
       // An ACK without a usable answer leaves no common codec: the only clean way out is BYE.
       this.o.logger.warn({ err, sessionId: entry.call.sessionId }, 'late-offer answer unusable; hanging up');
-      void entry.call.hangup();
+      this.settle(entry.call.hangup(), entry.call.sessionId, 'hang-up after an unusable answer failed');
     }
   }
 
@@ -356,6 +389,6 @@ export class TelephonyServer {
       entry.dialog.terminate();
       this.calls.delete(entry.dialog.id);
     }
-    void entry.call.remoteHangup(reason);
+    this.settle(entry.call.remoteHangup(reason), entry.call.sessionId, 'ending the call failed');
   }
 }
