@@ -116,9 +116,3 @@ export interface ListItem<T> {
 export interface Listing<T> {
   items: Array<ListItem<T>>;
 }
-
-/** A page of a list that goes on (calls, webhooks): `next_cursor` reads the next page. */
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
