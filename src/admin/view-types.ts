@@ -1,5 +1,6 @@
 /**
- * The shapes the Administration API answers with for calls, webhooks and recordings: snake_case, ISO
+ * The shapes the Administration API answers with for calls, webhooks, recordings and the audio
+ * library: snake_case, ISO
  * 8601 UTC times, `null` for what is unknown (never a missing key, so a table can render every column).
  *
  * Types only, and nothing imported but types: the web console imports this file with `import type`
@@ -62,6 +63,24 @@ export interface VoicemailMessageView {
   duration_ms: number;
   duration_s: number;
   audio_url: string;
+}
+
+/** A file of the audio library (GET /audio). */
+export interface AudioEntryView {
+  name: string;
+  size_bytes: number;
+  /** Null when the file is not a WAV this server can read. */
+  duration_ms: number | null;
+  sample_rate: number | null;
+  channels: number | null;
+  modified_at: string;
+  /** Why a file put into the folder by hand cannot be played. */
+  problem?: string;
+}
+
+/** What an upload answers: the stored file, and the format recognised in the upload. */
+export interface UploadedAudioView extends AudioEntryView {
+  converted_from: string;
 }
 
 export interface CallSummaryView {

@@ -1,13 +1,14 @@
 /**
- * Call history and webhook log shapes as the Administration API sends them (GET /calls, /calls/{id},
- * /calls/active, /calls/events, /webhooks, /stats, voicemail messages), and the live list of calls
- * kept from the event stream.
+ * Call history, webhook log and audio library shapes as the Administration API sends them (GET
+ * /calls, /calls/{id}, /calls/active, /calls/events, /webhooks, /stats, voicemail messages, /audio),
+ * and the live list of calls kept from the event stream.
  *
  * The shapes are the server's own (src/admin/view-types.ts), imported as types only: the import is
  * erased when the console is built, so no server code reaches the browser, and a field the server
  * adds or renames is a type error here rather than a page that quietly shows nothing.
  */
 import type {
+  AudioEntryView,
   CallDetailView,
   CallSummaryView,
   LiveCallEventView,
@@ -27,6 +28,7 @@ export type Webhook = WebhookView;
 export type Recording = RecordingView;
 export type VoicemailMessage = VoicemailMessageView;
 export type Stats = StatsView;
+export type AudioEntry = AudioEntryView;
 /** A call of the live list: GET /calls/active's items carry no end; an event's call does. */
 export type LiveCall = LiveCallView & Partial<Pick<LiveCallEventView, 'ended_at' | 'end_reason'>>;
 

@@ -4,17 +4,8 @@ import { BannerView, PageTitle, Time } from '../components/common';
 import { ACTIONS, ListTable, ListView, Pager } from '../components/list';
 import { ApiError, API_BASE, describeError, query, request } from '../lib/api';
 import type { Banner } from '../lib/editor';
+import type { AudioEntry } from '../lib/history';
 import { usePaged } from '../lib/use-get';
-
-interface AudioEntry {
-  name: string;
-  size_bytes: number;
-  duration_ms: number | null;
-  sample_rate: number | null;
-  channels: number | null;
-  modified_at: string;
-  problem?: string;
-}
 
 const audioUrl = (name: string): string => `${API_BASE}/audio/${encodeURIComponent(name)}`;
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { MAX_UPLOAD_BYTES, storedName, type AudioEntry, type AudioFiles, type SavedAudio } from '../../admin/audio.js';
 import { FORMAT_NAMES, SUPPORTED_FORMATS, type AudioFormat } from '../../admin/audio-formats.js';
 import { AdminError } from '../../admin/errors.js';
+import type { AudioEntryView, UploadedAudioView } from '../../admin/view-types.js';
 import { pageQuery, pageSchema } from './paging.js';
 import { fileRangeSource, rangeResponse } from './range.js';
 import type { AdminContext, AdminRouter } from './router.js';
@@ -24,13 +25,13 @@ export const audioEntrySchema = z.object({
   channels: z.int().nullable(),
   modified_at: z.iso.datetime(),
   problem: z.string().optional().meta({ description: 'Why a file put into the folder by hand cannot be played' }),
-});
+}) satisfies z.ZodType<AudioEntryView>;
 
 const uploadedSchema = audioEntrySchema.extend({
   converted_from: z.enum(Object.keys(FORMAT_NAMES) as [AudioFormat, ...AudioFormat[]]).meta({ description: 'The format recognised in the upload' }),
-});
+}) satisfies z.ZodType<UploadedAudioView>;
 
-function toJson(e: AudioEntry): z.output<typeof audioEntrySchema> {
+function toJson(e: AudioEntry): AudioEntryView {
   return {
     name: e.name,
     size_bytes: e.sizeBytes,
