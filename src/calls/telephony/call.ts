@@ -3,7 +3,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { BridgeOptions, BridgeResult, CallControl, DialOptions, DialOutcome, Leg } from '../types.js';
 import { DEFAULT_DIAL_LIMITS, DialBudget, dialWithin, type DialLimits } from '../dial-limits.js';
 import type { MediaChannel } from './media-channel.js';
-import { SipPartyBase } from './sip-party.js';
+import { SipPartyBase, type CutOffOptions } from './sip-party.js';
 import { bridgeParties, type BridgeDeps } from './bridge.js';
 import { relayEarlyMedia } from './early-media.js';
 import { OutboundLeg } from './outbound-leg.js';
@@ -33,6 +33,12 @@ export interface OutboundServices extends BridgeDeps {
 export class TelephonyCall extends SipPartyBase implements CallControl {
   /** This call's legs against the per-call limits (made on the first dial). */
   private budget: DialBudget | undefined;
+  /** Answered legs still up, which a cut-off hangs up. */
+  private readonly legs = new Set<OutboundLeg>();
+  /** Dials and bridges under way, which a cut-off waits for before the goodbye takes the line. */
+  private readonly busy = new Set<Promise<unknown>>();
+  /** Aborted by a cut-off: legs still ringing are cancelled. */
+  private readonly cut = new AbortController();
 
   constructor(
     sessionId: string,
@@ -75,7 +81,24 @@ export class TelephonyCall extends SipPartyBase implements CallControl {
     }
     if (this.hungUp) return { outcome: 'canceled' };
     this.budget ??= new DialBudget(outbound.perCall ?? DEFAULT_DIAL_LIMITS);
-    return dialWithin(this.budget, () => this.placeLeg(outbound, destination, o, startedAt), (why) => this.logger.warn({ destination, ...this.budget?.limits }, `dial refused: ${why}`));
+    return this.track(dialWithin(this.budget, () => this.placeLeg(outbound, destination, o, startedAt), (why) => this.logger.warn({ destination, ...this.budget?.limits }, `dial refused: ${why}`)));
+  }
+
+  /** Keeps `p` in `busy` until it settles. */
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.busy.add(p);
+    const forget = (): void => void this.busy.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+
+  /** Legs first: a bridge ends, ringing legs are cancelled; the goodbye needs the caller's channel back. */
+  protected override async beforeCutOff(o: CutOffOptions): Promise<void> {
+    this.cut.abort();
+    const settled = Promise.allSettled([...[...this.legs].map((l) => l.hangup()), ...this.busy]);
+    let cancel = (): void => undefined;
+    await Promise.race([settled, new Promise<void>((resolve) => (cancel = o.clock.setTimer(o.maxMs, resolve)))]);
+    cancel();
   }
 
   private async placeLeg(outbound: OutboundServices, destination: string, o: DialOptions, startedAt: number): Promise<DialResult> {
@@ -86,10 +109,11 @@ export class TelephonyCall extends SipPartyBase implements CallControl {
     if (o.signal?.aborted) ctrl.abort();
     // `ended` only ever resolves, and abort() does not throw (listeners' errors are reported, not thrown).
     void this.ended.then(abort);
+    this.cut.signal.addEventListener('abort', abort, { once: true });
     // Early media replaces the hold audio this call plays while the leg rings (the flow started it).
     const onEarlyMedia = o.earlyMedia ? (legMedia: MediaChannel) => relayEarlyMedia(this, legMedia, { pacer: outbound.pacer, logger: this.logger.child({ destination }) }) : undefined;
     try {
-      return await outbound.dial({
+      const r = await outbound.dial({
         sessionId: this.sessionId,
         destination,
         callerId: o.callerId ?? this.from,
@@ -99,14 +123,30 @@ export class TelephonyCall extends SipPartyBase implements CallControl {
         startedAt,
         ...(onEarlyMedia ? { onEarlyMedia } : {}),
       });
+      if (r.leg instanceof OutboundLeg) {
+        const leg = r.leg;
+        // Answered just as the call was cut off: nobody is left to talk to.
+        if (this.hungUp) await leg.hangup();
+        else {
+          this.legs.add(leg);
+          void leg.ended.then(() => this.legs.delete(leg));
+        }
+      }
+      return r;
     } finally {
       o.signal?.removeEventListener('abort', abort);
+      this.cut.signal.removeEventListener('abort', abort);
     }
   }
 
-  bridge(leg: Leg, o: BridgeOptions = {}): Promise<BridgeResult> {
-    if (!this.outbound || !(leg instanceof OutboundLeg)) return Promise.reject(new Error('only a leg this call dialled can be bridged to it'));
-    return bridgeParties(this, leg, { pacer: this.outbound.pacer, clock: this.outbound.clock, logger: this.logger }, o);
+  async bridge(leg: Leg, o: BridgeOptions = {}): Promise<BridgeResult> {
+    if (!this.outbound || !(leg instanceof OutboundLeg)) throw new Error('only a leg this call dialled can be bridged to it');
+    if (this.hungUp) {
+      // Cut off between the answer and the bridge: the callee must not be left on a line nobody is on.
+      await leg.hangup();
+      return { endedBy: 'caller', durationMs: 0, recordedMs: 0 };
+    }
+    return this.track(bridgeParties(this, leg, { pacer: this.outbound.pacer, clock: this.outbound.clock, logger: this.logger }, o));
   }
 
   startHoldAudio(kind: 'ringback' | { audioPath: string }): () => void {

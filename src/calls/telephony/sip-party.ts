@@ -1,7 +1,14 @@
 import type {
   CallControlBase, CallEndReason, CollectOptions, CollectResult, PlayResult, PlayablePart, RecordOptions, RecordResult,
 } from '../types.js';
+import type { Clock } from '../../lib/clock.js';
 import type { MediaChannel } from './media-channel.js';
+
+export interface CutOffOptions {
+  /** The longest the goodbye may take. */
+  maxMs: number;
+  clock: Pick<Clock, 'setTimer'>;
+}
 
 /**
  * What every SIP leg shares, inbound call or outbound leg: media operations on its MediaChannel, SIP
@@ -25,6 +32,8 @@ export abstract class SipPartyBase implements CallControlBase {
   protected abstract endDialog(): Promise<void> | void;
 
   play(parts: PlayablePart[], opts?: { bargeIn?: boolean }): Promise<PlayResult> {
+    // Checked here, not only by the channel: a call cut off at shutdown keeps its channel for the goodbye.
+    if (this.hungUp) return Promise.resolve({ interrupted: false });
     return this.media.play(parts, opts);
   }
 
@@ -38,6 +47,7 @@ export abstract class SipPartyBase implements CallControlBase {
   }
 
   record(o: RecordOptions): Promise<RecordResult> {
+    if (this.hungUp) return Promise.resolve({ durationMs: 0, reason: 'hangup' });
     return this.media.record(o);
   }
 
@@ -58,6 +68,33 @@ export abstract class SipPartyBase implements CallControlBase {
       this.resolveEnded('local_hangup');
     }
   }
+
+  /**
+   * We end it from outside the flow (the server shuts down): from now on the flow sees the line gone
+   * (what it waits on returns, as on a hang-up, and nothing new starts), `goodbye` is said, then BYE.
+   * `goodbye` is given up after `maxMs`, so a prompt that cannot be rendered does not hold the BYE.
+   */
+  async cutOff(goodbye: PlayablePart[], o: CutOffOptions): Promise<void> {
+    if (this.hungUp) return;
+    this.hungUp = true;
+    try {
+      await this.beforeCutOff(o);
+      this.media.interrupt();
+      if (goodbye.length > 0) {
+        let cancel = (): void => undefined;
+        const late = new Promise<void>((resolve) => (cancel = o.clock.setTimer(o.maxMs, resolve)));
+        await Promise.race([this.media.play(goodbye).catch(() => undefined), late]);
+        cancel();
+      }
+      await this.endDialog();
+    } finally {
+      await this.media.close();
+      this.resolveEnded('local_hangup');
+    }
+  }
+
+  /** Ends what else the party has going (a call's legs) before a cut-off says goodbye. */
+  protected async beforeCutOff(_o: CutOffOptions): Promise<void> {}
 
   /** The other side ended it (BYE or CANCEL): stop everything the flow is waiting on. */
   async remoteHangup(reason: CallEndReason = 'remote_hangup'): Promise<void> {
