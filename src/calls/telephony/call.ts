@@ -3,7 +3,8 @@ import type { Logger } from '../../lib/logger.js';
 import type { BridgeOptions, BridgeResult, CallControl, DialOptions, DialOutcome, Leg } from '../types.js';
 import { DEFAULT_DIAL_LIMITS, DialBudget, dialWithin, type DialLimits } from '../dial-limits.js';
 import type { MediaChannel } from './media-channel.js';
-import { SipPartyBase, type CutOffOptions } from './sip-party.js';
+import { SipPartyBase, within } from './sip-party.js';
+import type { CutOffOptions, CuttableCall } from '../running.js';
 import { bridgeParties, type BridgeDeps } from './bridge.js';
 import { relayEarlyMedia } from './early-media.js';
 import { OutboundLeg } from './outbound-leg.js';
@@ -30,7 +31,7 @@ export interface OutboundServices extends BridgeDeps {
  * sees the same interface as in the simulator. A second leg (dial, bridge) needs the outbound trunk;
  * without one (HOOKLINE_TRUNK unset) dial() reports `failed` and the flow tells the caller.
  */
-export class TelephonyCall extends SipPartyBase implements CallControl {
+export class TelephonyCall extends SipPartyBase implements CallControl, CuttableCall {
   /** This call's legs against the per-call limits (made on the first dial). */
   private budget: DialBudget | undefined;
   /** Answered legs still up, which a cut-off hangs up. */
@@ -95,10 +96,7 @@ export class TelephonyCall extends SipPartyBase implements CallControl {
   /** Legs first: a bridge ends, ringing legs are cancelled; the goodbye needs the caller's channel back. */
   protected override async beforeCutOff(o: CutOffOptions): Promise<void> {
     this.cut.abort();
-    const settled = Promise.allSettled([...[...this.legs].map((l) => l.hangup()), ...this.busy]);
-    let cancel = (): void => undefined;
-    await Promise.race([settled, new Promise<void>((resolve) => (cancel = o.clock.setTimer(o.maxMs, resolve)))]);
-    cancel();
+    await within(Promise.allSettled([...[...this.legs].map((l) => l.hangup()), ...this.busy]), o);
   }
 
   private async placeLeg(outbound: OutboundServices, destination: string, o: DialOptions, startedAt: number): Promise<DialResult> {

@@ -160,6 +160,19 @@ describe('TelephonyCall.cutOff', () => {
     expect(byes).toHaveLength(1);
   });
 
+  it('stops the goodbye where it is when the signal aborts (a second SIGTERM)', async () => {
+    const p = await phone(newPacer());
+    const { call: c, byes } = call(p);
+    const force = new AbortController();
+    const started = Date.now();
+    const cut = c.cutOff([{ text: '5000:2000' }], { maxMs: 10_000, clock: systemClock, signal: force.signal });
+    await sleep(300);
+    force.abort();
+    await cut;
+    expect(byes).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
   it('hangs up a bridged leg first, and the caller hears the goodbye once the bridge is down', async () => {
     const pacer = newPacer();
     const caller = await phone(pacer);

@@ -1,14 +1,8 @@
 import type {
   CallControlBase, CallEndReason, CollectOptions, CollectResult, PlayResult, PlayablePart, RecordOptions, RecordResult,
 } from '../types.js';
-import type { Clock } from '../../lib/clock.js';
+import type { CutOffOptions } from '../running.js';
 import type { MediaChannel } from './media-channel.js';
-
-export interface CutOffOptions {
-  /** The longest the goodbye may take. */
-  maxMs: number;
-  clock: Pick<Clock, 'setTimer'>;
-}
 
 /**
  * What every SIP leg shares, inbound call or outbound leg: media operations on its MediaChannel, SIP
@@ -72,7 +66,7 @@ export abstract class SipPartyBase implements CallControlBase {
   /**
    * We end it from outside the flow (the server shuts down): from now on the flow sees the line gone
    * (what it waits on returns, as on a hang-up, and nothing new starts), `goodbye` is said, then BYE.
-   * `goodbye` is given up after `maxMs`, so a prompt that cannot be rendered does not hold the BYE.
+   * `goodbye` is given up after `maxMs`, or when `signal` aborts, so nothing holds the BYE for long.
    */
   async cutOff(goodbye: PlayablePart[], o: CutOffOptions): Promise<void> {
     if (this.hungUp) return;
@@ -80,12 +74,7 @@ export abstract class SipPartyBase implements CallControlBase {
     try {
       await this.beforeCutOff(o);
       this.media.interrupt();
-      if (goodbye.length > 0) {
-        let cancel = (): void => undefined;
-        const late = new Promise<void>((resolve) => (cancel = o.clock.setTimer(o.maxMs, resolve)));
-        await Promise.race([this.media.play(goodbye).catch(() => undefined), late]);
-        cancel();
-      }
+      if (goodbye.length > 0 && !o.signal?.aborted) await within(this.media.play(goodbye).catch(() => undefined), o);
       await this.endDialog();
     } finally {
       await this.media.close();
@@ -102,5 +91,22 @@ export abstract class SipPartyBase implements CallControlBase {
     this.hungUp = true;
     await this.media.close();
     this.resolveEnded(reason);
+  }
+}
+
+/** Waits for `p`, but no longer than `o.maxMs` and not past an abort of `o.signal`. */
+export async function within(p: Promise<unknown>, o: CutOffOptions): Promise<void> {
+  let cancel = (): void => undefined;
+  let onAbort = (): void => undefined;
+  const late = new Promise<void>((resolve) => {
+    cancel = o.clock.setTimer(o.maxMs, resolve);
+    onAbort = resolve;
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([p, late]);
+  } finally {
+    cancel();
+    o.signal?.removeEventListener('abort', onAbort);
   }
 }
