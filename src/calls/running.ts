@@ -37,6 +37,8 @@ export class RunningCalls {
   private readonly calls = new Map<string, Entry>();
   private idle: Array<() => void> = [];
   private cutting: { goodbye: PlayablePart[]; o: CutOffOptions } | undefined;
+  /** Cut-offs under way: a goodbye still playing, a BYE not sent yet (the flow may be done already). */
+  private readonly cuts = new Set<Promise<void>>();
 
   get size(): number {
     return this.calls.size;
@@ -66,6 +68,11 @@ export class RunningCalls {
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
+  /** Resolves once no call is running and every cut-off has sent its BYE. */
+  async whenSettled(): Promise<void> {
+    while (this.calls.size > 0 || this.cuts.size > 0) await Promise.all([this.whenIdle(), ...this.cuts]);
+  }
+
   /**
    * Ends every call, now and from now on: each hears `goodbye` (when it can: a simulated call is
    * simply hung up) and is hung up. Resolves when each is hung up; their flows finish after that.
@@ -78,7 +85,12 @@ export class RunningCalls {
   private cut(e: Entry, goodbye: PlayablePart[], o: CutOffOptions): Promise<void> {
     // A call whose flow already hung up ended on its own: it keeps the flow's end reason.
     if (!e.call.hungUp) e.reason ??= SHUTDOWN;
-    e.cutting ??= (cuttable(e.call) ? e.call.cutOff(goodbye, o) : e.call.hangup()).catch(() => undefined);
+    if (!e.cutting) {
+      const p = (cuttable(e.call) ? e.call.cutOff(goodbye, o) : e.call.hangup()).catch(() => undefined);
+      e.cutting = p;
+      this.cuts.add(p);
+      void p.then(() => this.cuts.delete(p));
+    }
     return e.cutting;
   }
 }

@@ -11,7 +11,7 @@ const flush = async (): Promise<void> => {
 };
 
 /** A call that records how it was ended; its flow "finishes" when the test says so. */
-function fakeCall(running: RunningCalls, n: number, o: { cuttable?: boolean } = {}) {
+function fakeCall(running: RunningCalls, n: number, o: { cuttable?: boolean; goodbye?: Promise<void> } = {}) {
   const cuts: Array<{ goodbye: PlayablePart[]; o: CutOffOptions }> = [];
   let hangups = 0;
   const call = {
@@ -27,6 +27,7 @@ function fakeCall(running: RunningCalls, n: number, o: { cuttable?: boolean } = 
           cutOff: async (goodbye: PlayablePart[], opts: CutOffOptions) => {
             call.hungUp = true;
             cuts.push({ goodbye, o: opts });
+            await o.goodbye;
           },
         }),
   };
@@ -86,6 +87,23 @@ describe('drainCalls (on the injected clock)', () => {
     b.run.done();
     await d.p;
     expect(d.result()).toEqual({ calls: 2, cutOff: 2, unfinished: 0, forced: false, ms: 5000 });
+  });
+
+  it('waits for the goodbye and its BYE even when the flow is through first', async () => {
+    const clock = new FakeClock();
+    const running = new RunningCalls();
+    let said!: () => void;
+    const a = fakeCall(running, 1, { goodbye: new Promise<void>((r) => (said = r)) });
+    const d = start({ drainMs: 1000 }, running, clock);
+    clock.advance(1000);
+    await flush();
+    a.run.done(); // the flow saw the line go at once
+    clock.advance(3000);
+    await flush();
+    expect(d.result()).toBeUndefined();
+    said();
+    await d.p;
+    expect(d.result()).toEqual({ calls: 1, cutOff: 1, unfinished: 0, forced: false, ms: 4000 });
   });
 
   it('on a second signal, ends the calls at once without the goodbye', async () => {

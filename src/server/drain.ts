@@ -64,12 +64,11 @@ function pause(clock: Clock, ms: number, signal: AbortSignal | undefined): { don
   };
 }
 
-/** Waits for the calls to end, or until `ms` (or `signal`); true when none is left. */
-async function idleWithin(calls: RunningCalls, clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+/** Waits for `done`, or until `ms` (or `signal`). */
+async function within(done: Promise<void>, clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
   const p = pause(clock, ms, signal);
-  await Promise.race([calls.whenIdle(), p.done]);
+  await Promise.race([done, p.done]);
   p.cancel();
-  return calls.size === 0;
 }
 
 export async function drainCalls(o: DrainOptions): Promise<DrainReport> {
@@ -78,16 +77,17 @@ export async function drainCalls(o: DrainOptions): Promise<DrainReport> {
   const report = (cutOff: number): DrainReport => ({ calls, cutOff, unfinished: o.calls.size, forced: o.force?.aborted === true, ms: o.clock.now() - started });
   if (calls === 0) return report(0);
   o.logger.info({ calls, drainS: o.drainMs / 1000 }, `draining: ${calls} call(s) in progress may go on for up to ${o.drainMs / 1000} s; new calls are refused`);
-  if (await idleWithin(o.calls, o.clock, o.drainMs, o.force)) return report(0);
+  await within(o.calls.whenIdle(), o.clock, o.drainMs, o.force);
+  if (o.calls.size === 0) return report(0);
 
   const cut = o.calls.size;
   const forced = o.force?.aborted === true;
   o.logger.warn({ calls: cut, forced }, forced ? `second signal: ending ${cut} call(s) now` : `drain time over: ending ${cut} call(s) with a goodbye`);
   const cutOff: CutOffOptions = { maxMs: o.goodbyeMaxMs ?? GOODBYE_MAX_MS, clock: o.clock, ...(o.force ? { signal: o.force } : {}) };
-  // Not awaited: the flows finishing is what counts, and they finish once their calls are hung up.
   void o.calls.cutOffAll(forced ? [] : (o.goodbye ?? [{ text: RESTARTING }]), cutOff);
-  // A second signal no longer skips this wait: each call is hung up at once then, and what its flow
-  // still has to write (its end, its post-call actions) takes the store a moment.
-  await idleWithin(o.calls, o.clock, (o.finishMs ?? FINISH_MS) + cutOff.maxMs, undefined);
+  // Until each goodbye is said and its BYE sent, and each flow has written the call's end and queued its
+  // post-call actions (a flow may finish before its goodbye does: it sees the line gone at once). A
+  // second signal no longer skips this wait: it cuts the goodbyes short, and the writes take a moment.
+  await within(o.calls.whenSettled(), o.clock, (o.finishMs ?? FINISH_MS) + cutOff.maxMs, undefined);
   return report(cut);
 }
