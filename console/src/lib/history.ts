@@ -128,4 +128,6 @@ export const END_REASONS = [
   'not_in_service',
   'too_many_steps',
   'failed',
+  'shutdown',
+  'interrupted',
 ];
