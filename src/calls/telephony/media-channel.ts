@@ -1,7 +1,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { RtpSession } from '../../rtp/session.js';
-import type { Pacer, PacedSource } from '../../media/pacer.js';
+import type { FrameClock, PacedSource } from '../../media/pacer.js';
 import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw, ALAW_SILENCE, ULAW_SILENCE } from '../../media/g711.js';
 import { DtmfDetector } from '../../media/dtmf-detect.js';
 import { ringbackFrames } from '../../media/tones.js';
@@ -21,7 +21,7 @@ const SAME_PRESS_MS = 300;
 export type DigitSource = 'rfc4733' | 'inband' | 'info';
 
 export interface MediaChannelDeps {
-  pacer: Pacer;
+  pacer: FrameClock;
   clock: Clock;
   renderer: PartRenderer;
   logger: Logger;
@@ -260,7 +260,13 @@ export class MediaChannel implements PacedSource {
   async record(o: RecordOptions): Promise<RecordResult> {
     if (this.closed) return { durationMs: 0, reason: 'hangup' };
     this.digits.flush();
+    const generation = this.generation;
     const writer = await WavWriter.open(o.path, { channels: 1 });
+    // Hung up (or interrupted) while the file was being opened: there is nobody left to record.
+    if (this.closed || generation !== this.generation) {
+      await writer.close();
+      return { durationMs: 0, reason: 'hangup' };
+    }
     let samples = 0;
     let silentMs = 0;
     return new Promise<RecordResult>((resolve) => {
