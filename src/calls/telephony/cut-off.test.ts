@@ -4,14 +4,15 @@
  * the goodbye must reach the phone, and only then may the BYE go.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FakeClock, systemClock } from '../../lib/clock.js';
+import { FakeClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/logger.js';
 import { PortAllocator } from '../../rtp/ports.js';
 import { RtpSession } from '../../rtp/session.js';
-import { Pacer } from '../../media/pacer.js';
+import { ManualPacer } from '../../media/testing.js';
 import { decodeUlaw, encodeUlaw } from '../../media/g711.js';
 import { tone } from '../../media/tones.js';
 import { decodeWav } from '../../media/wav.js';
@@ -32,28 +33,41 @@ const renderer = {
 const stuck = { render: () => new Promise<Uint8Array>(() => undefined) } as unknown as PromptRenderer;
 
 const allocator = new PortAllocator(17400, 17599);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanup.reverse()) await c();
   cleanup = [];
 });
 
+/** Waits for what was sent over loopback to have arrived (a few milliseconds at most). */
+async function arrived(what: string, cond: () => boolean): Promise<void> {
+  for (const end = Date.now() + 2000; !cond(); ) {
+    if (Date.now() > end) throw new Error(`not arrived: ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
 interface Phone {
   channel: MediaChannel;
   peer: RtpSession;
-  /** Frames the phone received, decoded, with when they arrived. */
+  /** Frames the phone received, decoded, with the pacer tick that sent each. */
   heard: Array<{ at: number; pcm: Int16Array }>;
 }
 
-async function phone(pacer: Pacer, r: PromptRenderer = renderer): Promise<Phone> {
+/**
+ * Time is the test's: frames go out when it ticks the pacer (a tick is 20 ms of audio), timers run on
+ * the fake clock; only the trip over loopback is real. `heard[].at` is the tick a frame was sent at.
+ */
+async function phone(pacer: ManualPacer, clock: FakeClock, r: PromptRenderer = renderer): Promise<Phone> {
   const a = await RtpSession.open({ allocator, bindAddress: '127.0.0.1', payloadType: 0, dtmf: { emitOn: 'start' }, telephoneEventPt: 101 });
   const b = await RtpSession.open({ allocator, bindAddress: '127.0.0.1', payloadType: 0, telephoneEventPt: 101 });
   a.update({ payloadType: 0, telephoneEventPt: 101, remote: { address: '127.0.0.1', port: b.localPort } });
   b.update({ payloadType: 0, telephoneEventPt: 101, remote: { address: '127.0.0.1', port: a.localPort } });
-  const channel = new MediaChannel(a, 'ulaw', { pacer, clock: systemClock, renderer: r, logger: silentLogger });
+  const channel = new MediaChannel(a, 'ulaw', { pacer, clock, renderer: r, logger: silentLogger });
   const heard: Phone['heard'] = [];
-  b.on('audio', (p) => heard.push({ at: Date.now(), pcm: decodeUlaw(p) }));
+  // The channel sends one frame a tick from the start, so a frame's index is the tick that sent it.
+  let n = 0;
+  b.on('audio', (p) => heard.push({ at: n++, pcm: decodeUlaw(p) }));
   cleanup.push(async () => {
     await channel.close();
     await b.close();
@@ -61,10 +75,25 @@ async function phone(pacer: Pacer, r: PromptRenderer = renderer): Promise<Phone>
   return { channel, peer: b, heard };
 }
 
-function newPacer(): Pacer {
-  const pacer = new Pacer();
-  cleanup.push(() => pacer.close());
-  return pacer;
+/** `n` ticks, each followed by a millisecond of real time for its packets to cross loopback. */
+async function run(pacer: ManualPacer, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await pacer.run(1);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/** Ticks until `p` settles; resolves with the ticks it took. */
+async function runUntil(pacer: ManualPacer, p: Promise<unknown>): Promise<number> {
+  let settled = false;
+  void p.then(() => (settled = true), () => (settled = true));
+  await new Promise((r) => setImmediate(r));
+  let n = 0;
+  for (; !settled; n++) {
+    if (n > 2000) throw new Error('not settled after 2000 ticks');
+    await run(pacer, 1);
+  }
+  return n;
 }
 
 /** Frames in which `hz` dominates (Goertzel-free: a zero-crossing count is enough for pure tones). */
@@ -80,34 +109,37 @@ function framesOf(heard: Phone['heard'], hz: number): Phone['heard'] {
 
 describe('MediaChannel.interrupt', () => {
   it('stops a prompt at once, and the channel still plays what comes next', async () => {
-    const { channel, heard } = await phone(newPacer());
-    const started = Date.now();
+    const pacer = new ManualPacer();
+    const { channel, heard } = await phone(pacer, new FakeClock());
     const long = channel.play([{ text: '3000' }, { text: '3000' }]);
-    await sleep(200);
+    await run(pacer, 10);
     channel.interrupt();
     expect(await long).toEqual({ interrupted: false });
-    expect(Date.now() - started).toBeLessThan(1000);
-    await channel.play([{ text: '300:2000' }]);
-    await sleep(60);
-    expect(framesOf(heard, 2000).length).toBeGreaterThanOrEqual(12);
-    // Nothing of the first prompt's second part was played.
-    expect(framesOf(heard, 1000).length).toBeLessThan(25);
+    expect(await runUntil(pacer, channel.play([{ text: '300:2000' }]))).toBe(15);
+    await arrived('every frame', () => heard.length === pacer.ticks);
+    expect(framesOf(heard, 2000)).toHaveLength(15);
+    // 10 ticks of the first prompt at most, and nothing of its second part.
+    expect(framesOf(heard, 1000).length).toBeLessThanOrEqual(10);
   });
 
   it('closes a recording as on a hang-up, keeping what arrived, and ends a collect', async () => {
-    const pacer = newPacer();
-    const { channel, peer } = await phone(pacer);
+    const pacer = new ManualPacer();
+    const { channel, peer } = await phone(pacer, new FakeClock());
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'hookline-cut-')), 'r.wav');
     const recording = channel.record({ path: file, maxMs: 60_000, finishKeys: '#' });
+    await arrived('the recording open', () => existsSync(file) && statSync(file).size >= 44);
+    await new Promise((r) => setImmediate(r));
+    let inbound = 0;
+    channel.inboundTap = () => void inbound++;
     const pcm = tone([440], 2000, { level: -12 });
     let off = 0;
     const stopTalking = pacer.register({ tick: () => peer.sendFrame(encodeUlaw(pcm.subarray(off, (off += 160)))) });
     cleanup.push(stopTalking);
-    await sleep(600);
+    await run(pacer, 30);
+    await arrived('30 frames from the phone', () => inbound === 30);
     channel.interrupt();
     const r = await recording;
-    expect(r.reason).toBe('hangup');
-    expect(r.durationMs).toBeGreaterThanOrEqual(400);
+    expect(r).toEqual({ durationMs: 600, reason: 'hangup' });
     const wav = decodeWav(await readFile(file));
     expect(wav.channels[0]!.length).toBe(r.durationMs * 8);
     // Keys are over for this channel: a question asked now gets the hang-up at once.
@@ -116,80 +148,85 @@ describe('MediaChannel.interrupt', () => {
 });
 
 describe('TelephonyCall.cutOff', () => {
-  function call(p: Phone, outbound?: OutboundServices) {
+  /** The call over `p`; `byes` holds the pacer tick each BYE went at. */
+  function call(p: Phone, pacer: ManualPacer, outbound?: OutboundServices) {
     const byes: number[] = [];
-    const signalling = { answer: async () => undefined, hangup: async () => void byes.push(Date.now()) };
+    const signalling = { answer: async () => undefined, hangup: async () => void byes.push(pacer.ticks) };
     return { call: new TelephonyCall('c'.repeat(32), '3125550199', '8005550100', signalling, p.channel, silentLogger, outbound), byes };
   }
 
   it('ends what the flow waits on, says goodbye, then sends BYE', async () => {
-    const p = await phone(newPacer());
-    const { call: c, byes } = call(p);
+    const pacer = new ManualPacer();
+    const clock = new FakeClock();
+    const p = await phone(pacer, clock);
+    const { call: c, byes } = call(p, pacer);
     const asking = c.collectDigits({ maxDigits: 4, terminators: '#', firstDigitTimeoutMs: 30_000, interDigitTimeoutMs: 30_000 });
-    await sleep(100);
-    const cut = c.cutOff([{ text: '400:2000' }], { maxMs: 5000, clock: systemClock });
+    await run(pacer, 5);
+    const cut = c.cutOff([{ text: '400:2000' }], { maxMs: 5000, clock });
     expect(await asking).toEqual({ digits: '', reason: 'hangup' });
     expect(c.hungUp).toBe(true);
     // The flow goes on to its next step: nothing it plays is heard any more.
-    const before = p.heard.length;
     expect(await c.play([{ text: '2000:3000' }])).toEqual({ interrupted: false });
     expect(await c.record({ path: '/nonexistent/x.wav', maxMs: 1000, finishKeys: '' })).toEqual({ durationMs: 0, reason: 'hangup' });
-    await cut;
+    expect(await runUntil(pacer, cut)).toBe(20); // 400 ms of goodbye, then BYE
     expect(await c.ended).toBe('local_hangup');
-    const goodbye = framesOf(p.heard, 2000);
-    expect(goodbye.length).toBeGreaterThanOrEqual(18);
-    expect(framesOf(p.heard.slice(before), 3000)).toEqual([]);
-    expect(byes).toHaveLength(1);
-    // The BYE went after the goodbye had been sent (allowing for the last frames in flight).
-    expect(byes[0]!).toBeGreaterThanOrEqual(goodbye.at(-1)!.at - 40);
+    await arrived('the goodbye', () => framesOf(p.heard, 2000).length === 20);
+    expect(framesOf(p.heard, 3000)).toEqual([]);
+    // The BYE went on the tick that sent the goodbye's last frame: none of it was cut.
+    expect(byes).toEqual([pacer.ticks]);
+    expect(framesOf(p.heard, 2000).at(-1)!.at).toBe(pacer.ticks - 1);
     // A second cut-off, or the flow's own hang-up afterwards, sends nothing more.
-    await c.cutOff([{ text: '400' }], { maxMs: 5000, clock: systemClock });
+    await c.cutOff([{ text: '400' }], { maxMs: 5000, clock });
     await c.hangup();
     expect(byes).toHaveLength(1);
   });
 
   it('gives up a goodbye that cannot be rendered after maxMs, and still sends BYE', async () => {
-    const p = await phone(newPacer(), stuck);
-    const { call: c, byes } = call(p);
+    const pacer = new ManualPacer();
     const clock = new FakeClock();
+    const p = await phone(pacer, clock, stuck);
+    const { call: c, byes } = call(p, pacer);
     const cut = c.cutOff([{ text: 'never' }], { maxMs: 3000, clock });
-    await sleep(50);
+    await run(pacer, 50);
+    clock.advance(2999);
+    await new Promise((r) => setImmediate(r));
     expect(byes).toEqual([]);
-    clock.advance(3000);
+    clock.advance(1);
     await cut;
     expect(byes).toHaveLength(1);
   });
 
   it('stops the goodbye where it is when the signal aborts (a second SIGTERM)', async () => {
-    const p = await phone(newPacer());
-    const { call: c, byes } = call(p);
+    const pacer = new ManualPacer();
+    const clock = new FakeClock();
+    const p = await phone(pacer, clock);
+    const { call: c, byes } = call(p, pacer);
     const force = new AbortController();
-    const started = Date.now();
-    const cut = c.cutOff([{ text: '5000:2000' }], { maxMs: 10_000, clock: systemClock, signal: force.signal });
-    await sleep(300);
+    const cut = c.cutOff([{ text: '5000:2000' }], { maxMs: 10_000, clock, signal: force.signal });
+    await run(pacer, 15);
     force.abort();
     await cut;
-    expect(byes).toHaveLength(1);
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(byes).toEqual([15]); // not the 250 ticks the goodbye would have taken
   });
 
   it('hangs up a bridged leg first, and the caller hears the goodbye once the bridge is down', async () => {
-    const pacer = newPacer();
-    const caller = await phone(pacer);
-    const callee = await phone(pacer);
+    const pacer = new ManualPacer();
+    const clock = new FakeClock();
+    const caller = await phone(pacer, clock);
+    const callee = await phone(pacer, clock);
     const legByes: number[] = [];
-    const leg = new OutboundLeg('c'.repeat(32), '3125550101', callee.channel, () => void legByes.push(Date.now()));
-    const outbound: OutboundServices = { pacer, clock: systemClock, logger: silentLogger, dial: async () => ({ outcome: 'answered', leg }) };
-    const { call: c, byes } = call(caller, outbound);
+    const leg = new OutboundLeg('c'.repeat(32), '3125550101', callee.channel, () => void legByes.push(pacer.ticks));
+    const outbound: OutboundServices = { pacer, clock, logger: silentLogger, dial: async () => ({ outcome: 'answered', leg }) };
+    const { call: c, byes } = call(caller, pacer, outbound);
     const dialled = await c.dial('3125550101', { timeoutMs: 1000 });
     expect(dialled.leg).toBe(leg);
     const bridged = c.bridge(leg);
-    await sleep(200);
-    await c.cutOff([{ text: '400:2000' }], { maxMs: 5000, clock: systemClock });
-    expect(legByes).toHaveLength(1);
+    await run(pacer, 10);
+    const cut = c.cutOff([{ text: '400:2000' }], { maxMs: 5000, clock });
+    expect(legByes).toEqual([10]); // at once
+    expect(await runUntil(pacer, cut)).toBe(20);
     expect(await bridged).toMatchObject({ endedBy: 'callee' });
-    expect(framesOf(caller.heard, 2000).length).toBeGreaterThanOrEqual(18);
-    expect(byes).toHaveLength(1);
-    expect(legByes[0]!).toBeLessThanOrEqual(byes[0]!);
+    await arrived('the goodbye', () => framesOf(caller.heard, 2000).length === 20);
+    expect(byes).toEqual([30]);
   });
 });
