@@ -40,6 +40,8 @@ export class TelephonyCall extends SipPartyBase implements CallControl, Cuttable
   private readonly busy = new Set<Promise<unknown>>();
   /** Aborted by a cut-off: legs still ringing are cancelled. */
   private readonly cut = new AbortController();
+  /** Our 200 OK went (or the call is a leg the far end answered): the caller can hear a goodbye. */
+  private answered = false;
 
   constructor(
     sessionId: string,
@@ -60,6 +62,7 @@ export class TelephonyCall extends SipPartyBase implements CallControl, Cuttable
    */
   static fromAnsweredLeg(leg: OutboundLeg, from: string, logger: Logger, outbound: OutboundServices): TelephonyCall {
     const call = new TelephonyCall(leg.sessionId, from, leg.destination, { answer: async () => undefined, hangup: () => leg.hangup() }, leg.media, logger, outbound, 'outbound');
+    call.answered = true;
     // The far end's BYE reaches the leg (the server's dialog table knows the leg): end the call with it.
     leg.ended.then((reason) => call.remoteHangup(reason)).catch((err: unknown) => logger.error({ err, sessionId: leg.sessionId }, 'ending the call after its leg ended failed'));
     return call;
@@ -69,8 +72,16 @@ export class TelephonyCall extends SipPartyBase implements CallControl, Cuttable
     return this.signalling.hangup();
   }
 
-  answer(): Promise<void> {
-    return this.signalling.answer();
+  async answer(): Promise<void> {
+    // Cut off before the flow answered: the caller gets a final error response, not a 200 for nobody.
+    if (this.hungUp) return;
+    await this.signalling.answer();
+    this.answered = true;
+  }
+
+  /** Nobody hears a goodbye before the call is answered (no early media is offered). */
+  protected override mayHear(): boolean {
+    return this.answered;
   }
 
   async dial(destination: string, o: DialOptions): Promise<{ outcome: DialOutcome; leg?: Leg }> {

@@ -148,18 +148,21 @@ describe('MediaChannel.interrupt', () => {
 });
 
 describe('TelephonyCall.cutOff', () => {
-  /** The call over `p`; `byes` holds the pacer tick each BYE went at. */
-  function call(p: Phone, pacer: ManualPacer, outbound?: OutboundServices) {
+  /** The call over `p`, answered unless told; `byes` holds the pacer tick each BYE went at. */
+  async function call(p: Phone, pacer: ManualPacer, outbound?: OutboundServices, o: { answered?: boolean } = {}) {
     const byes: number[] = [];
-    const signalling = { answer: async () => undefined, hangup: async () => void byes.push(pacer.ticks) };
-    return { call: new TelephonyCall('c'.repeat(32), '3125550199', '8005550100', signalling, p.channel, silentLogger, outbound), byes };
+    const answers: number[] = [];
+    const signalling = { answer: async () => void answers.push(pacer.ticks), hangup: async () => void byes.push(pacer.ticks) };
+    const c = new TelephonyCall('c'.repeat(32), '3125550199', '8005550100', signalling, p.channel, silentLogger, outbound);
+    if (o.answered !== false) await c.answer();
+    return { call: c, byes, answers };
   }
 
   it('ends what the flow waits on, says goodbye, then sends BYE', async () => {
     const pacer = new ManualPacer();
     const clock = new FakeClock();
     const p = await phone(pacer, clock);
-    const { call: c, byes } = call(p, pacer);
+    const { call: c, byes } = await call(p, pacer);
     const asking = c.collectDigits({ maxDigits: 4, terminators: '#', firstDigitTimeoutMs: 30_000, interDigitTimeoutMs: 30_000 });
     await run(pacer, 5);
     const cut = c.cutOff([{ text: '400:2000' }], { maxMs: 5000, clock });
@@ -181,11 +184,25 @@ describe('TelephonyCall.cutOff', () => {
     expect(byes).toHaveLength(1);
   });
 
+  it('says nothing to a call not answered yet, and never answers it afterwards', async () => {
+    const pacer = new ManualPacer();
+    const clock = new FakeClock();
+    const p = await phone(pacer, clock);
+    const { call: c, byes, answers } = await call(p, pacer, undefined, { answered: false });
+    const cut = c.cutOff([{ text: '400:2000' }], { maxMs: 5000, clock });
+    expect(await runUntil(pacer, cut)).toBe(0);
+    expect(byes).toEqual([0]); // the final response, at once
+    await c.answer(); // the flow, which had not got that far
+    expect(answers).toEqual([]);
+    await run(pacer, 5);
+    expect(framesOf(p.heard, 2000)).toEqual([]);
+  });
+
   it('gives up a goodbye that cannot be rendered after maxMs, and still sends BYE', async () => {
     const pacer = new ManualPacer();
     const clock = new FakeClock();
     const p = await phone(pacer, clock, stuck);
-    const { call: c, byes } = call(p, pacer);
+    const { call: c, byes } = await call(p, pacer);
     const cut = c.cutOff([{ text: 'never' }], { maxMs: 3000, clock });
     await run(pacer, 50);
     clock.advance(2999);
@@ -200,7 +217,7 @@ describe('TelephonyCall.cutOff', () => {
     const pacer = new ManualPacer();
     const clock = new FakeClock();
     const p = await phone(pacer, clock);
-    const { call: c, byes } = call(p, pacer);
+    const { call: c, byes } = await call(p, pacer);
     const force = new AbortController();
     const cut = c.cutOff([{ text: '5000:2000' }], { maxMs: 10_000, clock, signal: force.signal });
     await run(pacer, 15);
@@ -217,7 +234,7 @@ describe('TelephonyCall.cutOff', () => {
     const legByes: number[] = [];
     const leg = new OutboundLeg('c'.repeat(32), '3125550101', callee.channel, () => void legByes.push(pacer.ticks));
     const outbound: OutboundServices = { pacer, clock, logger: silentLogger, dial: async () => ({ outcome: 'answered', leg }) };
-    const { call: c, byes } = call(caller, pacer, outbound);
+    const { call: c, byes } = await call(caller, pacer, outbound);
     const dialled = await c.dial('3125550101', { timeoutMs: 1000 });
     expect(dialled.leg).toBe(leg);
     const bridged = c.bridge(leg);

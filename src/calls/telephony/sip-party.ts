@@ -74,12 +74,17 @@ export abstract class SipPartyBase implements CallControlBase {
     try {
       await this.beforeCutOff(o);
       this.media.interrupt();
-      if (goodbye.length > 0 && !o.signal?.aborted) await within(this.media.play(goodbye).catch(() => undefined), o);
+      if (goodbye.length > 0 && !o.signal?.aborted && this.mayHear()) await within(this.media.play(goodbye).catch(() => undefined), o);
       await this.endDialog();
     } finally {
       await this.media.close();
       this.resolveEnded('local_hangup');
     }
+  }
+
+  /** Whether the other end can hear what we send now. */
+  protected mayHear(): boolean {
+    return true;
   }
 
   /** Ends what else the party has going (a call's legs) before a cut-off says goodbye. */
