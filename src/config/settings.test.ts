@@ -20,6 +20,7 @@ describe('loadSettings', () => {
       webhookNetworks: 'all',
       logLevel: 'info',
       tts: 'espeak-wasm',
+      drainS: 300,
     });
   });
 
@@ -43,6 +44,7 @@ describe('loadSettings', () => {
       HOOKLINE_SIP_ADVERTISE: '192.0.2.10',
       HOOKLINE_HTTP_HOST: '127.0.0.1',
       HOOKLINE_ADMIN_PASSWORD: 'console-secret',
+      HOOKLINE_DRAIN_S: '0',
       UNRELATED: 'x',
     };
     expect(loadSettings({}, env)).toEqual<Settings>({
@@ -64,6 +66,7 @@ describe('loadSettings', () => {
       logLevel: 'debug',
       tts: 'flite-cli',
       sipAdvertise: '192.0.2.10',
+      drainS: 0,
     });
   });
 
@@ -113,6 +116,7 @@ describe('loadSettings', () => {
     ['no dial pattern', { dialAllow: ' , ' }, {}, '--dial-allow: expected comma-separated dial patterns, or default'],
     ['dial limit zero', {}, { HOOKLINE_DIAL_PER_CALL: '0' }, 'HOOKLINE_DIAL_PER_CALL: expected a whole number 1-1000, got "0"'],
     ['dial limit not a number', { dialSimultaneous: 'five' }, {}, '--dial-simultaneous: expected a whole number 1-1000, got "five"'],
+    ['drain time', {}, { HOOKLINE_DRAIN_S: '-1' }, 'HOOKLINE_DRAIN_S: expected a whole number 0-86400, got "-1"'],
     ['webhook networks', {}, { HOOKLINE_WEBHOOK_NETWORKS: 'private' }, 'HOOKLINE_WEBHOOK_NETWORKS: expected one of all, public, got "private"'],
     ['log level', { logLevel: 'verbose' }, {}, '--log-level: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
   ];

@@ -28,6 +28,7 @@ export interface CliOptions {
   tts: string;
   sipAdvertise: string;
   adminPassword: string;
+  drainS: string | number;
 }
 
 /** Text-to-speech engines (src/speech/engines.ts): the WASM one needs no system package. */
@@ -72,6 +73,11 @@ export interface Settings {
   sipAdvertise?: string;
   /** HOOKLINE_ADMIN_PASSWORD: the web console's password for user `admin`; the console login is off without it. */
   adminPassword?: string;
+  /**
+   * HOOKLINE_DRAIN_S: on SIGTERM, how long calls in progress may go on (new ones are refused) before
+   * they hear a goodbye and are hung up; default 300 (src/server/drain.ts).
+   */
+  drainS: number;
   /**
    * Started by npm (`npm start`, `npx hookline serve`: npm sets npm_lifecycle_event): stop when the
    * parent process goes away. npm passes SIGTERM and SIGINT on to its child only, which is a shell that
@@ -195,6 +201,7 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
     webhookNetworks: get('webhookNetworks', 'WEBHOOK_NETWORKS', oneOf(['all', 'public'] as const)) ?? 'all',
     logLevel: get('logLevel', 'LOG_LEVEL', oneOf(LOG_LEVELS)) ?? 'info',
     tts: get('tts', 'TTS', oneOf(TTS_ENGINES)) ?? 'espeak-wasm',
+    drainS: get('drainS', 'DRAIN_S', count(0, 86_400)) ?? 300,
   };
   const advertise = get('sipAdvertise', 'SIP_ADVERTISE', host);
   if (advertise !== undefined) settings.sipAdvertise = advertise;

@@ -64,4 +64,6 @@ export const END_REASONS = [
   'not_in_service',
   'too_many_steps',
   'failed',
+  'shutdown',
+  'interrupted',
 ];
