@@ -281,7 +281,9 @@ export class FlowsBuilder {
     if (value.startsWith('call.')) {
       const field = value.slice('call.'.length);
       if (!(POST_CALL_FIELDS as readonly string[]).includes(field)) {
-        return this.bad(path, `unknown call field "${field}"; expected one of ${POST_CALL_FIELDS.join(', ')}`);
+        // The 22 st_* names would drown the rest: they are named as one family.
+        const plain = POST_CALL_FIELDS.filter((f) => !f.startsWith('st_'));
+        return this.bad(path, `unknown call field "${field}"; expected one of ${plain.join(', ')}, or a SourceTrak field st_* such as st_rank or st_campaign`);
       }
       return { kind: 'call', field: field as PostCallField };
     }

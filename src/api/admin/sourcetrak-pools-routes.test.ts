@@ -56,7 +56,7 @@ describe('SourceTrak pools in the Administration API', () => {
     const taken = await kit.request('POST', '/sourcetrak-pools', { json: { name: 'web', numbers: ['8005550163', '8005550161'], domains: ['example.com'] } });
     expect(taken.status).toBe(422);
     const problem = (await taken.json()) as { errors: Array<{ path: string; message: string }> };
-    expect(problem.errors).toEqual([{ path: 'numbers[1]', message: '8005550161 is already in pool "file-pool" (sourcetrak_pools[0].numbers[1]): a number belongs to one pool, once' }]);
+    expect(problem.errors).toEqual([{ path: 'numbers[1]', message: '8005550161 is already in pool "file-pool" (sourcetrak_pools[0].numbers[0]): a number belongs to one pool, once' }]);
     expect((await kit.request('PUT', '/sourcetrak-pools/file-pool', { json: { numbers: ['8005550163', '8005550164'], domains: ['example.com'] } })).status).toBe(409);
     const empty = await kit.request('POST', '/sourcetrak-pools', { json: { name: 'none', numbers: [], domains: ['example.com'] } });
     expect(((await empty.json()) as { errors: unknown[] }).errors).toEqual([{ path: 'numbers', message: 'a pool needs at least one number to show visitors' }]);
