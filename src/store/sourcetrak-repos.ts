@@ -195,7 +195,7 @@ export function createSourcetrakRepo(ctx: RepoContext): SourcetrakRepo {
           for (const r of rows) {
             const params = parseParams(r.params);
             for (const name of personal) if (name in params) params[name] = '';
-            await db.updateTable('sourcetrak_matches').set({ params: JSON.stringify(params), erased: 1 }).where('session_id', '=', r.session_id).execute();
+            await db.updateTable('sourcetrak_matches').set({ params: JSON.stringify(params), erased: 1, pid: null }).where('session_id', '=', r.session_id).execute();
           }
           matches += rows.length;
         }
