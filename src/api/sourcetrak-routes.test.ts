@@ -62,7 +62,7 @@ describe('SourceTrak HTTP', () => {
   });
 
   it('honours Do Not Track and Global Privacy Control: the default number, no session', async () => {
-    for (const h of [{ DNT: '1' }, { 'Sec-GPC': '1' }]) {
+    for (const h of [{ DNT: '1' }, { 'Sec-GPC': '1' }] as Array<Record<string, string>>) {
       expect(await (await visit({ pool: 'web', page: 'https://example.com/' }, h)).json()).toEqual({ pid: null, numbers: { '': '8005550160' }, replace: [] });
     }
     expect((await (await visit({ pool: 'web', page: 'https://example.com/', dnt: true })).json()) as { pid: null }).toMatchObject({ pid: null });
