@@ -21,6 +21,7 @@ import type { CallState } from './flow/state.js';
 import type { OutboxWorker } from './webhook/outbox-worker.js';
 import { postCallRequests, type CallSummary } from './webhook/postcall.js';
 import type { CallTracker } from './admin/call-tracker.js';
+import type { SourceTrak } from './sourcetrak/service.js';
 
 export interface AppOptions {
   settings: Pick<Settings, 'dataDir' | 'webhookNetworks' | 'dialAllow'> & Partial<Pick<Settings, 'dialPerCall' | 'dialSimultaneous'>>;
@@ -41,6 +42,8 @@ export interface AppOptions {
   self?: SelfUrl;
   /** Records each call's timeline and lists calls in progress (admin/call-tracker.ts); without it, neither. */
   tracker?: Pick<CallTracker, 'track'>;
+  /** Matches inbound calls on a SourceTrak pool's number to visits (docs/sourcetrak.md); without it, no st_* data. */
+  sourcetrak?: Pick<SourceTrak, 'matchCall'>;
 }
 
 export interface App {
@@ -112,9 +115,10 @@ export function createApp(o: AppOptions): App {
     };
   };
 
-  const flowDeps = (events?: FlowEventSink, flows: Flows = current()): FlowDeps => {
+  const flowDeps = (events?: FlowEventSink, flows: Flows = current(), sourcetrak?: Record<string, string>): FlowDeps => {
     const onCallEnded = async (summary: CallSummary): Promise<void> => {
-      for (const req of postCallRequests(summary, flows.postCallActions ?? [], flows.timezone)) {
+      const full = sourcetrak ? { ...summary, sourcetrak } : summary;
+      for (const req of postCallRequests(full, flows.postCallActions ?? [], flows.timezone)) {
         await o.outbox?.enqueue('post_call', req, { sessionId: summary.sessionId });
       }
     };
@@ -150,7 +154,15 @@ export function createApp(o: AppOptions): App {
       const tracked = o.tracker?.track(call, events);
       try {
         const flows = current(); // one snapshot for the whole call
-        await runCall(tracked?.call ?? call, start ? start.entry : flows.numbers.get(call.to), flowDeps(tracked?.events ?? events, flows), start?.initial);
+        // A call to a pool's number is matched to the visit that showed it, once, before the flow runs.
+        const sourcetrak = !start && call.direction === 'inbound' && o.sourcetrak
+          ? await o.sourcetrak.matchCall(flows, call.sessionId, call.to).catch((err: unknown) => {
+              o.logger.error({ err, sessionId: call.sessionId }, 'SourceTrak match failed; the call goes on without st_* data');
+              return undefined;
+            })
+          : undefined;
+        const initial = start?.initial ?? (sourcetrak ? { sourcetrak } : undefined);
+        await runCall(tracked?.call ?? call, start ? start.entry : flows.numbers.get(call.to), flowDeps(tracked?.events ?? events, flows, sourcetrak), initial);
       } finally {
         metrics.callsActive.dec();
         await tracked?.done();

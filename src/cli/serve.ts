@@ -32,6 +32,8 @@ import { audioUsedBy } from '../admin/audio-uses.js';
 import { CallTracker } from '../admin/call-tracker.js';
 import { ConfigError } from '../config/errors.js';
 import { consoleRoutes } from '../api/console.js';
+import { SourceTrak } from '../sourcetrak/service.js';
+import { sourcetrakRoutes } from '../api/sourcetrak-routes.js';
 import { Metrics } from '../lib/metrics.js';
 import { SelfUrl } from '../lib/self-url.js';
 import { shutdownRequested } from './shutdown.js';
@@ -64,7 +66,9 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     const webhookAgents = new WebhookAgents();
     closers.push(() => webhookAgents.close());
     const config = await ConfigService.open({ file: flows, repo: store.config, logger });
-    const app = createApp({ settings, flows: () => config.current(), store, clock: systemClock, logger, outbox, webhookAgents, metrics, self, tracker });
+    const sourcetrak = new SourceTrak({ store, flows: () => config.current(), clock: systemClock, logger, retentionDays: settings.sourcetrakRetentionDays });
+    closers.push(sourcetrak.startRetention()); // stops before the store closes
+    const app = createApp({ settings, flows: () => config.current(), store, clock: systemClock, logger, outbox, webhookAgents, metrics, self, tracker, sourcetrak });
     const dataDir = path.resolve(settings.dataDir);
     const tts = await startStep('tts', settings, () => createTtsEngine(settings.tts));
     closers.push(() => tts.close?.());
@@ -116,6 +120,7 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: sip.trunk, logger }), logger },
       admin: admin.app,
       ibpAdmin: createIbpAdminApi({ keys, config, store, dataDir, logger, clock: systemClock, audio, uploads: { networks: settings.webhookNetworks } }),
+      sourcetrak: sourcetrakRoutes({ sourcetrak, clock: systemClock, logger }),
       console: consoleRoutes({ sessions, logger }),
     }));
     closers.push(() => http.close());

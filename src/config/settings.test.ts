@@ -20,6 +20,7 @@ describe('loadSettings', () => {
       webhookNetworks: 'all',
       logLevel: 'info',
       tts: 'espeak-wasm',
+      sourcetrakRetentionDays: 90,
     });
   });
 
@@ -43,6 +44,7 @@ describe('loadSettings', () => {
       HOOKLINE_SIP_ADVERTISE: '192.0.2.10',
       HOOKLINE_HTTP_HOST: '127.0.0.1',
       HOOKLINE_ADMIN_PASSWORD: 'console-secret',
+      HOOKLINE_SOURCETRAK_RETENTION_DAYS: '30',
       UNRELATED: 'x',
     };
     expect(loadSettings({}, env)).toEqual<Settings>({
@@ -51,6 +53,7 @@ describe('loadSettings', () => {
       sipHost: '0.0.0.0',
       httpHost: '127.0.0.1',
       adminPassword: 'console-secret',
+      sourcetrakRetentionDays: 30,
       sipPort: 5080,
       httpPort: 9090,
       rtpPorts: { min: 30000, max: 30099 },

@@ -28,6 +28,7 @@ export interface CliOptions {
   tts: string;
   sipAdvertise: string;
   adminPassword: string;
+  sourcetrakRetentionDays: string | number;
 }
 
 /** Text-to-speech engines (src/speech/engines.ts): the WASM one needs no system package. */
@@ -72,6 +73,11 @@ export interface Settings {
   sipAdvertise?: string;
   /** HOOKLINE_ADMIN_PASSWORD: the web console's password for user `admin`; the console login is off without it. */
   adminPassword?: string;
+  /**
+   * HOOKLINE_SOURCETRAK_RETENTION_DAYS: how long SourceTrak keeps visitors' data (sessions, IP
+   * addresses, and the identifying st_* values stored with calls); default 90 (docs/sourcetrak.md).
+   */
+  sourcetrakRetentionDays: number;
   /**
    * Started by npm (`npm start`, `npx hookline serve`: npm sets npm_lifecycle_event): stop when the
    * parent process goes away. npm passes SIGTERM and SIGINT on to its child only, which is a shell that
@@ -195,6 +201,7 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
     webhookNetworks: get('webhookNetworks', 'WEBHOOK_NETWORKS', oneOf(['all', 'public'] as const)) ?? 'all',
     logLevel: get('logLevel', 'LOG_LEVEL', oneOf(LOG_LEVELS)) ?? 'info',
     tts: get('tts', 'TTS', oneOf(TTS_ENGINES)) ?? 'espeak-wasm',
+    sourcetrakRetentionDays: get('sourcetrakRetentionDays', 'SOURCETRAK_RETENTION_DAYS', count(1, 3650)) ?? 90,
   };
   const advertise = get('sipAdvertise', 'SIP_ADVERTISE', host);
   if (advertise !== undefined) settings.sipAdvertise = advertise;
