@@ -17,7 +17,7 @@ import { paramsOf, WebhookReceiver, type ReceivedRequest } from '../../src/testk
 import { tempDir } from '../helpers.js';
 import { HANGUP } from '../interop/flows.js';
 import { RUN_INTEROP, removeUnlessFailed, runSipp, startHookline, type HooklineProcess } from '../interop/harness.js';
-import { browserAvailable, launchBrowser, newPage } from './harness.js';
+import { browserAvailable, launchBrowser, login, newPage, PASSWORD } from './harness.js';
 
 const MAIN_LINE = '8005550100';
 const flows = (hook: string): string => `
@@ -88,7 +88,7 @@ describe.skipIf(!browserAvailable() || !RUN_INTEROP)('SourceTrak: the website ta
 
   beforeAll(async () => {
     hook = (await receiver.start()).replace(/\/$/, '');
-    [server, browser] = await Promise.all([startHookline(flows(hook)), launchBrowser()]);
+    [server, browser] = await Promise.all([startHookline(flows(hook), { env: { HOOKLINE_ADMIN_PASSWORD: PASSWORD } }), launchBrowser()]);
     pageServer = site(server.httpBase);
     await new Promise<void>((r) => pageServer.listen(0, '127.0.0.1', r));
     siteBase = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
@@ -237,6 +237,27 @@ describe.skipIf(!browserAvailable() || !RUN_INTEROP)('SourceTrak: the website ta
     expect(outcome.join('\n')).toMatch(/CORS|Access-Control-Allow-Origin|net::ERR_FAILED/);
     expect(await page.locator('#text').innerText()).toBe('Call us at (800) 555-0100 or +1 800.555.0100 today.');
   }, 30_000);
+
+  it('shows the pool, the report by source and campaign, and a call\'s match in the console', async () => {
+    const { page, errors } = await newPage(browser);
+    await login(page, server.httpBase);
+    await page.goto(`${server.httpBase}/sourcetrak-pools`);
+    const row = page.getByRole('table', { name: 'SourceTrak pools' }).getByRole('row', { name: /web/ });
+    await expect.poll(() => row.innerText()).toContain('3 numbers for 127.0.0.1; campaign spring');
+    await row.getByRole('link').click();
+    await expect.poll(() => page.getByLabel('Number 2').inputValue()).toBe('8005550161');
+    await page.goto(`${server.httpBase}/sourcetrak`);
+    const sources = page.getByRole('table', { name: 'Source' });
+    await expect.poll(() => sources.innerText()).toMatch(/www\.google\.com\s+2/);
+    await expect.poll(() => page.getByRole('table', { name: 'Campaign' }).innerText()).toMatch(/summer-sale\s+2/);
+    // The console's own session reads the API (page.request shares the page's cookies).
+    const calls = (await (await page.request.get(`${server.httpBase}/api/v1/calls?limit=50`)).json()) as { items: Array<{ session_id: string; to: string }> };
+    const any = calls.items.find((c) => c.to === '8005550161' || c.to === '8005550162');
+    await page.goto(`${server.httpBase}/calls/${any!.session_id}`);
+    await page.getByText(/^SourceTrak: pool web, rank [12]/).click();
+    await expect.poll(() => page.getByRole('table', { name: 'SourceTrak parameters' }).innerText()).toContain('st_gclid');
+    expect(errors).toEqual([]);
+  }, 60_000);
 
   async function waitForPath(path: string, n: number): Promise<ReceivedRequest[]> {
     for (let i = 0; i < 200; i++) {
