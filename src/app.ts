@@ -22,6 +22,7 @@ import type { OutboxWorker } from './webhook/outbox-worker.js';
 import { postCallRequests, type CallSummary } from './webhook/postcall.js';
 import type { CallTracker } from './admin/call-tracker.js';
 import { RunningCalls } from './calls/running.js';
+import type { SourceTrak } from './sourcetrak/service.js';
 
 export interface AppOptions {
   settings: Pick<Settings, 'dataDir' | 'webhookNetworks' | 'dialAllow'> & Partial<Pick<Settings, 'dialPerCall' | 'dialSimultaneous'>>;
@@ -42,6 +43,8 @@ export interface AppOptions {
   self?: SelfUrl;
   /** Records each call's timeline and lists calls in progress (admin/call-tracker.ts); without it, neither. */
   tracker?: Pick<CallTracker, 'track'>;
+  /** Matches inbound calls on a SourceTrak pool's number to visits (docs/sourcetrak.md); without it, no st_* data. */
+  sourcetrak?: Pick<SourceTrak, 'matchCall'>;
 }
 
 export interface App {
@@ -130,9 +133,9 @@ export function createApp(o: AppOptions): App {
     await o.outbox.enqueue('voicemail', { method: notify.method, url: notify.url, params: voicemailParams(m, flows.timezone), ...(notify.secret ? { secret: notify.secret } : {}) }, { sessionId: m.sessionId });
   };
 
-  const flowDeps = (events?: FlowEventSink, flows: Flows = current()): FlowDeps => {
-    // The call's own configuration snapshot, not whatever is current when it ends.
-    const onCallEnded = (summary: CallSummary): Promise<void> => callEnded(summary, flows);
+  const flowDeps = (events?: FlowEventSink, flows: Flows = current(), sourcetrak?: Record<string, string>): FlowDeps => {
+    // The call's own configuration snapshot, not whatever is current when it ends; and its SourceTrak match.
+    const onCallEnded = (summary: CallSummary): Promise<void> => callEnded(sourcetrak ? { ...summary, sourcetrak } : summary, flows);
     const onVoicemail = (m: VoicemailMessage): Promise<void> => voicemailLeft(m, flows);
     return {
       flows,
@@ -167,8 +170,16 @@ export function createApp(o: AppOptions): App {
       const tracked = o.tracker?.track(call, events);
       try {
         const flows = current(); // one snapshot for the whole call
-        const deps = { ...flowDeps(tracked?.events ?? events, flows), cutOffReason: run.reason };
-        await runCall(tracked?.call ?? call, start ? start.entry : flows.numbers.get(call.to), deps, start?.initial);
+        // A call to a pool's number is matched to the visit that showed it, once, before the flow runs.
+        const sourcetrak = !start && call.direction === 'inbound' && o.sourcetrak
+          ? await o.sourcetrak.matchCall(flows, call.sessionId, call.to).catch((err: unknown) => {
+              o.logger.error({ err, sessionId: call.sessionId }, 'SourceTrak match failed; the call goes on without st_* data');
+              return undefined;
+            })
+          : undefined;
+        const initial = start?.initial ?? (sourcetrak ? { sourcetrak } : undefined);
+        const deps = { ...flowDeps(tracked?.events ?? events, flows, sourcetrak), cutOffReason: run.reason };
+        await runCall(tracked?.call ?? call, start ? start.entry : flows.numbers.get(call.to), deps, initial);
       } finally {
         metrics.callsActive.dec();
         await tracked?.done();

@@ -13,6 +13,8 @@ import { VrEditor } from './editors/vr-editor';
 import { VoicemailEditor } from './editors/voicemail-editor';
 import { NumberEditor } from './editors/number-editor';
 import { PostCallEditor } from './editors/post-call-editor';
+import { SourcetrakPoolEditor } from './editors/sourcetrak-pool-editor';
+import { SourcetrakReportPage } from './pages/sourcetrak-report';
 import { PromptHelpProvider } from './components/prompt-help';
 import { HomePage } from './pages/home';
 import { CallsPage } from './pages/calls';
@@ -35,9 +37,11 @@ const NAV: Array<{ href: string; label: string; group?: string }> = [
   { href: '/vrs', label: 'Virtual Receptionists', group: 'Configuration' },
   { href: '/voicemails', label: 'Voicemail', group: 'Configuration' },
   { href: '/post-call-actions', label: 'Post-call actions', group: 'Configuration' },
+  { href: '/sourcetrak-pools', label: 'SourceTrak pools', group: 'Configuration' },
   { href: '/audio', label: 'Audio library', group: 'Configuration' },
   { href: '/calls', label: 'Calls', group: 'Activity' },
   { href: '/webhooks', label: 'Webhook log', group: 'Activity' },
+  { href: '/sourcetrak', label: 'Calls by source', group: 'Activity' },
   { href: '/test', label: 'Test call', group: 'Activity' },
   { href: '/keys', label: 'API keys', group: 'Settings' },
 ];
@@ -79,6 +83,7 @@ const VrList = () => <BlockList kindId="vr" />;
 const VoicemailList = () => <BlockList kindId="voicemail" />;
 const NumberList = () => <BlockList kindId="number" />;
 const PostCallList = () => <BlockList kindId="post_call_action" />;
+const PoolList = () => <BlockList kindId="sourcetrak_pool" />;
 
 /** After a route change, focus goes to the new page's heading (see PageTitle). */
 function focusHeading(): void {
@@ -139,6 +144,10 @@ function Shell({ user, onLogout }: { user: string; onLogout(): void }) {
               <Route path="/post-call-actions" component={PostCallList} />
               <Route path="/post-call-actions/new" component={PostCallEditor} />
               <Route path="/post-call-actions/:id" component={PostCallEditor} />
+              <Route path="/sourcetrak-pools" component={PoolList} />
+              <Route path="/sourcetrak-pools/new" component={SourcetrakPoolEditor} />
+              <Route path="/sourcetrak-pools/:name" component={SourcetrakPoolEditor} />
+              <Route path="/sourcetrak" component={SourcetrakReportPage} />
               <Route path="/calls" component={CallsPage} />
               <Route path="/calls/:sessionId" component={CallPage} />
               <Route path="/webhooks" component={WebhooksPage} />

@@ -9,25 +9,32 @@ import {
   ivrToRaw,
   postCallActionToRaw,
   refText,
+  sourcetrakPoolToRaw,
   voicemailToRaw,
   vrToRaw,
 } from '../config/canonical.js';
 import { entrySchemas, PHONE_NUMBER, strict } from '../config/schema.js';
 import type { Flows } from '../config/types.js';
 
-export const CONFIG_KINDS = ['ivr', 'findme', 'vr', 'voicemail', 'number', 'post_call_action'] as const;
+export const CONFIG_KINDS = ['ivr', 'findme', 'vr', 'voicemail', 'number', 'post_call_action', 'sourcetrak_pool'] as const;
 export type ConfigKind = (typeof CONFIG_KINDS)[number];
 export type Json = Record<string, unknown>;
 
 /** The top-level key of the flows file each kind lives under. */
-export const LIST_OF: Record<ConfigKind, 'ivrs' | 'findmes' | 'vrs' | 'voicemails' | 'numbers' | 'post_call_actions'> = {
+export const LIST_OF: Record<ConfigKind, 'ivrs' | 'findmes' | 'vrs' | 'voicemails' | 'numbers' | 'post_call_actions' | 'sourcetrak_pools'> = {
   ivr: 'ivrs',
   findme: 'findmes',
   vr: 'vrs',
   voicemail: 'voicemails',
   number: 'numbers',
   post_call_action: 'post_call_actions',
+  sourcetrak_pool: 'sourcetrak_pools',
 };
+
+/** The field that names an item: a number, a pool's name, or (everything else) its id. */
+export function keyField(kind: ConfigKind): 'number' | 'name' | 'id' {
+  return kind === 'number' ? 'number' : kind === 'sourcetrak_pool' ? 'name' : 'id';
+}
 
 export const KIND_WORDS: Record<ConfigKind, string> = {
   ivr: 'IVR',
@@ -36,6 +43,7 @@ export const KIND_WORDS: Record<ConfigKind, string> = {
   voicemail: 'voicemail box',
   number: 'number',
   post_call_action: 'post-call action',
+  sourcetrak_pool: 'SourceTrak pool',
 };
 
 /** A number as the API shows it: the flows file keeps it as a map entry, `"8005550100": ivr/10`. */
@@ -53,6 +61,7 @@ export const ITEM_SCHEMA: Record<ConfigKind, z.ZodType> = {
   voicemail: entrySchemas.voicemail,
   number: numberResource,
   post_call_action: entrySchemas.postCallAction,
+  sourcetrak_pool: entrySchemas.sourcetrakPool,
 };
 
 /** Every item of the given configuration, as the API shows it, keyed by its key (id or number). */
@@ -70,6 +79,8 @@ export function itemsOf(flows: Flows, kind: ConfigKind): Map<string, Json> {
       return byId(flows.voicemails, voicemailToRaw);
     case 'post_call_action':
       return new Map((flows.postCallActions ?? []).map((a) => [String(a.id), postCallActionToRaw(a)]));
+    case 'sourcetrak_pool':
+      return new Map([...(flows.sourcetrakPools?.values() ?? [])].map((p) => [p.name, sourcetrakPoolToRaw(p)]));
     case 'number':
       return new Map([...flows.numbers].map(([n, ref]) => [n, { number: n, to: refText(ref), label: flows.numberLabels?.get(n) ?? '' }]));
   }
@@ -85,6 +96,6 @@ export function fileForm(kind: ConfigKind, value: Json): unknown {
 /** The key an API body names (its id or number), if it names one. */
 export function keyOfBody(kind: ConfigKind, body: unknown): string | undefined {
   if (body === null || typeof body !== 'object') return undefined;
-  const v = (body as Json)[kind === 'number' ? 'number' : 'id'];
+  const v = (body as Json)[keyField(kind)];
   return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
 }

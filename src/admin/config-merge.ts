@@ -10,7 +10,7 @@ import { checkFlowsData } from '../config/flows.js';
 import type { PathMessage } from '../config/issues.js';
 import type { Flows } from '../config/types.js';
 import { formatPath, type Path } from '../config/yaml-source.js';
-import { fileForm, KIND_WORDS, LIST_OF, type ConfigKind, type Json } from './config-kinds.js';
+import { fileForm, keyField, KIND_WORDS, LIST_OF, type ConfigKind, type Json } from './config-kinds.js';
 
 export interface StoredItem {
   kind: ConfigKind;
@@ -39,7 +39,7 @@ function fileKeys(fileRaw: Json): Set<string> {
   for (const [kind, list] of Object.entries(LIST_OF) as Array<[ConfigKind, string]>) {
     const part = fileRaw[list];
     if (kind === 'number') for (const n of Object.keys((part ?? {}) as Json)) keys.add(`number/${n}`);
-    else for (const e of (part ?? []) as Json[]) keys.add(`${kind}/${String(e['id'])}`);
+    else for (const e of (part ?? []) as Json[]) keys.add(`${kind}/${String(e[keyField(kind)])}`);
   }
   return keys;
 }
@@ -68,8 +68,10 @@ function humanPath(doc: Json, path: Path): string {
   const [list, index, ...rest] = path;
   const entries = typeof list === 'string' ? doc[list] : undefined;
   if (Array.isArray(entries) && typeof index === 'number') {
-    const id = (entries[index] as Json | undefined)?.['id'];
-    if (id !== undefined) return joinPath(`${list}[id=${String(id)}]`, rest);
+    const entry = entries[index] as Json | undefined;
+    const field = list === LIST_OF.sourcetrak_pool ? 'name' : 'id';
+    const id = entry?.[field];
+    if (id !== undefined) return joinPath(`${list}[${field}=${String(id)}]`, rest);
   }
   return formatPath(path);
 }

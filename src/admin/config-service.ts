@@ -12,7 +12,7 @@ import type { Logger } from '../lib/logger.js';
 import type { ConfigItemRepo } from '../store/types.js';
 import { etagOf } from './etag.js';
 import { AdminError, type AdminIssue } from './errors.js';
-import { CONFIG_KINDS, ITEM_SCHEMA, KIND_WORDS, itemsOf, keyOfBody, type ConfigKind, type Json } from './config-kinds.js';
+import { CONFIG_KINDS, ITEM_SCHEMA, KIND_WORDS, itemsOf, keyField, keyOfBody, type ConfigKind, type Json } from './config-kinds.js';
 import { checkMerged, joinPath, mergeTolerant, type StoredItem } from './config-merge.js';
 import { issuesFromZod } from './issues.js';
 
@@ -123,14 +123,14 @@ export class ConfigService {
   /** Creates or replaces one item; `key` is absent for a POST that lets the server pick an id. */
   write(kind: ConfigKind, key: string | undefined, body: unknown, cond: WriteCondition, actor: string): Promise<{ entry: ConfigEntry; created: boolean }> {
     return this.serial(async () => {
-      const field = kind === 'number' ? 'number' : 'id';
+      const field = keyField(kind);
       const named = keyOfBody(kind, body);
       if (key !== undefined && named !== undefined && named !== key) {
         throw new AdminError('invalid', `${field} ${named} in the body does not match ${key} in the URL`, { issues: [{ path: field, message: `must be ${key}, as in the URL` }] });
       }
       // The URL's key, or the one a POST leaves to the server, goes into the body before it is checked.
-      const filled = body !== null && typeof body === 'object' && !Array.isArray(body) && named === undefined && (key !== undefined || kind !== 'number')
-        ? { ...(body as Json), [field]: kind === 'number' ? key : Number(key ?? this.nextId(kind)) }
+      const filled = body !== null && typeof body === 'object' && !Array.isArray(body) && named === undefined && (key !== undefined || field === 'id')
+        ? { ...(body as Json), [field]: field === 'id' ? Number(key ?? this.nextId(kind)) : key }
         : body;
       const value = this.validateShape(kind, filled);
       const finalKey = String(value[field]);
@@ -214,7 +214,7 @@ export class ConfigService {
 
   /** The next free id of a kind, after every id in the file and the store. */
   private nextId(kind: ConfigKind): string {
-    if (kind === 'number') throw new AdminError('invalid', 'a number needs its number', { issues: [{ path: 'number', message: 'required' }] });
+    if (keyField(kind) !== 'id') throw new AdminError('invalid', `a ${KIND_WORDS[kind]} needs its ${keyField(kind)}`, { issues: [{ path: keyField(kind), message: 'required' }] });
     const ids = [...itemsOf(this.fileFlows, kind).keys(), ...[...this.stored.values()].filter((s) => s.item.kind === kind).map((s) => s.item.key)].map(Number);
     return String(Math.max(0, ...ids) + 1);
   }

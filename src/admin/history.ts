@@ -7,6 +7,7 @@
  * recordings. Each lives where it belongs, and nothing is stored twice.
  */
 import type { Clock } from '../lib/clock.js';
+import { SOURCETRAK_PARAMS } from '../config/names.js';
 import type { CallEventRecord, CallFilter, CallRecord, Store, WebhookLogEntry } from '../store/types.js';
 import { AdminError } from './errors.js';
 import type { LiveCall, LiveCalls } from './live-calls.js';
@@ -82,6 +83,7 @@ function describe(type: string, d: Record<string, unknown>): string {
     case 'answer': return `Answer to question ${str(d['question_no'])}: ${str(d['value'])}`;
     case 'recording_saved': return `Recording saved (${str(d['kind'])}, ${secs(d['duration_ms'])})`;
     case 'ended': return `Call ended: ${str(d['end_reason']) || 'unknown'}`;
+    case 'sourcetrak': return d['pid'] ? `SourceTrak: matched to a visit of pool ${str(d['pool'])} (rank ${str(d['rank'])}${d['referer'] ? `, from ${str(d['referer'])}` : ''}${d['campaign'] ? `, campaign ${str(d['campaign'])}` : ''})` : `SourceTrak: a call to pool ${str(d['pool'])}, no visit to match (rank ${str(d['rank'])})`;
     default: return type;
   }
 }
@@ -104,12 +106,13 @@ export class CallHistory {
     const { store } = this.o;
     const call = await store.calls.get(sessionId);
     if (!call) throw new AdminError('not_found', `no call with session id ${sessionId}`);
-    const [events, blocks, webhooks, interactions, recordings] = await Promise.all([
+    const [events, blocks, webhooks, interactions, recordings, match] = await Promise.all([
       store.history.events(sessionId),
       store.history.blocks([sessionId]),
       store.webhooks.forSession(sessionId),
       store.interactions.forSession(sessionId),
       store.recordings.forSession(sessionId),
+      store.sourcetrak.matchOf(sessionId),
     ]);
     const answers = await Promise.all(interactions.map((i) => store.interactions.answers(i.responseId)));
     const interactionViews: InteractionView[] = interactions.map((i, n) => ({
@@ -137,6 +140,10 @@ export class CallHistory {
     for (const r of recordings) {
       extras.push({ at: r.createdAt.getTime(), type: 'recording_saved', data: { recording_id: r.id, kind: r.kind, file: r.path, duration_ms: r.durationMs, audio_url: recordingView(r).audio_url }, after: ['recording_ended', 'bridge_ended', 'answer'] });
     }
+    if (match) {
+      const p = match.params;
+      extras.push({ at: match.matchedAt.getTime(), type: 'sourcetrak', data: { pool: match.pool, number: match.number, rank: match.rank, pid: p['st_pid'] ?? '', referer: p['st_referer'] ?? '', campaign: p['st_campaign'] ?? '' }, after: [] });
+    }
     if (call.endedAt) extras.push({ at: call.endedAt.getTime(), type: 'ended', data: { end_reason: call.endReason ?? null }, after: 'all' });
     // Requests the flow did not report (post-call actions, notifications, retries, redirect hops).
     for (const w of webhooks) if (!referenced.has(w.id)) extras.push({ at: w.sentAt.getTime(), type: 'webhook', data: this.webhookData(w), after: 'all' });
@@ -154,6 +161,9 @@ export class CallHistory {
       interactions: interactionViews,
       webhooks: webhooks.map(webhookView),
       recordings: recordings.map(recordingView),
+      sourcetrak: match
+        ? { pool: match.pool, number: match.number, rank: match.rank, matched_at: iso(match.matchedAt), erased: match.erased, params: SOURCETRAK_PARAMS.map((name) => ({ name, value: match.params[name] ?? '' })) }
+        : null,
     };
   }
 

@@ -126,6 +126,29 @@ export interface InteractionView {
   answers: Array<{ question_no: number; question_type: string; value: string; keys: string | null; duration_ms: number | null; at: string }>;
 }
 
+/** A call's SourceTrak match (docs/sourcetrak.md): the st_* values as sent, in the contract's order. */
+export interface SourcetrakMatchView {
+  pool: string;
+  number: string;
+  /** 1 (sure) to 5 (no visit): docs/sourcetrak.md. */
+  rank: number;
+  matched_at: string;
+  /** The visitor's identifying values were blanked after the retention period. */
+  erased: boolean;
+  params: Array<{ name: string; value: string }>;
+}
+
+/** GET /sourcetrak/report: matched calls in a window by source, campaign, keyword and landing page. */
+export interface SourcetrakReportView {
+  since: string;
+  until: string;
+  /** Each most calls first; `value` null where the visit had none (a direct visit, no campaign...). */
+  by_source: Array<{ value: string | null; calls: number }>;
+  by_campaign: Array<{ value: string | null; calls: number }>;
+  by_keyword: Array<{ value: string | null; calls: number }>;
+  by_landing_page: Array<{ value: string | null; calls: number }>;
+}
+
 export interface CallDetailView extends CallSummaryView {
   /** While in progress: the block the call is in now. */
   current_block: string | null;
@@ -133,6 +156,8 @@ export interface CallDetailView extends CallSummaryView {
   interactions: InteractionView[];
   webhooks: WebhookView[];
   recordings: RecordingView[];
+  /** Null for a call not on a SourceTrak pool's number. */
+  sourcetrak: SourcetrakMatchView | null;
 }
 
 export interface LiveCallView {

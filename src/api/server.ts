@@ -23,6 +23,8 @@ export interface HttpServerOptions {
   admin?: Hono;
   /** The original's Administration API on /ibp_api.php (api/ibp-admin): every action but clickto.*. */
   ibpAdmin?: Hono;
+  /** SourceTrak's website tag and page-view endpoint (api/sourcetrak-routes.ts): /st.js, /st/visit. */
+  sourcetrak?: Hono;
   /** The web console (api/console.ts): its login under /console/ and its pages at `/`. Mounted last. */
   console?: Hono;
 }
@@ -42,6 +44,7 @@ export function createHttpApp(o: Omit<HttpServerOptions, 'host' | 'port'>): Hono
   }
   if (o.ibpAdmin) app.route('/', o.ibpAdmin);
   if (o.admin) app.route(ADMIN_API_BASE, o.admin);
+  if (o.sourcetrak) app.route('/', o.sourcetrak);
   if (o.console) app.route('/', o.console);
   return app;
 }

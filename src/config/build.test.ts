@@ -109,7 +109,7 @@ describe('post_call_actions', () => {
       '  - url: http://h/\n    parameters:\n      - { name: t, value: call.timestamp }',
       [
         'f.yaml:15: post_call_actions[0].parameters[0].value: unknown call field "timestamp"; expected one of session_id, caller_id, ' +
-          'number_called, start, end, duration, end_reason, transfer_target, monitored_time, recording_url, pass_through',
+          'number_called, start, end, duration, end_reason, transfer_target, monitored_time, recording_url, pass_through, or a SourceTrak field st_* such as st_rank or st_campaign',
       ],
     ],
     [
@@ -173,7 +173,7 @@ describe('post_call_actions', () => {
       '  - url: http://h/\n    parameters:\n      - { name: a, value: call.nope }\n  - url: http://h/\n    applies_to: [ivr/99]',
       [
         'f.yaml:15: post_call_actions[0].parameters[0].value: unknown call field "nope"; expected one of session_id, caller_id, ' +
-          'number_called, start, end, duration, end_reason, transfer_target, monitored_time, recording_url, pass_through',
+          'number_called, start, end, duration, end_reason, transfer_target, monitored_time, recording_url, pass_through, or a SourceTrak field st_* such as st_rank or st_campaign',
         'f.yaml:17: post_call_actions[1].applies_to[0]: ivr/99 does not exist: no IVR with id 99 in this file',
       ],
     ],

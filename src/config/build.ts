@@ -40,6 +40,7 @@ import {
 } from './schema.js';
 import type { PathMessage } from './issues.js';
 import type { Path } from './yaml-source.js';
+import { buildSourcetrakPools } from './build-pools.js';
 
 /** What the builder needs from the YAML side: source text of plain scalars and lines for messages. */
 export interface SourceLookup {
@@ -111,6 +112,7 @@ export class FlowsBuilder {
     // Last: post-call actions refer to IVR questions and dialed numbers, so those must all be known.
     flows.postCallActions = raw.post_call_actions.map((a, i) => this.postCallAction(a, flows, ['post_call_actions', i]));
     this.uniquePostCallIds(flows.postCallActions);
+    flows.sourcetrakPools = buildSourcetrakPools(raw.sourcetrak_pools, flows, this.src, (path, message) => this.fail(path, message));
     return flows;
   }
 
@@ -278,7 +280,9 @@ export class FlowsBuilder {
     if (value.startsWith('call.')) {
       const field = value.slice('call.'.length);
       if (!(POST_CALL_FIELDS as readonly string[]).includes(field)) {
-        return this.bad(path, `unknown call field "${field}"; expected one of ${POST_CALL_FIELDS.join(', ')}`);
+        // The 22 st_* names would drown the rest: they are named as one family.
+        const plain = POST_CALL_FIELDS.filter((f) => !f.startsWith('st_'));
+        return this.bad(path, `unknown call field "${field}"; expected one of ${plain.join(', ')}, or a SourceTrak field st_* such as st_rank or st_campaign`);
       }
       return { kind: 'call', field: field as PostCallField };
     }

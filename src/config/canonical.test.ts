@@ -33,6 +33,31 @@ post_call_actions:
   - { url: "http://crm.test/b", parameters: [{ name: a, value: ivr.1.question.2 }] }
 `,
   ],
+  [
+    'SourceTrak pools, with and without the optional keys',
+    `
+numbers:
+  "8005550161": ivr/1
+  "8005550162": ivr/1
+  "8005550163": ivr/1
+  "+18005550170": ivr/1
+  "8005550180": ivr/1
+ivrs:
+  - { id: 1, questions: [{ type: say, prompt: Hi }] }
+post_call_actions:
+  - { url: "http://crm.test/st", parameters: [{ name: rank, value: call.st_rank }, { name: kw, value: call.st_search_term }] }
+sourcetrak_pools:
+  - { name: web, numbers: [8005550161, "8005550162"], activity_keyword: seo, domains: [example.com], domain_set_id: 7, campaign: spring, platform: google }
+  - name: ppc
+    numbers: ["8005550163"]
+    default_number: +18005550170
+    sourceguard_numbers: ["8005550180"]
+    domains: [Shop.Example.org, 127.0.0.1]
+    locations: [Downtown, Airport]
+    replace_numbers: ["8005550100"]
+    hold_minutes: 45
+`,
+  ],
 ];
 
 function withoutFile(f: Flows): Omit<Flows, 'file'> {

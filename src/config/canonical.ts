@@ -17,6 +17,7 @@ import {
   type PostCallSource,
   type Prompt,
   type Question,
+  type SourcetrakPool,
   type VoicemailConfig,
   type VrConfig,
   type WebhookConfig,
@@ -142,6 +143,23 @@ export function postCallActionToRaw(a: PostCallAction): Json {
   };
 }
 
+export function sourcetrakPoolToRaw(p: SourcetrakPool): Json {
+  return {
+    name: p.name,
+    numbers: [...p.numbers],
+    default_number: p.defaultNumber,
+    sourceguard_numbers: [...p.sourceguardNumbers],
+    activity_keyword: p.activityKeyword,
+    domains: [...p.domains],
+    ...(p.domainSetId !== undefined ? { domain_set_id: p.domainSetId } : {}),
+    campaign: p.campaign,
+    platform: p.platform,
+    locations: [...p.locations],
+    replace_numbers: [...p.replaceNumbers],
+    hold_minutes: p.holdMinutes,
+  };
+}
+
 /** A number's route: the reference alone, or `{ to, label }` when it has a label. */
 export function numberRouteToRaw(ref: BlockRef, label: string | undefined): string | { to: string; label: string } {
   return label ? { to: refText(ref), label } : refText(ref);
@@ -158,5 +176,6 @@ export function flowsToRaw(f: Flows): Json {
     vrs: byId(f.vrs).map(vrToRaw),
     voicemails: byId(f.voicemails).map(voicemailToRaw),
     post_call_actions: (f.postCallActions ?? []).map(postCallActionToRaw),
+    sourcetrak_pools: [...(f.sourcetrakPools?.values() ?? [])].map(sourcetrakPoolToRaw),
   };
 }

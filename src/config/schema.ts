@@ -221,6 +221,35 @@ const postCallAction = strict({
   secret: about(z.string().min(1).optional(), 'Signs every request'),
 });
 
+/** A site's host name (`example.com`, which covers `www.example.com`), or an IP address for a test site. */
+const HOST_NAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/**
+ * A SourceTrak pool (docs/sourcetrak.md): tracking numbers that the website tag (`/st.js`) shows to
+ * visitors, one per visitor session, so that a call to one can be matched to the visit. Which numbers
+ * are routed, and that no number is in two pools, is checked in build.ts where the whole file is known.
+ */
+const sourcetrakPool = strict({
+  name: about(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'expected a name of letters, digits, - and _ (at most 64)' }), 'Names the pool in the tag (data-pool) and in st_pool_name'),
+  numbers: about(z.array(phone), 'Tracking numbers shown to visitors, one per visitor session; each must also be routed under numbers'),
+  default_number: about(phone.optional(), 'Shown to visitors who ask not to be tracked (Do Not Track, Global Privacy Control); never handed to a tracked visitor. Default: the first of numbers'),
+  sourceguard_numbers: about(z.array(phone).default([]), 'SourceGuard numbers: shown to search-engine crawlers instead of a tracking number; a call to one carries st_sourceguard=1'),
+  activity_keyword: about(z.string().max(100).default(''), 'st_activity_keyword: the activity that shows this pool, such as seo or ppc'),
+  domains: about(
+    z.array(z.string().regex(HOST_NAME, { error: 'expected a host name such as example.com (no scheme, port or path)' })).min(1),
+    'Sites whose pages may use the pool (CORS): a host name covers its subdomains',
+  ),
+  domain_set_id: about(z.int().min(0).optional(), 'st_domain_set_id'),
+  campaign: about(z.string().max(200).default(''), 'st_campaign when the visit\'s URL has no utm_campaign'),
+  platform: about(z.string().max(200).default(''), 'st_platform when the visit\'s URL has no utm_source'),
+  locations: about(
+    z.array(z.string().regex(/^[^\s].{0,99}$/, { error: 'expected a name of 1-100 characters' })).default([]),
+    'Location names for pages that show several numbers (data-location on each element); each location of a visit gets its own number, and a call says which in st_location_name',
+  ),
+  replace_numbers: about(z.array(phone).default([]), 'Numbers your pages show in their text: the tag replaces each, in whatever format it is written, with the visitor\'s tracking number'),
+  hold_minutes: about(z.int().min(1).max(1440).default(30), 'A visitor session stays live this long after its last page view; only then may its number go to another visitor'),
+});
+
 function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -241,6 +270,7 @@ export const flowsSchema = strict({
   vrs: z.array(vr).default([]),
   voicemails: z.array(voicemail).default([]),
   post_call_actions: z.array(postCallAction).default([]),
+  sourcetrak_pools: about(z.array(sourcetrakPool).default([]), 'SourceTrak pools: numbers the website tag shows to visitors (docs/sourcetrak.md)'),
 });
 
 export type RawFlows = z.output<typeof flowsSchema>;
@@ -253,6 +283,7 @@ export type RawPostCallAction = RawFlows['post_call_actions'][number];
 export type RawVr = RawFlows['vrs'][number];
 export type RawVoicemail = RawFlows['voicemails'][number];
 export type RawNumberRoute = z.output<typeof numberRoute>;
+export type RawSourcetrakPool = RawFlows['sourcetrak_pools'][number];
 
 /** Each list entry's schema, for the Administration API, which takes one entry at a time. */
-export const entrySchemas = { ivr, findme, vr, voicemail, postCallAction } as const;
+export const entrySchemas = { ivr, findme, vr, voicemail, postCallAction, sourcetrakPool } as const;

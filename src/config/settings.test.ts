@@ -21,6 +21,7 @@ describe('loadSettings', () => {
       logLevel: 'info',
       tts: 'espeak-wasm',
       drainS: 300,
+      sourcetrakRetentionDays: 90,
     });
   });
 
@@ -45,6 +46,7 @@ describe('loadSettings', () => {
       HOOKLINE_HTTP_HOST: '127.0.0.1',
       HOOKLINE_ADMIN_PASSWORD: 'console-secret',
       HOOKLINE_DRAIN_S: '0',
+      HOOKLINE_SOURCETRAK_RETENTION_DAYS: '30',
       UNRELATED: 'x',
     };
     expect(loadSettings({}, env)).toEqual<Settings>({
@@ -53,6 +55,7 @@ describe('loadSettings', () => {
       sipHost: '0.0.0.0',
       httpHost: '127.0.0.1',
       adminPassword: 'console-secret',
+      sourcetrakRetentionDays: 30,
       sipPort: 5080,
       httpPort: 9090,
       rtpPorts: { min: 30000, max: 30099 },

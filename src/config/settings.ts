@@ -29,6 +29,7 @@ export interface CliOptions {
   sipAdvertise: string;
   adminPassword: string;
   drainS: string | number;
+  sourcetrakRetentionDays: string | number;
 }
 
 /** Text-to-speech engines (src/speech/engines.ts): the WASM one needs no system package. */
@@ -78,6 +79,11 @@ export interface Settings {
    * they hear a goodbye and are hung up; default 300 (src/server/drain.ts).
    */
   drainS: number;
+  /**
+   * HOOKLINE_SOURCETRAK_RETENTION_DAYS: how long SourceTrak keeps visitors' data (sessions, IP
+   * addresses, and the identifying st_* values stored with calls); default 90 (docs/sourcetrak.md).
+   */
+  sourcetrakRetentionDays: number;
   /**
    * Started by npm (`npm start`, `npx hookline serve`: npm sets npm_lifecycle_event): stop when the
    * parent process goes away. npm passes SIGTERM and SIGINT on to its child only, which is a shell that
@@ -202,6 +208,7 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
     logLevel: get('logLevel', 'LOG_LEVEL', oneOf(LOG_LEVELS)) ?? 'info',
     tts: get('tts', 'TTS', oneOf(TTS_ENGINES)) ?? 'espeak-wasm',
     drainS: get('drainS', 'DRAIN_S', count(0, 86_400)) ?? 300,
+    sourcetrakRetentionDays: get('sourcetrakRetentionDays', 'SOURCETRAK_RETENTION_DAYS', count(1, 3650)) ?? 90,
   };
   const advertise = get('sipAdvertise', 'SIP_ADVERTISE', host);
   if (advertise !== undefined) settings.sipAdvertise = advertise;

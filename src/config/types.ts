@@ -2,6 +2,7 @@
  * The typed model of the flows file (see docs/flows.md). The loader turns YAML into these
  * objects once at start; nothing downstream reads raw YAML.
  */
+import { SOURCETRAK_PARAMS } from './names.js';
 
 /** One part of a prompt: text read by text-to-speech (`@name` substituted at play time) or an audio library file. */
 export type PromptPart = { text: string } | { audio: string };
@@ -136,6 +137,8 @@ export const POST_CALL_FIELDS = [
   'monitored_time',
   'recording_url',
   'pass_through',
+  // The call's SourceTrak match (docs/sourcetrak.md): empty for a call not on a pool's number.
+  ...SOURCETRAK_PARAMS,
 ] as const;
 export type PostCallField = (typeof POST_CALL_FIELDS)[number];
 
@@ -162,6 +165,29 @@ export interface PostCallAction {
   secret?: string;
 }
 
+/** A SourceTrak pool (`sourcetrak_pools`, docs/sourcetrak.md). */
+export interface SourcetrakPool {
+  name: string;
+  /** Tracking numbers, in file order; `defaultNumber` among them is never handed to a tracked visitor. */
+  numbers: string[];
+  /** For visitors who ask not to be tracked: the file's `default_number`, or the first of `numbers`. */
+  defaultNumber: string;
+  /** Shown to search-engine crawlers; a call to one is marked `st_sourceguard=1`. */
+  sourceguardNumbers: string[];
+  activityKeyword: string;
+  /** Host names whose pages may use the pool; each covers its subdomains. */
+  domains: string[];
+  domainSetId?: number;
+  /** Defaults for st_campaign and st_platform when the visit's URL has none. */
+  campaign: string;
+  platform: string;
+  locations: string[];
+  /** Numbers the pages show in their text, replaced by the tag. */
+  replaceNumbers: string[];
+  /** Minutes a session stays live after its last page view (and its number stays its own). */
+  holdMinutes: number;
+}
+
 export interface Flows {
   /** Path of the file the flows came from, for messages. */
   file: string;
@@ -178,6 +204,8 @@ export interface Flows {
    * Flows built by hand in tests elsewhere keep compiling until they set it. Read as `?? []`.
    */
   postCallActions?: PostCallAction[];
+  /** `sourcetrak_pools` by name, in file order; optional for the same reason as postCallActions. */
+  sourcetrakPools?: Map<string, SourcetrakPool>;
 }
 
 export const DEFAULT_FAILURE_TEXT = 'We are sorry, we are unable to complete your call at this time. Goodbye.';

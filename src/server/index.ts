@@ -42,6 +42,8 @@ import { AudioFiles } from '../admin/audio.js';
 import { audioUsedBy } from '../admin/audio-uses.js';
 import { CallTracker } from '../admin/call-tracker.js';
 import { consoleRoutes } from '../api/console.js';
+import { SourceTrak } from '../sourcetrak/service.js';
+import { sourcetrakRoutes } from '../api/sourcetrak-routes.js';
 import { Metrics } from '../lib/metrics.js';
 import { SelfUrl } from '../lib/self-url.js';
 import { RESTART_RETRY_AFTER_S } from '../api/initiate-http.js';
@@ -102,7 +104,9 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
     const webhookAgents = new WebhookAgents();
     closers.push(() => webhookAgents.close());
     const config = await ConfigService.open({ file, repo: store.config, logger });
-    const app = createApp({ settings, flows: () => config.current(), store, clock, logger, outbox, webhookAgents, metrics, self, tracker });
+    const sourcetrak = new SourceTrak({ store, flows: () => config.current(), clock, logger, retentionDays: settings.sourcetrakRetentionDays });
+    closers.push(sourcetrak.startRetention()); // stops before the store closes
+    const app = createApp({ settings, flows: () => config.current(), store, clock, logger, outbox, webhookAgents, metrics, self, tracker, sourcetrak });
     // Before anything can take a call: every call still open in the store is one a crash cut off.
     await recoverInterruptedCalls({ store, dataDir, logger, onCallEnded: (s) => app.callEnded(s), onVoicemail: (m) => app.voicemailLeft(m) });
 
@@ -162,6 +166,7 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
         callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: telephony.trunk, logger }), logger },
         admin: admin.app,
         ibpAdmin: createIbpAdminApi({ keys, config, store, dataDir, logger, clock, audio, uploads: { networks: settings.webhookNetworks } }),
+        sourcetrak: sourcetrakRoutes({ sourcetrak, clock, logger }),
         console: consoleRoutes({ sessions, logger }),
       }));
       closers.push(() => http.close());

@@ -9,6 +9,7 @@ import { createApiKeyRepo, createConfigItemRepo, createConsoleSessionRepo } from
 import { createRegisteredNumberRepo, createReportRepo } from './report-repos.js';
 import { createCallHistoryRepo } from './history-repos.js';
 import { createRecoveryRepo } from './recovery-repos.js';
+import { createSourcetrakRepo } from './sourcetrak-repos.js';
 import type { Database } from './schema.js';
 import type { Store } from './types.js';
 
@@ -61,6 +62,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     registeredNumbers: createRegisteredNumberRepo(ctx),
     history: createCallHistoryRepo(ctx),
     recovery: createRecoveryRepo(ctx),
+    sourcetrak: createSourcetrakRepo(ctx),
     close() {
       // Idempotent, and calls made after close fail with a StoreError instead of a driver TypeError.
       closed = true;

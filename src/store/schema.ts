@@ -149,6 +149,53 @@ export interface CallBlocksTable {
   at: Millis;
 }
 
+/** A visitor session of a SourceTrak pool (migration 008). */
+export interface SourcetrakVisitsTable {
+  pid: string;
+  pool: string;
+  started_at: Millis;
+  last_seen_at: Millis;
+  ip: string;
+  referrer: string;
+  search_term: string;
+  landing: string;
+  title: string;
+  browser: string;
+  os: string;
+  gclid: string;
+  ga_client_id: string;
+  campaign: string;
+  platform: string;
+  url_tag: string;
+  custom: string;
+  unique_id: string;
+}
+
+/** The number a session was shown at one location of its pages (migration 008). */
+export interface SourcetrakShownTable {
+  pid: string;
+  location: string;
+  number: string;
+  first_shown_at: Millis;
+  last_shown_at: Millis;
+}
+
+/** A call's SourceTrak match (migration 008); `params` is the JSON object of st_* values. */
+export interface SourcetrakMatchesTable {
+  session_id: string;
+  pool: string;
+  number: string;
+  pid: string | null;
+  rank: number;
+  matched_at: Millis;
+  source: string;
+  campaign: string;
+  keyword: string;
+  landing: string;
+  params: string;
+  erased: ColumnType<number, number | undefined, number>;
+}
+
 export interface Database {
   calls: CallsTable;
   interactions: InteractionsTable;
@@ -162,6 +209,9 @@ export interface Database {
   registered_numbers: RegisteredNumbersTable;
   call_events: CallEventsTable;
   call_blocks: CallBlocksTable;
+  sourcetrak_visits: SourcetrakVisitsTable;
+  sourcetrak_shown: SourcetrakShownTable;
+  sourcetrak_matches: SourcetrakMatchesTable;
 }
 
 /** Which SQL the migrations emit where the two databases differ (identity columns). */

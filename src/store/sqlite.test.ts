@@ -10,6 +10,7 @@ import { runAdminStoreSuite } from './admin.suite.js';
 import { runReportStoreSuite } from './report.suite.js';
 import { runHistoryStoreSuite } from './history.suite.js';
 import { runRecoveryStoreSuite } from './recovery.suite.js';
+import { runSourcetrakStoreSuite } from './sourcetrak.suite.js';
 import { migrationProvider } from './migrations/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hookline-store-'));
@@ -26,6 +27,7 @@ runReportStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory
 runReportStoreSuite('sqlite file', ({ clock }) => createSqliteStore(freshFile(), { clock }));
 runHistoryStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { clock }));
 runRecoveryStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { clock }));
+runSourcetrakStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { clock }));
 
 describe('SQLite specifics', () => {
   it('creates the parent directory and sets the PRAGMAs', () => {

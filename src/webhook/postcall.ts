@@ -24,6 +24,8 @@ export interface CallSummary {
   blocksVisited: string[];
   /** Answers in the order given; an IVR run twice in the call contributes twice. */
   answers: Array<{ ivrId: number; questionNo: number; value: string }>;
+  /** The call's SourceTrak match by `st_*` name; absent for a call not on a pool's number. */
+  sourcetrak?: Record<string, string>;
 }
 
 const scopeText = (s: Exclude<PostCallScope, { kind: 'number' }>): string => `${s.kind}/${s.id}`;
@@ -63,6 +65,9 @@ function callField(call: CallSummary, field: PostCallField, timezone: string): s
       return call.recordingUrl ?? '';
     case 'pass_through':
       return call.passThrough;
+    default:
+      // st_*: own properties only, so a name like `constructor` can never find Object.prototype's.
+      return call.sourcetrak !== undefined && Object.hasOwn(call.sourcetrak, field) ? (call.sourcetrak[field] ?? '') : '';
   }
 }
 

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get } from './api';
 import { KINDS, type KindId } from './kinds';
-import type { FindMe, Ivr, ListItem, Listing, NumberRoute, PostCallAction, Voicemail, Vr } from './types';
+import type { FindMe, Ivr, ListItem, Listing, NumberRoute, PostCallAction, SourcetrakPool, Voicemail, Vr } from './types';
 
 export interface ConfigSnapshot {
   ivr: Array<ListItem<Ivr>>;
@@ -11,9 +11,10 @@ export interface ConfigSnapshot {
   voicemail: Array<ListItem<Voicemail>>;
   number: Array<ListItem<NumberRoute>>;
   post_call_action: Array<ListItem<PostCallAction>>;
+  sourcetrak_pool: Array<ListItem<SourcetrakPool>>;
 }
 
-export const EMPTY_CONFIG: ConfigSnapshot = { ivr: [], findme: [], vr: [], voicemail: [], number: [], post_call_action: [] };
+export const EMPTY_CONFIG: ConfigSnapshot = { ivr: [], findme: [], vr: [], voicemail: [], number: [], post_call_action: [], sourcetrak_pool: [] };
 
 export async function loadConfig(signal?: AbortSignal): Promise<ConfigSnapshot> {
   const ids = Object.keys(KINDS) as KindId[];

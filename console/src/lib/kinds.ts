@@ -1,5 +1,5 @@
 /** The kinds of configuration item: where each lives in the API and what the console calls it. */
-export type KindId = 'ivr' | 'findme' | 'vr' | 'voicemail' | 'number' | 'post_call_action';
+export type KindId = 'ivr' | 'findme' | 'vr' | 'voicemail' | 'number' | 'post_call_action' | 'sourcetrak_pool';
 
 export interface Kind {
   id: KindId;
@@ -7,8 +7,8 @@ export interface Kind {
   path: string;
   one: string;
   many: string;
-  /** What names one item: its id, or the number. */
-  key: 'id' | 'number';
+  /** What names one item: its id, the number, or (a SourceTrak pool) its name. */
+  key: 'id' | 'number' | 'name';
   /** The reference prefix (`ivr/10`) for building blocks. */
   ref?: 'ivr' | 'findme' | 'vr' | 'voicemail';
 }
@@ -20,6 +20,7 @@ export const KINDS: Record<KindId, Kind> = {
   voicemail: { id: 'voicemail', path: '/voicemails', one: 'voicemail box', many: 'Voicemail boxes', key: 'id', ref: 'voicemail' },
   number: { id: 'number', path: '/numbers', one: 'number', many: 'Numbers', key: 'number' },
   post_call_action: { id: 'post_call_action', path: '/post-call-actions', one: 'post-call action', many: 'Post-call actions', key: 'id' },
+  sourcetrak_pool: { id: 'sourcetrak_pool', path: '/sourcetrak-pools', one: 'SourceTrak pool', many: 'SourceTrak pools', key: 'name' },
 };
 
 export const KIND_LIST: Kind[] = Object.values(KINDS);

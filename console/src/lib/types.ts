@@ -114,6 +114,22 @@ export interface PostCallAction {
   secret?: string;
 }
 
+/** An entry of `sourcetrak_pools` (docs/sourcetrak.md). */
+export interface SourcetrakPool {
+  name: string;
+  numbers: string[];
+  default_number?: string;
+  sourceguard_numbers: string[];
+  activity_keyword: string;
+  domains: string[];
+  domain_set_id?: number;
+  campaign: string;
+  platform: string;
+  locations: string[];
+  replace_numbers: string[];
+  hold_minutes: number;
+}
+
 export interface ListItem<T> {
   managed_by: 'file' | 'api';
   etag: string;

@@ -2,7 +2,7 @@
 import { PageTitle } from '../components/common';
 import { ListTable, ListView } from '../components/list';
 import { KINDS, refHref, refWords, type Kind, type KindId } from '../lib/kinds';
-import type { FindMe, Ivr, Listing, NumberRoute, PostCallAction, Voicemail, Vr } from '../lib/types';
+import type { FindMe, Ivr, Listing, NumberRoute, PostCallAction, SourcetrakPool, Voicemail, Vr } from '../lib/types';
 import { useGet } from '../lib/use-get';
 
 function summary(kind: KindId, v: unknown) {
@@ -33,6 +33,10 @@ function summary(kind: KindId, v: unknown) {
         </>
       );
     }
+    case 'sourcetrak_pool': {
+      const p = v as SourcetrakPool;
+      return `${p.numbers.length} number${p.numbers.length === 1 ? '' : 's'} for ${p.domains.join(', ')}${p.campaign ? `; campaign ${p.campaign}` : ''}`;
+    }
     case 'post_call_action': {
       const a = v as PostCallAction;
       return `${a.method} ${a.url}${a.applies_to.length ? ` after calls to ${a.applies_to.join(', ')}` : ' after every call'}`;
@@ -45,7 +49,7 @@ function keyOf(kind: Kind, v: Record<string, unknown>): string {
 }
 
 function nameOf(kind: KindId, v: Record<string, unknown>): string {
-  return String((kind === 'number' ? v['label'] : v['name']) ?? '');
+  return String((kind === 'number' ? v['label'] : kind === 'sourcetrak_pool' ? v['activity_keyword'] : v['name']) ?? '');
 }
 
 export function BlockList({ kindId }: { kindId: KindId }) {
@@ -63,7 +67,7 @@ export function BlockList({ kindId }: { kindId: KindId }) {
         {(items) => (
           <>
             {items.some((i) => i.managed_by === 'file') ? <p class="note">Items marked “flows file” are defined in the flows file: edit the file to change them.</p> : null}
-            <ListTable caption={kind.many} columns={[kind.key === 'number' ? 'Number' : 'Id', kind.key === 'number' ? 'Label' : 'Name', 'Summary', 'Managed by']}>
+            <ListTable caption={kind.many} columns={[kind.key === 'number' ? 'Number' : kind.key === 'name' ? 'Name' : 'Id', kind.key === 'number' ? 'Label' : kind.key === 'name' ? 'Activity' : 'Name', 'Summary', 'Managed by']}>
               {items.map((i) => {
                 const key = keyOf(kind, i.value);
                 const name = nameOf(kindId, i.value);

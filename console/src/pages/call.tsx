@@ -78,6 +78,24 @@ export function CallPage({ sessionId }: { sessionId: string }) {
           </>
         ) : null}
       </dl>
+      {call.sourcetrak ? (
+        <details>
+          <summary>
+            SourceTrak: pool {call.sourcetrak.pool}, rank {call.sourcetrak.rank}
+            {call.sourcetrak.erased ? ' (the visitor\'s details were erased after the retention period)' : ''}
+          </summary>
+          <ListTable caption="SourceTrak parameters" columns={['Parameter', 'Value']}>
+            {call.sourcetrak.params.map((p) => (
+              <tr key={p.name}>
+                <th scope="row">
+                  <code>{p.name}</code>
+                </th>
+                <td>{p.value}</td>
+              </tr>
+            ))}
+          </ListTable>
+        </details>
+      ) : null}
       <h2>Timeline</h2>
       <ol class="timeline" aria-label="Timeline of the call">
         {call.timeline.map((item, i) => (

@@ -84,7 +84,7 @@ const timelineItemSchema = z.object({
   at: iso,
   offset_ms: z.int().meta({ description: 'Since the call started' }),
   type: z.string().meta({
-    description: 'answered, transition, prompt, prompt_interrupted, keys, recording_started, recording_ended, recording_saved, dial, dial_result, bridge_started, bridge_ended, ivr_started, answer, ivr_end, webhook, error, hangup, ended',
+    description: 'answered, sourcetrak, transition, prompt, prompt_interrupted, keys, recording_started, recording_ended, recording_saved, dial, dial_result, bridge_started, bridge_ended, ivr_started, answer, ivr_end, webhook, error, hangup, ended',
   }),
   leg: z.string().nullable().meta({ description: 'The far leg (dialled number) the event happened on; null for the caller' }),
   summary: z.string().meta({ description: 'One line saying what happened' }),
@@ -105,6 +105,17 @@ const callDetailSchema: z.ZodType<CallDetailView> = callSummaryObject.extend({
   })),
   webhooks: z.array(webhookSchema),
   recordings: z.array(recordingSchema),
+  sourcetrak: z
+    .object({
+      pool: z.string(),
+      number: z.string(),
+      rank: z.int().meta({ description: '1 (one live visitor session showed the number) to 5 (no session to match): docs/sourcetrak.md' }),
+      matched_at: iso,
+      erased: z.boolean().meta({ description: 'The visitor\'s identifying values were blanked after HOOKLINE_SOURCETRAK_RETENTION_DAYS' }),
+      params: z.array(z.object({ name: z.string(), value: z.string() })).meta({ description: 'The st_* values as sent, in their order' }),
+    })
+    .nullable()
+    .meta({ description: 'The call\'s SourceTrak match; null for a call not on a pool\'s number' }),
 });
 
 const liveCallSchema: z.ZodType<LiveCallView> = z.object({

@@ -16,8 +16,10 @@ interface Resource {
   path: string;
   tag: string;
   /** The path parameter naming one item. */
-  param: 'id' | 'number';
+  param: 'id' | 'number' | 'name';
   plural: string;
+  /** The operation ids' noun (`listSourcetrakPools`) when the tag does not give it. */
+  op?: string;
 }
 
 const RESOURCES: Resource[] = [
@@ -27,6 +29,7 @@ const RESOURCES: Resource[] = [
   { kind: 'voicemail', path: '/voicemails', tag: 'voicemails', param: 'id', plural: 'voicemail boxes' },
   { kind: 'number', path: '/numbers', tag: 'numbers', param: 'number', plural: 'numbers' },
   { kind: 'post_call_action', path: '/post-call-actions', tag: 'post-call-actions', param: 'id', plural: 'post-call actions' },
+  { kind: 'sourcetrak_pool', path: '/sourcetrak-pools', tag: 'sourcetrak', param: 'name', plural: 'SourceTrak pools', op: 'SourcetrakPools' },
 ];
 
 const article = (w: string): string => (/^[AEIOU]/i.test(w) ? 'an' : 'a');
@@ -34,6 +37,7 @@ const article = (w: string): string => (/^[AEIOU]/i.test(w) ? 'an' : 'a');
 const managedBy = z.enum(['file', 'api']).meta({ description: 'file: defined in the flows file, read-only here; api: made through the API or console' });
 
 function itemParams(r: Resource): z.ZodType<Record<string, string>> {
+  if (r.param === 'name') return z.object({ name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'expected a pool name: letters, digits, - and _' }) });
   return r.param === 'id'
     ? z.object({ id: z.string().regex(/^[1-9][0-9]{0,9}$/, { error: 'expected a positive whole number' }) })
     : z.object({ number: z.string().regex(/^\+?[0-9]{1,20}$/, { error: 'expected a dialed number: digits with an optional leading +' }) });
@@ -51,8 +55,8 @@ function registerResource(router: AdminRouter, config: ConfigService, r: Resourc
   const schema = ITEM_SCHEMA[r.kind];
   const one = `${r.path}/{${r.param}}`;
   const entryHeaders = { ETag: 'The version, for If-Match', 'Hookline-Managed-By': 'file or api' };
-  const shape = r.kind === 'number' ? 'a number as { number, to, label }' : `an entry of the flows file's \`${r.path.slice(1).replace(/-/g, '_')}\``;
-  const opId = r.tag.replace(/-([a-z])/g, (_m, ch: string) => ch.toUpperCase()).replace(/^./, (ch) => ch.toUpperCase());
+  const shape = r.kind === 'number' ? 'a number as { number, to, label }' : r.kind === 'sourcetrak_pool' ? "an entry of the flows file's `sourcetrak_pools`" : `an entry of the flows file's \`${r.path.slice(1).replace(/-/g, '_')}\``;
+  const opId = r.op ?? r.tag.replace(/-([a-z])/g, (_m, ch: string) => ch.toUpperCase()).replace(/^./, (ch) => ch.toUpperCase());
 
   router.add({
     id: `list${opId}`,
@@ -94,7 +98,7 @@ function registerResource(router: AdminRouter, config: ConfigService, r: Resourc
     path: r.path,
     tag: r.tag,
     summary: `Make ${article(words)} ${words}`,
-    description: r.param === 'id' ? 'Without an `id` the next free one is taken. It takes effect for new calls at once.' : 'It takes effect for new calls at once.',
+    description: r.param === 'id' ? 'Without an `id` the next free one is taken. It takes effect for new calls at once.' : r.kind === 'sourcetrak_pool' ? 'It takes effect for the next page view and call at once.' : 'It takes effect for new calls at once.',
     scope: 'admin',
     body: { schema, validate: false, description: shape },
     responses: {

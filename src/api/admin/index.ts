@@ -21,6 +21,7 @@ export const ADMIN_API_TAGS = [
   { name: 'voicemails', description: 'Voicemail boxes and their messages' },
   { name: 'numbers', description: 'Dialed numbers and the building block each routes to' },
   { name: 'post-call-actions', description: 'Requests sent after every call they apply to' },
+  { name: 'sourcetrak', description: 'SourceTrak: pools of tracking numbers the website tag shows, and calls by source' },
   { name: 'config', description: 'The configuration as a whole: status and export' },
   { name: 'audio', description: 'The audio library: prompts, hold music, whisper audio' },
   { name: 'calls', description: 'Call history, timelines, calls in progress, placing calls' },

@@ -12,6 +12,7 @@ import { registerRecordingRoutes, type RecordingRoutesDeps } from './recordings-
 import { registerWebhookRoutes, type WebhookRoutesDeps } from './webhooks-routes.js';
 import { registerConfigRoutes } from './config-routes.js';
 import { registerTestCallRoutes } from './test-calls-routes.js';
+import { registerSourcetrakRoutes } from './sourcetrak-routes.js';
 import type { AdminRouter } from './router.js';
 
 export interface AdminModuleDeps {
@@ -29,6 +30,7 @@ export function adminModules(d: AdminModuleDeps): Array<(router: AdminRouter) =>
     (router) => void registerCallRoutes(router, d.history),
     (router) => void registerRecordingRoutes(router, d.history),
     (router) => void registerWebhookRoutes(router, d.history),
+    (router) => registerSourcetrakRoutes(router, d.history),
   ];
 }
 

@@ -13,6 +13,7 @@ import type { SqlFlavor } from '../schema.js';
 import { initialMigration } from './001_initial.js';
 import { registeredMigration } from './004_registered.js';
 import { historyMigration } from './003_history.js';
+import { sourcetrakMigration } from './008_sourcetrak.js';
 
 /**
  * No Postgres store exists yet, but the migrations already promise to be portable; compiling them with
@@ -67,5 +68,13 @@ describe('003_history portability', () => {
     expect(sql).toMatch(/information_schema\.columns/);
     expect(sql).toMatch(/alter table "webhook_log" add column "replay_of" integer/);
     expect(sql).toMatch(/create index if not exists "webhook_log_failed" on "webhook_log" \("id"\) where "failure" is not null/);
+  });
+});
+
+describe('008_sourcetrak portability', () => {
+  it('compiles for Postgres with no SQLite-only syntax', async () => {
+    const sql = (await ddl('postgres', sourcetrakMigration)).join('\n');
+    expect(sql).toContain('create table if not exists "sourcetrak_matches"');
+    expect(sql).not.toMatch(/autoincrement|pragma/i);
   });
 });
