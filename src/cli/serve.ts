@@ -84,7 +84,8 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       logger,
       pacer,
       renderer,
-      userAgent: `hookline/${VERSION}`,
+      ...(settings.sipUserAgent ? { userAgent: settings.sipUserAgent } : {}),
+      access: { allow: settings.sipAllow, messageRate: settings.sipMessageRate, callRate: settings.sipCallRate },
       ...(settings.trunk ? { trunk: parseTrunk(settings.trunk) } : {}),
       checkDial: app.checkDial,
       dialLimits: app.dialLimits,
@@ -93,6 +94,7 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       },
     }));
     closers.push(() => sip.close());
+    metrics.watchSip(() => ({ refusals: sip.access.guard.refusals(), limits: sip.access.guard.limitValues() }));
     const testCalls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: app.flows, clock: systemClock, logger, dataDir, dialLimits: app.dialLimits });
     closers.push(() => testCalls.close());
     const audio = new AudioFiles({ dataDir, library: audioLibrary, usedBy: (name) => audioUsedBy(config.current(), name) });

@@ -87,7 +87,7 @@ export interface SipGuardOptions {
   allowed(address: string): boolean;
   /** The setting that opens it, named in the log line about a refused source. */
   allowSetting?: string;
-  limits?: Partial<GuardLimits>;
+  limits?: Partial<Omit<GuardLimits, 'tcp'>> & { tcp?: Partial<TcpLimits> };
   /** Sources remembered at most; past it the quiet ones, then the oldest, are forgotten. */
   maxSources?: number;
 }
