@@ -101,7 +101,8 @@ export async function createTcpTransport(opts: TcpTransportOptions): Promise<Tcp
     socket.on('data', (chunk: Buffer) => {
       if (unframeable) return;
       const out = framer.push(chunk);
-      for (let i = 0; i < out.pings; i++) reply(Buffer.from('\r\n')); // RFC 5626 §3.5.1 pong
+      // RFC 5626 §3.5.1 pong; a ping costs a message of the source's budget like any other.
+      for (let i = 0; i < out.pings; i++) if (!guard || guard.admitMessage(source)) reply(Buffer.from('\r\n'));
       for (const frame of out.frames) {
         receiveMessage(frame, source, { datagram: false, logger, guard, deliver: opts.onMessage, reply });
       }
