@@ -179,7 +179,7 @@ describe.skipIf(!(RUN_SIPVICIOUS && RUN_INTEROP))('SIPVicious against hookline s
     expect(calls - 1).toBeLessThanOrEqual(301 - delta('call_rate', 'answered'));
     expect(delta('scanner', 'dropped')).toBeGreaterThanOrEqual(1);
     expect(tableRows(fromStranger.output)).toEqual([]);
-    reportHostile({ section: 'rate_limit', case: 'svwar -m INVITE disguised, from an allowed phone, 300 numbers, during a real call', tried: 301, answered: calls - 1 + delta('call_rate', 'answered'), dropped: 0, heard: `${calls - 1} answered as calls (the budget: 50 at once, 10 a second), ${delta('call_rate', 'answered')} answered 503 Retry-After` });
+    reportHostile({ section: 'rate_limit', case: 'svwar -m INVITE disguised, from an allowed phone, 300 numbers, during a real call', tried: 301, answered: calls - 1 + delta('call_rate', 'answered'), dropped: 0, heard: `${calls - 1} answered as calls, ${delta('call_rate', 'answered')} answered 503 with Retry-After (the budget: 50 at once, 10 a second)` });
     reportHostile({ section: 'scanner', case: 'svwar -m INVITE as shipped, from a stranger, during a real call', tried: 1, answered: 0, dropped: 1, heard: 'nothing' });
     reportHostile({ section: 'flood', case: 'a SIPp call (RFC 4733 keys) from another address during both scans', tried: 1, answered: 1, dropped: 0, heard: 'the IVR\'s prompts; keys 12345# and 2 reached the webhook' });
   }, 180_000);
