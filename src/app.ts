@@ -21,6 +21,7 @@ import type { CallState } from './flow/state.js';
 import type { OutboxWorker } from './webhook/outbox-worker.js';
 import { postCallRequests, type CallSummary } from './webhook/postcall.js';
 import type { CallTracker } from './admin/call-tracker.js';
+import { RunningCalls } from './calls/running.js';
 
 export interface AppOptions {
   settings: Pick<Settings, 'dataDir' | 'webhookNetworks' | 'dialAllow'> & Partial<Pick<Settings, 'dialPerCall' | 'dialSimultaneous'>>;
@@ -63,6 +64,12 @@ export interface App {
    * at once. A live view: each read follows the current configuration.
    */
   dialLimits: DialLimits;
+  /** The calls runCall is running now: a shutdown waits for them, then ends them (server/drain.ts). */
+  running: RunningCalls;
+  /** Queues the post-call actions of a call that has ended (also for calls closed after a crash). */
+  callEnded(summary: CallSummary): Promise<void>;
+  /** Queues the notification of a voicemail message (also for one a crash cut off). */
+  voicemailLeft(message: VoicemailMessage): Promise<void>;
 }
 
 /** The one place that wires the layers together. */
@@ -112,17 +119,21 @@ export function createApp(o: AppOptions): App {
     };
   };
 
+  const callEnded = async (summary: CallSummary, flows: Flows = current()): Promise<void> => {
+    for (const req of postCallRequests(summary, flows.postCallActions ?? [], flows.timezone)) {
+      await o.outbox?.enqueue('post_call', req, { sessionId: summary.sessionId });
+    }
+  };
+  const voicemailLeft = async (m: VoicemailMessage, flows: Flows = current()): Promise<void> => {
+    const notify = flows.voicemails.get(m.voicemailId)?.notify;
+    if (!notify || !o.outbox) return;
+    await o.outbox.enqueue('voicemail', { method: notify.method, url: notify.url, params: voicemailParams(m, flows.timezone), ...(notify.secret ? { secret: notify.secret } : {}) }, { sessionId: m.sessionId });
+  };
+
   const flowDeps = (events?: FlowEventSink, flows: Flows = current()): FlowDeps => {
-    const onCallEnded = async (summary: CallSummary): Promise<void> => {
-      for (const req of postCallRequests(summary, flows.postCallActions ?? [], flows.timezone)) {
-        await o.outbox?.enqueue('post_call', req, { sessionId: summary.sessionId });
-      }
-    };
-    const onVoicemail = async (m: VoicemailMessage): Promise<void> => {
-      const notify = flows.voicemails.get(m.voicemailId)?.notify;
-      if (!notify || !o.outbox) return;
-      await o.outbox.enqueue('voicemail', { method: notify.method, url: notify.url, params: voicemailParams(m, flows.timezone), ...(notify.secret ? { secret: notify.secret } : {}) }, { sessionId: m.sessionId });
-    };
+    // The call's own configuration snapshot, not whatever is current when it ends.
+    const onCallEnded = (summary: CallSummary): Promise<void> => callEnded(summary, flows);
+    const onVoicemail = (m: VoicemailMessage): Promise<void> => voicemailLeft(m, flows);
     return {
       flows,
       store: o.store,
@@ -136,6 +147,7 @@ export function createApp(o: AppOptions): App {
     };
   };
 
+  const running = new RunningCalls();
   return {
     flows: current,
     store: o.store,
@@ -144,16 +156,23 @@ export function createApp(o: AppOptions): App {
     flowDeps,
     checkDial,
     dialLimits,
+    running,
+    callEnded: (summary) => callEnded(summary),
+    voicemailLeft: (m) => voicemailLeft(m),
     async runCall(call, events, start) {
       metrics.callsTotal.inc({ direction: call.direction });
       metrics.callsActive.inc();
+      // The raw call, not the tracked one: a cut-off's goodbye is not a step of the flow.
+      const run = running.add(call);
       const tracked = o.tracker?.track(call, events);
       try {
         const flows = current(); // one snapshot for the whole call
-        await runCall(tracked?.call ?? call, start ? start.entry : flows.numbers.get(call.to), flowDeps(tracked?.events ?? events, flows), start?.initial);
+        const deps = { ...flowDeps(tracked?.events ?? events, flows), cutOffReason: run.reason };
+        await runCall(tracked?.call ?? call, start ? start.entry : flows.numbers.get(call.to), deps, start?.initial);
       } finally {
         metrics.callsActive.dec();
         await tracked?.done();
+        run.done();
       }
     },
   };

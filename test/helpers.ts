@@ -27,6 +27,48 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
   });
 }
 
+export interface ServeProcess {
+  /** `http://127.0.0.1:PORT`, as the banner's "HTTP on" line says. */
+  base: string;
+  /** What it wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM (unless it has exited already); resolves with its exit status. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts the built `hookline serve` with `args` and resolves once its banner names the HTTP address;
+ * rejects with its output when it exits first or takes over 15 s. An `undefined` in `env` leaves that
+ * variable out (HOOKLINE_ADMIN_PASSWORD: undefined, say).
+ */
+export async function startServe(args: string[], env: Record<string, string | undefined> = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: ROOT, env: { ...process.env, HOOKLINE_LOG_LEVEL: 'warn', ...env } });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const base = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`hookline did not start: ${out}`)), 15_000);
+    const poll = setInterval(() => {
+      const m = /HTTP on (http:\/\/[0-9.]+:[0-9]+)/.exec(out);
+      if (m || child.exitCode !== null) {
+        clearInterval(poll);
+        clearTimeout(t);
+        if (m) resolve(m[1] as string);
+        else reject(new Error(`hookline exited: ${out}`));
+      }
+    }, 20);
+  });
+  return {
+    base,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
 export async function tempDir(prefix = 'hookline-test-'): Promise<string> {
   return mkdtemp(path.join(tmpdir(), prefix));
 }

@@ -1,40 +1,23 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { freePort } from '../src/testkit/ports.js';
-import { ROOT, runCli, tempDir, type CliRun } from './helpers.js';
+import { runCli, startServe, tempDir, type CliRun } from './helpers.js';
 import { VERSION } from '../src/version.js';
 
 describe('hookline serve', () => {
   it('answers /healthz and /metrics, and stops cleanly on SIGTERM', async () => {
     const dir = await tempDir();
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/hookline.js'), 'serve', '--flows', 'examples/demo-flows.yaml', '--data-dir', dir, '--http-port', '0', '--sip-port', '0', '--rtp-ports', '41000-41099', '--demo'], {
-      cwd: ROOT,
-      env: { ...process.env, HOOKLINE_LOG_LEVEL: 'warn' },
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const base = await new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
-      const poll = setInterval(() => {
-        const m = /HTTP on (http:\/\/[0-9.]+:[0-9]+)/.exec(out);
-        if (m) {
-          clearInterval(poll);
-          clearTimeout(t);
-          resolve(m[1] as string);
-        }
-      }, 20);
-    });
+    const server = await startServe(['--flows', 'examples/demo-flows.yaml', '--data-dir', dir, '--http-port', '0', '--sip-port', '0', '--rtp-ports', '41000-41099', '--demo']);
+    const { base } = server;
+    let stopped: Promise<number | null>;
     try {
       // The banner says what is served, each kind of building block under its own name.
-      expect(out.split('\n').find((l) => l.startsWith('hookline '))).toBe(`hookline ${VERSION}: 5 numbers, 4 IVRs, 1 Find Me, 1 Virtual Receptionist, 1 voicemail box and 2 post-call actions from examples/demo-flows.yaml`);
-      const sipPort = /SIP on 127\.0\.0\.1:(\d+) /.exec(out)?.[1];
-      expect(out).toContain(`Call it: baresip -f examples/baresip/sound -e "/dial sip:8005550100@127.0.0.1:${sipPort}" and type keys`);
+      expect(server.output().split('\n').find((l) => l.startsWith('hookline '))).toBe(`hookline ${VERSION}: 5 numbers, 4 IVRs, 1 Find Me, 1 Virtual Receptionist, 1 voicemail box and 2 post-call actions from examples/demo-flows.yaml`);
+      const sipPort = /SIP on 127\.0\.0\.1:(\d+) /.exec(server.output())?.[1];
+      expect(server.output()).toContain(`Call it: baresip -f examples/baresip/sound -e "/dial sip:8005550100@127.0.0.1:${sipPort}" and type keys`);
       const health = await fetch(`${base}/healthz`);
       expect(health.status).toBe(200);
       const metrics = await (await fetch(`${base}/metrics`)).text();
@@ -43,15 +26,15 @@ describe('hookline serve', () => {
       const demo = await fetch(`${base}/demo/hook?step=lookup`, { method: 'POST', body: new URLSearchParams({ account: '12345' }) });
       expect(await demo.text()).toContain('<p_t>account|12345</p_t>');
       // --demo without HOOKLINE_ADMIN_PASSWORD: a password for this run, printed, that logs in to the console.
-      const password = /Console: http:\/\/[0-9.:]+\/ \(user admin, password (\S+) for this run/.exec(out)?.[1];
-      expect(password, out).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      const password = /Console: http:\/\/[0-9.:]+\/ \(user admin, password (\S+) for this run/.exec(server.output())?.[1];
+      expect(password, server.output()).toMatch(/^[A-Za-z0-9_-]{16}$/);
       const login = await fetch(`${base}/console/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: 'admin', password }) });
       expect(login.status).toBe(200);
       expect(login.headers.get('set-cookie')).toMatch(/hookline_session=.*HttpOnly/i);
     } finally {
-      child.kill('SIGTERM');
+      stopped = server.stop();
     }
-    expect(await exited).toBe(0);
+    expect(await stopped).toBe(0);
   });
 });
 

@@ -28,9 +28,12 @@ export interface AdminIssue {
 export class AdminError extends HooklineError {
   declare readonly code: AdminErrorCode;
   readonly issues: readonly AdminIssue[];
+  /** When trying again makes sense (a 503 while the server restarts): sent as Retry-After. */
+  readonly retryAfterS: number | undefined;
 
-  constructor(code: AdminErrorCode, message: string, options: { issues?: readonly AdminIssue[]; cause?: unknown } = {}) {
+  constructor(code: AdminErrorCode, message: string, options: { issues?: readonly AdminIssue[]; cause?: unknown; retryAfterS?: number } = {}) {
     super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
     this.issues = options.issues ?? [];
+    this.retryAfterS = options.retryAfterS;
   }
 }

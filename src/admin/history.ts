@@ -10,52 +10,8 @@ import type { Clock } from '../lib/clock.js';
 import type { CallEventRecord, CallFilter, CallRecord, Store, WebhookLogEntry } from '../store/types.js';
 import { AdminError } from './errors.js';
 import type { LiveCall, LiveCalls } from './live-calls.js';
-import {
-  callSummaryView, decodeCursor, encodeCursor, iso, isoOrNull, recordingView, webhookView,
-  type CallSummaryView, type RecordingView, type WebhookView,
-} from './views.js';
-
-export interface TimelineItem {
-  at: string;
-  /** Milliseconds since the call started. */
-  offset_ms: number;
-  type: string;
-  /** The dialled destination for events on a far leg; null for the caller's side. */
-  leg: string | null;
-  /** One line saying what happened, ready to show. */
-  summary: string;
-  data: Record<string, unknown>;
-}
-
-export interface InteractionView {
-  response_id: number;
-  ivr_id: number;
-  started_at: string;
-  ended_at: string | null;
-  completed: boolean;
-  opted_out: boolean;
-  answers: Array<{ question_no: number; question_type: string; value: string; keys: string | null; duration_ms: number | null; at: string }>;
-}
-
-export interface CallDetailView extends CallSummaryView {
-  /** While in progress: the block the call is in now. */
-  current_block: string | null;
-  timeline: TimelineItem[];
-  interactions: InteractionView[];
-  webhooks: WebhookView[];
-  recordings: RecordingView[];
-}
-
-export interface LiveCallView {
-  session_id: string;
-  direction: LiveCall['direction'];
-  from: string;
-  to: string;
-  started_at: string;
-  current_block: string | null;
-  bridged_to: string | null;
-  test: boolean;
-}
+import type { CallDetailView, CallSummaryView, InteractionView, LiveCallView, Page, StatsView } from './view-types.js';
+import { callSummaryView, decodeCursor, encodeCursor, iso, isoOrNull, pageOf, recordingView, webhookView } from './views.js';
 
 export const liveCallView = (c: LiveCall): LiveCallView => ({
   session_id: c.sessionId,
@@ -67,25 +23,6 @@ export const liveCallView = (c: LiveCall): LiveCallView => ({
   bridged_to: c.bridgedTo ?? null,
   test: c.test === true,
 });
-
-export interface StatsView {
-  generated_at: string;
-  calls_in_progress: number;
-  /** The current hour and the 23 before it. */
-  window: { since: string; until: string };
-  calls: {
-    total: number;
-    /** Most frequent first; `end_reason` null counts calls without an end (in progress, or cut short). */
-    by_end_reason: Array<{ end_reason: string | null; calls: number }>;
-    per_hour: Array<{ hour: string; calls: number }>;
-  };
-  webhooks: { requests: number; failures: number; by_kind: Array<{ kind: string; requests: number; failures: number }> };
-}
-
-export interface CallPage {
-  items: CallSummaryView[];
-  next_cursor: string | null;
-}
 
 const HOUR_MS = 3_600_000;
 
@@ -156,17 +93,11 @@ function isCallCursor(p: unknown[]): p is [number, string] {
 export class CallHistory {
   constructor(private readonly o: { store: Store; live: LiveCalls; clock: Clock }) {}
 
-  async list(filter: CallFilter, cursor: string | undefined, limit: number): Promise<CallPage> {
+  async list(filter: CallFilter, cursor: string | undefined, limit: number): Promise<Page<CallSummaryView>> {
     const after = cursor === undefined ? undefined : decodeCursor(cursor, isCallCursor);
-    // One more than asked tells whether there is a next page without a count.
     const calls = await this.o.store.history.search(filter, after && { startedAt: new Date(after[0]), sessionId: after[1] }, limit + 1);
-    const page = calls.slice(0, limit);
-    const blocks = await this.o.store.history.blocks(page.map((c) => c.sessionId));
-    const last = page.at(-1);
-    return {
-      items: page.map((c) => this.summary(c, blocks.get(c.sessionId) ?? [])),
-      next_cursor: calls.length > limit && last ? encodeCursor([last.startedAt.getTime(), last.sessionId]) : null,
-    };
+    const blocks = await this.o.store.history.blocks(calls.slice(0, limit).map((c) => c.sessionId));
+    return pageOf(calls, limit, (c) => this.summary(c, blocks.get(c.sessionId) ?? []), (last) => encodeCursor([last.startedAt.getTime(), last.sessionId]));
   }
 
   async get(sessionId: string): Promise<CallDetailView> {

@@ -14,24 +14,8 @@ import type { Flows } from '../config/types.js';
 import type { Logger } from '../lib/logger.js';
 import type { RecordingFilter, RecordingRecord, Store } from '../store/types.js';
 import { AdminError } from './errors.js';
-import { idCursor, iso, readIdCursor, recordingView, type RecordingView } from './views.js';
-
-export interface VoicemailMessageView {
-  id: number;
-  voicemail_id: number;
-  session_id: string;
-  /** Who left it; empty when the caller id was withheld. */
-  caller_id: string;
-  received_at: string;
-  duration_ms: number;
-  duration_s: number;
-  audio_url: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
+import type { Page, RecordingView, VoicemailMessageView } from './view-types.js';
+import { idCursor, iso, pageOf, readIdCursor, recordingView } from './views.js';
 
 export interface RecordingsOptions {
   store: Pick<Store, 'recordings'>;
@@ -105,9 +89,7 @@ export class Recordings {
   }
 
   private page<T>(rows: RecordingRecord[], limit: number, view: (r: RecordingRecord) => T): Page<T> {
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return { items: page.map(view), next_cursor: rows.length > limit && last ? idCursor(last.id) : null };
+    return pageOf(rows, limit, view, (last) => idCursor(last.id));
   }
 
   private async remove(r: RecordingRecord): Promise<void> {

@@ -59,6 +59,9 @@ export interface TestCallLimits {
 export const DEFAULT_TEST_CALL_LIMITS: TestCallLimits = { maxCalls: 10, idleMs: 5 * 60_000, keepEndedMs: 10 * 60_000, maxEvents: 5000 };
 
 /** A number the test dials rings for 2 s (so the tester sees it ring), answers and presses 1. */
+/** Retry-After of a test call refused while the server restarts (as the Call Initiation API's). */
+const RESTART_RETRY_AFTER_S = 30;
+
 export const TEST_FAR_END: FarEnd = { ...DEFAULT_FAR_END, answerAfterMs: 2000 };
 
 export interface TestCallsDeps {
@@ -151,9 +154,15 @@ class Session {
 export class TestCalls {
   private readonly sessions = new Map<string, Session>();
   private readonly limits: TestCallLimits;
+  private refusing = false;
 
   constructor(private readonly deps: TestCallsDeps) {
     this.limits = { ...DEFAULT_TEST_CALL_LIMITS, ...deps.limits };
+  }
+
+  /** A shutdown has begun: new test calls are refused; those running end with the other calls. */
+  stopTaking(): void {
+    this.refusing = true;
   }
 
   get running(): number {
@@ -162,6 +171,7 @@ export class TestCalls {
 
   /** Starts a call; throws AdminError `invalid` naming the field at fault, `rate_limited` when full. */
   start(req: StartTestCall): TestCallInfo {
+    if (this.refusing) throw new AdminError('unavailable', 'hookline is restarting; start the test call again in a moment', { retryAfterS: RESTART_RETRY_AFTER_S });
     const flows = this.deps.flows();
     const entry = this.entryOf(req, flows);
     let farEnds: Map<string, FarEnd>;

@@ -1,37 +1,17 @@
 /**
- * Records as the Administration API and the console show them: snake_case, ISO 8601 UTC times,
- * `null` for what is unknown (never a missing key, so a table can render every column), and the
- * URLs a browser needs (a recording's audio).
+ * Records turned into what the Administration API and the console show (the shapes are in
+ * view-types.ts): snake_case, ISO 8601 UTC times, `null` for what is unknown, and the URLs a browser
+ * needs (a recording's audio); and the opaque cursors of the lists.
  */
 import { AdminError } from './errors.js';
 import type { CallRecord, RecordingRecord, WebhookLogEntry } from '../store/types.js';
+import type { CallSummaryView, Page, RecordingView, WebhookSummaryView, WebhookView } from './view-types.js';
 
 /** Where the Administration API is mounted; the audio URLs in views point under it. */
 export const API_BASE = '/api/v1';
 
 export const iso = (d: Date): string => d.toISOString();
 export const isoOrNull = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
-
-export interface WebhookSummaryView {
-  id: number;
-  session_id: string | null;
-  kind: WebhookLogEntry['kind'];
-  method: WebhookLogEntry['method'];
-  url: string;
-  sent_at: string;
-  /** null: no response recorded (still in flight, or the process stopped while it was). */
-  ok: boolean | null;
-  status: number | null;
-  latency_ms: number | null;
-  failure: string | null;
-  attempt: number;
-  replay_of: number | null;
-}
-
-export interface WebhookView extends WebhookSummaryView {
-  params: Array<{ name: string; value: string }>;
-  response_body: string | null;
-}
 
 export function webhookSummaryView(e: WebhookLogEntry): WebhookSummaryView {
   const answered = e.latencyMs !== undefined || e.failure !== undefined;
@@ -55,22 +35,6 @@ export function webhookView(e: WebhookLogEntry): WebhookView {
   return { ...webhookSummaryView(e), params: e.params.map(([name, value]) => ({ name, value })), response_body: e.responseBody ?? null };
 }
 
-export interface RecordingView {
-  id: number;
-  session_id: string;
-  kind: RecordingRecord['kind'];
-  /** The WAV file, relative to the data dir. */
-  file: string;
-  duration_ms: number;
-  caller_id: string;
-  created_at: string;
-  response_id: number | null;
-  question_no: number | null;
-  voicemail_id: number | null;
-  /** GET this for the WAV (Range requests work, so an <audio> element can seek). */
-  audio_url: string;
-}
-
 export const audioUrl = (id: number): string => `${API_BASE}/recordings/${id}/audio`;
 
 export function recordingView(r: RecordingRecord): RecordingView {
@@ -87,27 +51,6 @@ export function recordingView(r: RecordingRecord): RecordingView {
     voicemail_id: r.voicemailId ?? null,
     audio_url: audioUrl(r.id),
   };
-}
-
-export interface CallSummaryView {
-  session_id: string;
-  direction: CallRecord['direction'];
-  /** Caller id; '' when withheld. */
-  from: string;
-  /** The dialed number. */
-  to: string;
-  started_at: string;
-  ended_at: string | null;
-  duration_s: number | null;
-  end_reason: string | null;
-  /** Running in this process now (see GET /calls/active). */
-  in_progress: boolean;
-  /** The building blocks the call entered, in order (`ivr/10`, `transfer/3125550101`...). */
-  blocks: string[];
-  pass_through: string;
-  monitored_seconds: number;
-  /** Run from the console's Test panel or POST /test-calls. */
-  test: boolean;
 }
 
 export function callSummaryView(c: CallRecord, blocks: string[], inProgress: boolean): CallSummaryView {
@@ -153,3 +96,13 @@ export function decodeCursor<T extends Array<string | number>>(cursor: string, c
 export const idCursor = (id: number): string => encodeCursor([id]);
 export const readIdCursor = (cursor: string | undefined): number | undefined =>
   cursor === undefined ? undefined : decodeCursor(cursor, (p): p is [number] => p.length === 1 && Number.isSafeInteger(p[0]) && (p[0] as number) > 0)[0];
+
+/**
+ * A page from rows read one past `limit` (the extra row tells that a next page exists without a
+ * count): the first `limit` as views, and the cursor of the last one shown when there is more.
+ */
+export function pageOf<R, V>(rows: R[], limit: number, view: (r: R) => V, cursorOf: (last: R) => string): Page<V> {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { items: page.map(view), next_cursor: rows.length > limit && last !== undefined ? cursorOf(last) : null };
+}

@@ -14,7 +14,8 @@ import { formEncode } from '../webhook/encode.js';
 import { deliverLogged } from '../webhook/log.js';
 import type { NetworkPolicy } from '../webhook/policy.js';
 import { AdminError } from './errors.js';
-import { idCursor, readIdCursor, webhookSummaryView, webhookView, type WebhookSummaryView, type WebhookView } from './views.js';
+import type { Page, WebhookSummaryView, WebhookView } from './view-types.js';
+import { idCursor, pageOf, readIdCursor, webhookSummaryView, webhookView } from './views.js';
 
 /** What the outbox allows a post-call action or notification; IVR webhooks have their own `timeout`. */
 export const DEFAULT_REPLAY_TIMEOUT_MS = 10_000;
@@ -85,19 +86,12 @@ function sameUrl(a: string, b: string): boolean {
   }
 }
 
-export interface WebhookPage {
-  items: WebhookSummaryView[];
-  next_cursor: string | null;
-}
-
 export class WebhookLog {
   constructor(private readonly o: WebhookLogOptions) {}
 
-  async list(filter: WebhookLogFilter, cursor: string | undefined, limit: number): Promise<WebhookPage> {
+  async list(filter: WebhookLogFilter, cursor: string | undefined, limit: number): Promise<Page<WebhookSummaryView>> {
     const rows = await this.o.store.webhooks.list(filter, readIdCursor(cursor), limit + 1);
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return { items: page.map(webhookSummaryView), next_cursor: rows.length > limit && last ? idCursor(last.id) : null };
+    return pageOf(rows, limit, webhookSummaryView, (last) => idCursor(last.id));
   }
 
   async get(id: number): Promise<WebhookView> {

@@ -15,7 +15,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { normaliseDialNumber } from '../config/dial-policy.js';
 import { bearerToken } from './auth.js';
-import { runInitiation, type InitiationDeps } from './initiate-http.js';
+import { refusedWhileDraining, runInitiation, type InitiationDeps } from './initiate-http.js';
 import type { InitiateRequest } from './initiate-types.js';
 
 export const CALLS_API_PATH = '/api/v1/calls';
@@ -77,7 +77,7 @@ export const callRequestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('voicemail'), ...common, blockId }),
 ]);
 
-export type CallsApiErrorCode = 'unauthorized' | 'invalid_json' | 'invalid_request' | 'refused' | 'internal';
+export type CallsApiErrorCode = 'unauthorized' | 'invalid_json' | 'invalid_request' | 'refused' | 'internal' | 'unavailable';
 
 export interface CallsApiIssue {
   path: string;
@@ -106,6 +106,7 @@ export function parseCallRequest(body: unknown): { ok: true; request: InitiateRe
 
 export function callsApiHandler(deps: InitiationDeps) {
   return async (c: Context): Promise<Response> => {
+    if (refusedWhileDraining(c, deps)) return jsonError(c, 503, 'unavailable', 'hookline is restarting; try again shortly');
     if (!(await deps.authorize(bearerToken(c.req.header('Authorization'))))) {
       deps.logger.info({ source: 'json' }, 'call initiation refused: unauthorized');
       c.header('WWW-Authenticate', 'Bearer realm="hookline"'); // RFC 6750 §3

@@ -4,9 +4,9 @@
  */
 import type { Context } from 'hono';
 import { formCredentials, formCredentialsValid, type KeyCheck } from './auth.js';
-import { errorText, InitiateError, outcomeText } from './initiate-errors.js';
+import { errorText, InitiateError, outcomeText, RESTARTING_TEXT } from './initiate-errors.js';
 import { LEGACY_APPS, parseFormRequest, type Fields } from './initiate-form.js';
-import { readFields, runInitiation, type InitiationDeps } from './initiate-http.js';
+import { readFields, refusedWhileDraining, runInitiation, type InitiationDeps } from './initiate-http.js';
 import type { InitiateRequest, InitiateResult } from './initiate-types.js';
 
 export const CLICK_TO_XYZ_PATH = '/click_to_xyz.php';
@@ -41,6 +41,7 @@ export async function parseLegacyRequest(f: Fields, authorize: KeyCheck): Promis
 
 export function clickToXyzHandler(deps: InitiationDeps) {
   return async (c: Context): Promise<Response> => {
+    if (refusedWhileDraining(c, deps)) return c.text(RESTARTING_TEXT, 503);
     const fields = await readFields(c, deps.logger);
     let req: InitiateRequest;
     try {

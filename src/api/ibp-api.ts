@@ -14,9 +14,9 @@
 import type { Context, Next } from 'hono';
 import { formCredentials, formCredentialsValid, type FormCredentials, type KeyCheck } from './auth.js';
 import { plainText, resultText } from './click-to-xyz.js';
-import { errorText, InitiateError, outcomeText } from './initiate-errors.js';
+import { errorText, InitiateError, outcomeText, RESTARTING_TEXT } from './initiate-errors.js';
 import { parseFormRequest, type Fields } from './initiate-form.js';
-import { readFields, runInitiation, type InitiationDeps } from './initiate-http.js';
+import { readFields, refusedWhileDraining, runInitiation, type InitiationDeps } from './initiate-http.js';
 import type { InitiateKind, InitiateRequest, InitiateResult } from './initiate-types.js';
 
 export const IBP_API_PATH = '/ibp_api.php';
@@ -96,6 +96,9 @@ export function ibpApiHandler(deps: InitiationDeps, opts: IbpApiOptions = {}) {
     if (opts.passOtherActions && !action.startsWith('clickto.')) return next();
     const creds = formCredentials(fields, PUBLIC_KEY_NAMES);
     const xml = creds.form !== 'public';
+    if (refusedWhileDraining(c, deps)) {
+      return xml ? c.body(ibpXml('failed', RESTARTING_TEXT), 503, { 'Content-Type': 'text/xml; charset=utf-8' }) : c.text(RESTARTING_TEXT, 503);
+    }
     let req: InitiateRequest;
     try {
       if (action === '') throw new InitiateError('missing_app', 'missing action', 'action');

@@ -23,13 +23,15 @@ export interface CallInitiationApiOptions {
   logger: Logger;
   /** Let `ibp_api.php` requests whose action is not `clickto.*` reach a later handler (the Administration API). */
   passOtherIbpActions?: boolean;
+  /** True while the server shuts down: every form answers 503 with Retry-After. */
+  draining?: () => boolean;
 }
 
 /** Far above any real request (a Find Me list of 100 numbers and user parameters fit in a few KiB). */
 export const MAX_REQUEST_BYTES = 64 * 1024;
 
 export function createCallInitiationApi(o: CallInitiationApiOptions): Hono {
-  const deps = { authorize: o.authorize ?? staticKeyCheck(o.apiKey), initiator: o.initiator, logger: o.logger };
+  const deps = { authorize: o.authorize ?? staticKeyCheck(o.apiKey), initiator: o.initiator, logger: o.logger, ...(o.draining ? { draining: o.draining } : {}) };
   if (!o.apiKey) {
     o.logger.warn(o.authorize ? 'HOOKLINE_API_KEY is not set: only keys made through the Administration API (scope calls) can place calls' : 'HOOKLINE_API_KEY is not set: the Call Initiation API refuses every request');
   }

@@ -64,6 +64,9 @@ export const HOOKLINE_TEXT: Record<Exclude<InitiateOutcome, 'connected'>, string
   refused: 'Call Not Connected: Refused.',
 };
 
+/** The answer while the server shuts down (HTTP 503 with Retry-After: a client that retries reaches the restarted one). */
+export const RESTARTING_TEXT = 'Call Not Connected: Service Restarting.';
+
 /** The plain-text answer of the legacy and client-side forms to an error (see the tables above). */
 export function errorText(e: InitiateError): string {
   switch (e.code) {

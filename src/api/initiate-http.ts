@@ -13,6 +13,21 @@ export interface InitiationDeps {
   authorize: KeyCheck;
   initiator: CallInitiator;
   logger: Logger;
+  /** True while the server shuts down: no new call is placed (each form answers 503). */
+  draining?: () => boolean;
+}
+
+/** Retry-After of a request refused while the server shuts down: about what a restart takes. */
+export const RESTART_RETRY_AFTER_S = 30;
+
+/**
+ * True while the server shuts down, with Retry-After set on the answer: the form then answers 503 in
+ * its own words. Checked before the key: nothing is learnt from it but that the server is restarting.
+ */
+export function refusedWhileDraining(c: Context, deps: InitiationDeps): boolean {
+  if (!deps.draining?.()) return false;
+  c.header('Retry-After', String(RESTART_RETRY_AFTER_S));
+  return true;
 }
 
 /**

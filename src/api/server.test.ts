@@ -4,6 +4,7 @@ import { Metrics } from '../lib/metrics.js';
 import { createSqliteStore } from '../store/sqlite.js';
 import { OutboxWorker } from '../webhook/outbox-worker.js';
 import { TestReceiver } from '../webhook/testing.js';
+import { silentLogger } from '../lib/logger.js';
 import { createHttpApp } from './server.js';
 
 let cleanups: Array<() => Promise<void> | void> = [];
@@ -52,5 +53,40 @@ describe('GET /metrics', () => {
     expect(value(text, 'hookline_webhook_deliveries_given_up_total{kind="transcription"}')).toBe(1);
     expect(value(text, 'hookline_webhook_deliveries_given_up_total{kind="post_call"}')).toBeUndefined();
     expect(value(text, 'hookline_outbox_pending')).toBe(1); // the post-call action waiting for its retry
+  });
+});
+
+describe('while the server drains (shutdown)', () => {
+  it('says draining on /healthz and refuses new calls in every form with 503 and Retry-After', async () => {
+    let draining = false;
+    let placed = 0;
+    const initiator = {
+      initiate: async () => {
+        placed++;
+        return { outcome: 'connected' as const, sessionId: 'a'.repeat(32) };
+      },
+    };
+    const http = createHttpApp({ metrics: new Metrics(), demo: false, isReady: () => true, isDraining: () => draining, callInitiation: { apiKey: 'k3y', initiator, logger: silentLogger } });
+    const requests = (): Array<Response | Promise<Response>> => [
+      http.request('/click_to_xyz.php?app=cts&key=k3y&survo_id=10&phone_to_call=3125550101'),
+      http.request('/ibp_api.php?action=clickto.survo&public_key=k3y&survo_id=10&phone_to_call=3125550101'),
+      http.request('/ibp_api.php?action=clickto.survo&access_key=k3y&secret_access_key=k3y&survo_id=10&phone_to_call=3125550101'),
+      http.request('/api/v1/calls', { method: 'POST', headers: { Authorization: 'Bearer k3y', 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'ivr', blockId: 10, firstNumber: '+13125550101' }) }),
+    ];
+    expect((await http.request('/healthz')).status).toBe(200);
+    expect((await Promise.all(requests())).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(placed).toBe(4);
+
+    draining = true;
+    const health = await http.request('/healthz');
+    expect([health.status, await health.text()]).toEqual([503, 'draining']);
+    const refused = await Promise.all(requests());
+    expect(refused.map((r) => [r.status, r.headers.get('retry-after')])).toEqual(Array(4).fill([503, '30']));
+    const [legacy, client, server, json] = await Promise.all(refused.map((r) => r.text()));
+    expect(legacy).toBe('Call Not Connected: Service Restarting.');
+    expect(client).toBe('Call Not Connected: Service Restarting.');
+    expect(server).toContain('<result>failed</result><result_description>Call Not Connected: Service Restarting.</result_description>');
+    expect(JSON.parse(json!)).toEqual({ error: { code: 'unavailable', message: 'hookline is restarting; try again shortly' } });
+    expect(placed).toBe(4);
   });
 });

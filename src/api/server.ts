@@ -15,6 +15,8 @@ export interface HttpServerOptions {
   /** Serve the demo webhook at /demo/hook (the demo flows point there). */
   demo: boolean;
   isReady(): boolean;
+  /** True once a shutdown has begun: /healthz says `draining` and no new call is placed. */
+  isDraining?(): boolean;
   /** The Call Initiation API (click_to_xyz.php, ibp_api.php, /api/v1/calls). */
   callInitiation?: { apiKey: string | undefined; authorize?: KeyCheck; initiator: CallInitiator; logger: Logger };
   /** The Administration API (api/admin), mounted at /api/v1. */
@@ -27,13 +29,17 @@ export interface HttpServerOptions {
 
 export function createHttpApp(o: Omit<HttpServerOptions, 'host' | 'port'>): Hono {
   const app = new Hono();
-  app.get('/healthz', (c) => (o.isReady() ? c.text('ok') : c.text('starting', 503)));
+  // A load balancer takes a draining server out of rotation while its calls in progress go on.
+  app.get('/healthz', (c) => (o.isDraining?.() ? c.text('draining', 503) : o.isReady() ? c.text('ok') : c.text('starting', 503)));
   app.get('/metrics', async (c) => {
     c.header('Content-Type', o.metrics.registry.contentType);
     return c.body(await o.metrics.registry.metrics());
   });
   if (o.demo) app.on(['GET', 'POST'], '/demo/hook', demoHook);
-  if (o.callInitiation) app.route('/', createCallInitiationApi({ ...o.callInitiation, passOtherIbpActions: o.ibpAdmin !== undefined }));
+  if (o.callInitiation) {
+    const draining = o.isDraining;
+    app.route('/', createCallInitiationApi({ ...o.callInitiation, passOtherIbpActions: o.ibpAdmin !== undefined, ...(draining ? { draining: () => draining() } : {}) }));
+  }
   if (o.ibpAdmin) app.route('/', o.ibpAdmin);
   if (o.admin) app.route(ADMIN_API_BASE, o.admin);
   if (o.console) app.route('/', o.console);

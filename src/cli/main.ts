@@ -3,14 +3,14 @@ import { loadSettings, type CliOptions } from '../config/settings.js';
 import { loadFlowsFile } from '../config/flows.js';
 import { ConfigError } from '../config/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { openStore } from './open-store.js';
+import { openStore } from '../server/open-store.js';
 import { simulate } from './simulate.js';
 import { serveCommand } from './serve.js';
 import { VERSION } from '../version.js';
 import { writeFile } from 'node:fs/promises';
 import { ConfigService } from '../admin/config-service.js';
 import { exportYaml } from '../admin/config-export.js';
-import { StartupError } from './startup-error.js';
+import { StartupError } from '../server/startup-error.js';
 
 /** Exit statuses: 0 done, 1 runtime failure, 2 bad configuration or usage, or any other failure to start. */
 export async function main(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {

@@ -2,8 +2,8 @@
  * When `hookline serve` should stop: SIGINT (Ctrl-C), SIGTERM (`kill`, systemd, docker stop), or, when
  * npm started it, its parent process going away (Settings.exitWithParent says why npm needs that).
  *
- * A second signal during the shutdown is not caught any more, so it ends the process at once: the way
- * out when closing hangs.
+ * The shutdown then drains the calls in progress (src/server/drain.ts); see secondSignal for what the
+ * next signals do.
  */
 export function shutdownRequested(o: { exitWithParent: boolean; pollMs?: number }): Promise<string> {
   return new Promise((resolve) => {
@@ -28,4 +28,23 @@ export function shutdownRequested(o: { exitWithParent: boolean; pollMs?: number 
       timer.unref();
     }
   });
+}
+
+/**
+ * During the drain, a second SIGINT or SIGTERM means "now": `onSignal` runs (the calls are ended at once,
+ * without their goodbye). After it nothing catches these signals any more, so a third one ends the
+ * process at once: the way out when closing hangs. Returns the remover (for a drain that ended first).
+ */
+export function secondSignal(onSignal: () => void): () => void {
+  const off = (): void => {
+    process.off('SIGINT', on);
+    process.off('SIGTERM', on);
+  };
+  const on = (): void => {
+    off();
+    onSignal();
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return off;
 }

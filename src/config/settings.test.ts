@@ -24,6 +24,7 @@ describe('loadSettings', () => {
       sipAllow: ['127.0.0.0/8', '::1/128'],
       sipMessageRate: 200,
       sipCallRate: 10,
+      drainS: 300,
     });
   });
 
@@ -51,6 +52,7 @@ describe('loadSettings', () => {
       HOOKLINE_SIP_USER_AGENT: 'Example IVR',
       HOOKLINE_SIP_MESSAGE_RATE: '50',
       HOOKLINE_SIP_CALL_RATE: '0',
+      HOOKLINE_DRAIN_S: '0',
       UNRELATED: 'x',
     };
     expect(loadSettings({}, env)).toEqual<Settings>({
@@ -76,6 +78,7 @@ describe('loadSettings', () => {
       sipUserAgent: 'Example IVR',
       sipMessageRate: 50,
       sipCallRate: 0,
+      drainS: 0,
     });
   });
 
@@ -131,6 +134,7 @@ describe('loadSettings', () => {
     ['no dial pattern', { dialAllow: ' , ' }, {}, '--dial-allow: expected comma-separated dial patterns, or default'],
     ['dial limit zero', {}, { HOOKLINE_DIAL_PER_CALL: '0' }, 'HOOKLINE_DIAL_PER_CALL: expected a whole number 1-1000, got "0"'],
     ['dial limit not a number', { dialSimultaneous: 'five' }, {}, '--dial-simultaneous: expected a whole number 1-1000, got "five"'],
+    ['drain time', {}, { HOOKLINE_DRAIN_S: '-1' }, 'HOOKLINE_DRAIN_S: expected a whole number 0-86400, got "-1"'],
     ['webhook networks', {}, { HOOKLINE_WEBHOOK_NETWORKS: 'private' }, 'HOOKLINE_WEBHOOK_NETWORKS: expected one of all, public, got "private"'],
     ['log level', { logLevel: 'verbose' }, {}, '--log-level: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     ['sip allow entry', {}, { HOOKLINE_SIP_ALLOW: '127.0.0.0/8,lan' }, 'HOOKLINE_SIP_ALLOW: expected an IP address or CIDR such as 192.168.1.0/24, got "lan"'],

@@ -35,6 +35,7 @@ export interface CliOptions {
   sipUserAgent: string;
   sipMessageRate: string | number;
   sipCallRate: string | number;
+  drainS: string | number;
 }
 
 /** Text-to-speech engines (src/speech/engines.ts): the WASM one needs no system package. */
@@ -87,6 +88,11 @@ export interface Settings {
   sipCallRate: number;
   /** HOOKLINE_ADMIN_PASSWORD: the web console's password for user `admin`; the console login is off without it. */
   adminPassword?: string;
+  /**
+   * HOOKLINE_DRAIN_S: on SIGTERM, how long calls in progress may go on (new ones are refused) before
+   * they hear a goodbye and are hung up; default 300 (src/server/drain.ts).
+   */
+  drainS: number;
   /**
    * Started by npm (`npm start`, `npx hookline serve`: npm sets npm_lifecycle_event): stop when the
    * parent process goes away. npm passes SIGTERM and SIGINT on to its child only, which is a shell that
@@ -232,6 +238,7 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
     // calls/telephony/access.ts and sip/guard.ts say why these defaults.
     sipMessageRate: get('sipMessageRate', 'SIP_MESSAGE_RATE', count(0, 100_000)) ?? DEFAULT_SIP_MESSAGE_RATE,
     sipCallRate: get('sipCallRate', 'SIP_CALL_RATE', count(0, 10_000)) ?? DEFAULT_SIP_CALL_RATE,
+    drainS: get('drainS', 'DRAIN_S', count(0, 86_400)) ?? 300,
   };
   const userAgent = get('sipUserAgent', 'SIP_USER_AGENT', headerValue);
   if (userAgent !== undefined) settings.sipUserAgent = userAgent;

@@ -23,6 +23,11 @@ export interface FlowDeps {
   /** Dial-out policy: undefined when the number may be dialled, else the reason it may not. */
   checkDial(destination: string): string | undefined;
   events?: FlowEventSink;
+  /**
+   * Undefined while the flow runs the call; once the server has ended the call from outside the flow
+   * (a shutdown), the end reason to record in place of the flow's own.
+   */
+  cutOffReason?(): string | undefined;
   /** Called once when a call has ended (post-call actions hang off this). */
   onCallEnded?(summary: CallSummary): Promise<void>;
   /** Called when a caller has left a voicemail message (its notification hangs off this). */

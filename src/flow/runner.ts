@@ -87,6 +87,8 @@ export async function runCall(call: CallControl, entry: CallEntry | undefined, d
     if (!call.hungUp) await call.play(say(GENERIC_FAILURE)).catch(() => undefined);
   } finally {
     if (!call.hungUp) await call.hangup().catch((err: unknown) => log.error({ err }, 'hang-up failed'));
+    // The line went because the server ended it, not the caller: say so.
+    endReason = deps.cutOffReason?.() ?? endReason;
     const endedAt = new Date(deps.clock.now());
     await deps.store.calls
       .update(state.sessionId, { endedAt, endReason, passThrough: state.passThrough, monitoredSeconds: state.monitoredSeconds })

@@ -21,6 +21,12 @@ export interface PacedSource {
   tick(): void;
 }
 
+/** What a call's media needs of the pacer: a slot to tick in (tests tick by hand: media/testing.ts). */
+export interface FrameClock {
+  register(source: PacedSource): () => void;
+  unregister(source: PacedSource): void;
+}
+
 export interface PacerTimers {
   nowNs(): bigint;
   setTimeout(fn: () => void, ms: number): () => void;
@@ -150,7 +156,7 @@ class Histogram {
   }
 }
 
-export class Pacer {
+export class Pacer implements FrameClock {
   private readonly intervalNs: bigint;
   private readonly spinNs: bigint;
   private readonly maxCatchUp: number;

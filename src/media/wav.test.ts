@@ -234,13 +234,17 @@ describe('WavWriter (streaming recordings)', () => {
     const w = await WavWriter.open(path);
     w.write(frame(3));
     await w.close();
-    // Simulate a crash between a data write and its header update: 320 more frames, stale sizes.
-    await appendFile(path, Buffer.from(new Int16Array(320).fill(4).buffer));
+    // Simulate a crash between a data write and its header update: 320 more frames, stale sizes, and
+    // the first byte of a frame that never got its second.
+    await appendFile(path, Buffer.concat([Buffer.from(new Int16Array(320).fill(4).buffer), Buffer.from([7])]));
     expect(await readWav8kMono(path)).toHaveLength(160);
     expect(await repairWav(path)).toBe(480);
     const pcm = await readWav8kMono(path);
     expect(pcm).toHaveLength(480);
     expect(pcm[479]).toBe(4);
+    expect((await stat(path)).size).toBe(44 + 480 * 2);
+    // Repairing a repaired file changes nothing.
+    expect(await repairWav(path)).toBe(480);
   });
 
   it('repairWav refuses files it did not write', async () => {

@@ -382,6 +382,8 @@ export async function repairWav(path: string): Promise<number> {
     head.writeUInt32LE(36 + dataBytes, 4);
     head.writeUInt32LE(dataBytes, 40);
     await file.write(head, 0, HEADER_BYTES, 0);
+    // A frame cut in the middle by the crash is dropped, so the RIFF size is the file's size again.
+    if (size > HEADER_BYTES + dataBytes) await file.truncate(HEADER_BYTES + dataBytes);
     return dataBytes / blockAlign;
   } finally {
     await file.close();

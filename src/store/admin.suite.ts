@@ -3,8 +3,8 @@
  * keys, console sessions). SQLite runs them in `sqlite.test.ts`, beside runStoreSuite.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../lib/clock.js';
-import type { StoreFactory } from './store.suite.js';
+import type { FakeClock } from '../lib/clock.js';
+import { openStore, type StoreFactory } from './store.suite.js';
 import type { Store } from './types.js';
 
 const T0 = Date.UTC(2026, 11, 6, 9, 0, 0);
@@ -13,13 +13,8 @@ export function runAdminStoreSuite(name: string, factory: StoreFactory): void {
   describe(`Store contract (admin): ${name}`, () => {
     let clock: FakeClock;
     let store: Store;
-    beforeEach(async () => {
-      clock = new FakeClock(T0);
-      store = await factory({ clock });
-    });
-    afterEach(async () => {
-      await store.close();
-    });
+    beforeEach(async () => ({ store, clock } = await openStore(factory, T0)));
+    afterEach(() => store.close());
 
     describe('config items', () => {
       const item = { kind: 'ivr', key: '10', body: '{"id":10}' };

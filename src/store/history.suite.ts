@@ -4,8 +4,7 @@
  * `sqlite.test.ts`, beside runStoreSuite.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../lib/clock.js';
-import type { StoreFactory } from './store.suite.js';
+import { openStore, type StoreFactory } from './store.suite.js';
 import type { CallRecord, Store } from './types.js';
 
 const T0 = Date.UTC(2026, 11, 6, 9, 0, 0);
@@ -19,12 +18,8 @@ function call(n: number, over: Partial<CallRecord> = {}): CallRecord {
 export function runHistoryStoreSuite(name: string, factory: StoreFactory): void {
   describe(`Store contract (history): ${name}`, () => {
     let store: Store;
-    beforeEach(async () => {
-      store = await factory({ clock: new FakeClock(T0) });
-    });
-    afterEach(async () => {
-      await store.close();
-    });
+    beforeEach(async () => ({ store } = await openStore(factory, T0)));
+    afterEach(() => store.close());
 
     describe('timeline', () => {
       it('appends events in order and reads them back with their data', async () => {

@@ -3,8 +3,8 @@
  * (report-repos.ts). SQLite runs them in `sqlite.test.ts`, beside runStoreSuite.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../lib/clock.js';
-import { call, type StoreFactory } from './store.suite.js';
+import type { FakeClock } from '../lib/clock.js';
+import { call, openStore, type StoreFactory } from './store.suite.js';
 import type { Store } from './types.js';
 
 const T0 = Date.UTC(2026, 11, 6, 9, 0, 0);
@@ -16,13 +16,8 @@ export function runReportStoreSuite(name: string, factory: StoreFactory): void {
   describe(`Store contract (reports): ${name}`, () => {
     let clock: FakeClock;
     let store: Store;
-    beforeEach(async () => {
-      clock = new FakeClock(T0);
-      store = await factory({ clock });
-    });
-    afterEach(async () => {
-      await store.close();
-    });
+    beforeEach(async () => ({ store, clock } = await openStore(factory, T0)));
+    afterEach(() => store.close());
 
     describe('calls', () => {
       it('lists the calls started in [from, to), oldest first, by direction when asked', async () => {

@@ -10,6 +10,12 @@ import type { CallRecord, Store } from './types.js';
 /** Must return an empty, migrated store; the suite closes it after each case. */
 export type StoreFactory = (ctx: { clock: Clock }) => Promise<Store>;
 
+/** What each case of the contract suites starts from: an empty store on a fake clock standing at `t0`. */
+export async function openStore(factory: StoreFactory, t0: number): Promise<{ store: Store; clock: FakeClock }> {
+  const clock = new FakeClock(t0);
+  return { clock, store: await factory({ clock }) };
+}
+
 const T0 = Date.UTC(2026, 10, 24, 18, 43, 55);
 const at = (offsetMs: number): Date => new Date(T0 + offsetMs);
 const SID = 'a'.repeat(32);
@@ -41,14 +47,8 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
   describe(`Store contract: ${name}`, () => {
     let clock: FakeClock;
     let store: Store;
-
-    beforeEach(async () => {
-      clock = new FakeClock(T0);
-      store = await factory({ clock });
-    });
-    afterEach(async () => {
-      await store.close();
-    });
+    beforeEach(async () => ({ store, clock } = await openStore(factory, T0)));
+    afterEach(() => store.close());
 
     describe('calls', () => {
       it('round-trips a call with every field, and absent optionals read back as undefined', async () => {

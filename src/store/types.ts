@@ -225,6 +225,20 @@ export interface OutboxRepo {
   pendingCount(): Promise<number>;
 }
 
+/** A call a process left open when it died (no `endedAt`), with the time of its last timeline event. */
+export interface UnfinishedCall {
+  call: CallRecord;
+  lastEventAt?: Date;
+}
+
+/** What a start after a crash reads and writes (src/store/recovery-repos.ts says why "this node's"). */
+export interface RecoveryRepo {
+  /** Calls without an end, oldest first. */
+  unfinishedCalls(limit: number): Promise<UnfinishedCall[]>;
+  /** Ends a call that is still open; false when it already had an end (or does not exist). */
+  closeInterrupted(sessionId: string, endedAt: Date, endReason: string): Promise<boolean>;
+}
+
 /** One configuration item made through the API (see migrations/002_admin.ts). */
 export interface ConfigItem {
   kind: string;
@@ -294,6 +308,7 @@ export interface Store {
   reports: ReportRepo;
   registeredNumbers: RegisteredNumberRepo;
   history: CallHistoryRepo;
+  recovery: RecoveryRepo;
   close(): Promise<void>;
 }
 

@@ -324,7 +324,8 @@ describe('OutboxWorker', () => {
 
     let stopped = false;
     const stopping = w.stop().then(() => (stopped = true));
-    await new Promise((r) => setTimeout(r, 50));
+    // The response is held: however long we looked, stop() could not have resolved yet.
+    await new Promise((r) => setImmediate(r));
     expect(stopped).toBe(false);
     release();
     await stopping;
@@ -332,8 +333,42 @@ describe('OutboxWorker', () => {
 
     const later = await w.enqueue('post_call', { method: 'GET', url: srv.url('/b'), params: [] });
     clock.advance(HOUR);
-    await new Promise((r) => setTimeout(r, 50));
+    // A poll would have started within advance(); settled() waits for one, if any.
+    await w.settled();
+    expect(w.inFlightCount).toBe(0);
     expect(srv.received).toHaveLength(1);
     expect((await store.outbox.get(later))?.state).toBe('pending'); // stored for the next start()
+  });
+
+  it('stop() with more due than in flight: the deliveries in flight finish, the rest wait in the store and go out once after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookline-outbox-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'hookline.db');
+    const clock = new FakeClock();
+    const { srv, release } = await holdingReceiver();
+    const store1 = await createSqliteStore(file, { clock });
+    const w1 = worker(store1, clock, { concurrency: 2 });
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await w1.enqueue('post_call', { method: 'GET', url: srv.url(`/${i}`), params: [] }));
+    w1.start();
+    await waitFor(() => srv.received.length === 2, 'two requests in flight');
+    const stopping = w1.stop(); // the shutdown, with two held by the receiver
+    release();
+    await stopping;
+    expect(srv.received.map((r) => r.url)).toEqual(['/0', '/1']);
+    const states = async (store: Store): Promise<Array<string | undefined>> => Promise.all(ids.map(async (id) => (await store.outbox.get(id))?.state));
+    expect(await states(store1)).toEqual(['delivered', 'delivered', 'pending', 'pending', 'pending']);
+    await store1.close();
+
+    const store2 = await openStore(clock, file);
+    const w2 = worker(store2, clock, { concurrency: 2 });
+    w2.start();
+    await waitFor(() => srv.received.length >= 4, 'the next two');
+    release();
+    await waitFor(() => srv.received.length === 5, 'the last one');
+    release();
+    await w2.settled();
+    expect(srv.received.map((r) => r.url)).toEqual(['/0', '/1', '/2', '/3', '/4']);
+    expect(await states(store2)).toEqual(['delivered', 'delivered', 'delivered', 'delivered', 'delivered']);
   });
 });

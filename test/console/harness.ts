@@ -3,13 +3,12 @@
  * ports with a temporary data dir, and Debian's Chromium driven by playwright-core (no browser download:
  * the machine's /usr/bin/chromium, headless). Without Chromium the tests skip locally and fail in CI.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { freePort } from '../../src/testkit/ports.js';
-import { ROOT, tempDir } from '../helpers.js';
+import { ROOT, startServe, tempDir, writeFlows, type ServeProcess } from '../helpers.js';
 
 export const CHROMIUM = process.env['HOOKLINE_CHROMIUM'] ?? '/usr/bin/chromium';
 export const PASSWORD = 'console-test-password';
@@ -22,54 +21,22 @@ export function browserAvailable(): boolean {
   return ok;
 }
 
-export interface Served {
-  base: string;
+export interface Served extends ServeProcess {
   dataDir: string;
-  output(): string;
-  stop(): Promise<number | null>;
 }
 
 /** Starts `node bin/hookline.js serve` and resolves once it prints its HTTP address. */
 export async function serveHookline(flowsYaml: string, env: Record<string, string | undefined> = {}): Promise<Served> {
   const dir = await tempDir('hookline-console-');
-  const flows = path.join(dir, 'flows.yaml');
-  await writeFile(flows, flowsYaml);
+  const flows = await writeFlows(dir, flowsYaml);
   const rtp = await freePort();
   const rtpMin = rtp - (rtp % 2);
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [path.join(ROOT, 'bin/hookline.js'), 'serve', '--flows', flows, '--data-dir', path.join(dir, 'data'), '--http-port', '0', '--sip-port', '0', '--rtp-ports', `${rtpMin}-${rtpMin + 99}`],
-    // An `undefined` in env leaves the variable out (HOOKLINE_ADMIN_PASSWORD: undefined for a console without login).
-    { cwd: ROOT, env: { ...process.env, HOOKLINE_LOG_LEVEL: 'warn', HOOKLINE_ADMIN_PASSWORD: PASSWORD, ...env } },
+  const served = await startServe(
+    ['--flows', flows, '--data-dir', path.join(dir, 'data'), '--http-port', '0', '--sip-port', '0', '--rtp-ports', `${rtpMin}-${rtpMin + 99}`],
+    // HOOKLINE_ADMIN_PASSWORD: undefined in env for a console without login.
+    { HOOKLINE_ADMIN_PASSWORD: PASSWORD, ...env },
   );
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const base = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`hookline did not start: ${out}`)), 15_000);
-    const poll = setInterval(() => {
-      const m = /HTTP on (http:\/\/[0-9.]+:[0-9]+)/.exec(out);
-      if (m) {
-        clearInterval(poll);
-        clearTimeout(t);
-        resolve(m[1] as string);
-      } else if (child.exitCode !== null) {
-        clearInterval(poll);
-        clearTimeout(t);
-        reject(new Error(`hookline exited: ${out}`));
-      }
-    }, 20);
-  });
-  return {
-    base,
-    dataDir: dir,
-    output: () => out,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
+  return { ...served, dataDir: dir };
 }
 
 /** Each launch gets a fresh, temporary profile (playwright makes one; it refuses --user-data-dir with launch()). */

@@ -42,8 +42,7 @@ describe.skipIf(!RUN_INTEROP)('configuration changed through the Administration 
     expect(made.status, await made.clone().text()).toBe(201);
     expect((await api('PUT', '/numbers/8005550120', { to: 'ivr/20' })).status).toBe(201);
 
-    const sipp = (service: string) => runSipp({ scenario: 'rfc4733-ivr.xml', dir, target: { host: '127.0.0.1', port: server!.sipPort }, transport: 'u1', service, callers: [CALLER], timeoutS: 45 });
-    const run = await sipp('8005550120');
+    const run = await runSipp({ scenario: 'rfc4733-ivr.xml', dir, target: { host: '127.0.0.1', port: server.sipPort }, transport: 'u1', service: '8005550120', callers: [CALLER], timeoutS: 45 });
     expect(run.successful, `${run.report}\n--- hookline:\n${server.output()}`).toBe(1);
     const [req] = await receiver.waitFor(1);
     expect(req!.url).toContain('source=api20');
@@ -52,10 +51,11 @@ describe.skipIf(!RUN_INTEROP)('configuration changed through the Administration 
     expect(p.get('ivr_number_called')).toBe('8005550120');
     expect(p.get('account')).toBe('12345');
 
-    // The file's number still reaches the file's IVR.
-    const again = await sipp(NUMBER);
-    expect(again.successful, again.report).toBe(1);
+    // The file's number still reaches the file's IVR (a caller who only listens: its webhook says which).
+    const again = await runSipp({ scenario: 'listen-hangup.xml', dir, target: { host: '127.0.0.1', port: server.sipPort }, transport: 'u1', service: NUMBER, callers: [CALLER], timeoutS: 20 });
+    expect(again.successful, `${again.report}\n--- hookline:\n${server.output()}`).toBe(1);
     const reqs = await receiver.waitFor(2);
     expect(paramsOf(reqs[1]!).get('ivr_id')).toBe('10');
+    expect(paramsOf(reqs[1]!).get('ivr_completed')).toBe('0');
   }, 120_000);
 });

@@ -80,8 +80,9 @@ export interface HooklineProcess {
  * an HTTP port the OS picks, and an RTP range of its own, with `flowsYaml` as its flows file; resolves once it
  * prints "SIP on host:port".
  */
-export async function startHookline(flowsYaml: string, o: { rtpSize?: number; logLevel?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<HooklineProcess> {
-  const dir = await tempDir('hookline-interop-');
+export async function startHookline(flowsYaml: string, o: { rtpSize?: number; logLevel?: string; args?: string[]; env?: Record<string, string>; dir?: string } = {}): Promise<HooklineProcess> {
+  // A given dir is a restart: the data dir of the server that ran there before.
+  const dir = o.dir ?? (await tempDir('hookline-interop-'));
   const flows = path.join(dir, 'flows.yaml');
   await writeFile(flows, flowsYaml);
   const rtp = rtpRange(o.rtpSize);
@@ -245,6 +246,8 @@ export interface SippOptions {
   calls?: number;
   /** Concurrent call limit (-l) and rate in calls per second (-r). */
   limit?: number;
+  /** SIPp's media port (-mp); a free one when absent. */
+  mediaPort?: number;
   rate?: number;
   timeoutS: number;
 }
@@ -265,7 +268,7 @@ export async function runSipp(o: SippOptions): Promise<SippRun> {
     '-i', '127.0.0.1',
     '-mi', '127.0.0.1',
     '-p', String(await freePort({ tcp: true })),
-    '-mp', String(await freeMediaPort()),
+    '-mp', String(o.mediaPort ?? (await freeMediaPort())),
     '-cp', String(await freePort()),
     '-nostdin',
     '-timeout', `${o.timeoutS}s`,

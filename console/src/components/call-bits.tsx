@@ -1,7 +1,9 @@
-/** Small views shared by the call pages: a block reference as a link, a live call table. */
+/** Small views shared by the call pages: a block reference as a link, a live call table, a recording's player. */
+import type { ComponentChildren } from 'preact';
 import { refHref, refWords } from '../lib/kinds';
 import type { LiveCall } from '../lib/history';
 import { Time } from './common';
+import { ListTable } from './list';
 
 export function BlockLink({ refText }: { refText: string }) {
   const href = refHref(refText);
@@ -25,35 +27,37 @@ export function Blocks({ blocks }: { blocks: string[] }) {
 export function LiveTable({ calls }: { calls: LiveCall[] }) {
   if (calls.length === 0) return <p>No calls in progress.</p>;
   return (
-    <div class="table-wrap">
-      <table class="list">
-        <caption class="visually-hidden">Calls in progress</caption>
-        <thead>
-          <tr>
-            <th scope="col">Caller</th>
-            <th scope="col">Number</th>
-            <th scope="col">Started</th>
-            <th scope="col">Now in</th>
-          </tr>
-        </thead>
-        <tbody>
-          {calls.map((c) => (
-            <tr key={c.session_id}>
-              <th scope="row">
-                <a href={`/calls/${c.session_id}`}>{c.from || 'withheld'}</a>
-              </th>
-              <td>{c.to}</td>
-              <td>
-                <Time iso={c.started_at} />
-              </td>
-              <td>
-                {c.current_block ? <BlockLink refText={c.current_block} /> : '–'}
-                {c.bridged_to ? ` (connected to ${c.bridged_to})` : ''}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <ListTable caption="Calls in progress" columns={['Caller', 'Number', 'Started', 'Now in']}>
+      {calls.map((c) => (
+        <tr key={c.session_id}>
+          <th scope="row">
+            <a href={`/calls/${c.session_id}`}>{c.from || 'withheld'}</a>
+          </th>
+          <td>{c.to}</td>
+          <td>
+            <Time iso={c.started_at} />
+          </td>
+          <td>
+            {c.current_block ? <BlockLink refText={c.current_block} /> : '–'}
+            {c.bridged_to ? ` (connected to ${c.bridged_to})` : ''}
+          </td>
+        </tr>
+      ))}
+    </ListTable>
+  );
+}
+
+/** A recording: play it, or download the WAV; `children` (a Delete button, say) go beside. */
+export function Player({ url, label, children }: { url: string; label: string; children?: ComponentChildren }) {
+  return (
+    <div class="player">
+      {/* Recordings are the caller's own words: there is no text to caption them with. */}
+      {/* eslint-disable-next-line jsx-a11y/media-has-caption */}
+      <audio controls preload="none" src={url} aria-label={label} />
+      <a href={url} download>
+        Download WAV
+      </a>
+      {children}
     </div>
   );
 }

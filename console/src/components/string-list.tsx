@@ -1,6 +1,7 @@
 /** A list of short texts (phone numbers, references): one labelled input a row, add and remove. */
 import { fieldId, pathOf } from '../lib/paths';
 import { TextField, useForm } from './fields';
+import { EditButton } from './row-editor';
 
 export function StringList(p: {
   path: string;
@@ -14,7 +15,7 @@ export function StringList(p: {
   suggestions?: string[];
   inputMode?: 'tel' | 'text';
 }) {
-  const { readOnly, errors } = useForm();
+  const { errors } = useForm();
   const listId = `${fieldId(p.path)}-suggestions`;
   const add = (): void => {
     p.onValues([...p.values, '']);
@@ -45,19 +46,15 @@ export function StringList(p: {
               spellcheck={false}
               onValue={(nv) => p.onValues(p.values.map((x, j) => (j === i ? nv : x)))}
             />
-            {readOnly ? null : (
-              <button type="button" class="small" aria-label={`Remove ${p.itemLabel.toLowerCase()} ${i + 1}${v ? ` (${v})` : ''}`} onClick={() => p.onValues(p.values.filter((_x, j) => j !== i))}>
-                Remove
-              </button>
-            )}
+            <EditButton class="small" label={`Remove ${p.itemLabel.toLowerCase()} ${i + 1}${v ? ` (${v})` : ''}`} onClick={() => p.onValues(p.values.filter((_x, j) => j !== i))}>
+              Remove
+            </EditButton>
           </li>
         ))}
       </ol>
-      {readOnly ? null : (
-        <button type="button" class="small" onClick={add}>
-          Add {p.itemLabel.toLowerCase()}
-        </button>
-      )}
+      <EditButton class="small" onClick={add}>
+        Add {p.itemLabel.toLowerCase()}
+      </EditButton>
     </fieldset>
   );
 }

@@ -1,6 +1,25 @@
 /** One webhook request and what came back: parameters, status, latency, failure and body. */
 import type { Webhook } from '../lib/history';
 import { Time } from './common';
+import { ListTable } from './list';
+
+/** Parameters as they were sent, name and value each as code. */
+export function ParamsTable(p: { params: ReadonlyArray<readonly [string, string]>; nameHead: string; caption?: string; wrap?: boolean }) {
+  return (
+    <ListTable class="params" columns={[p.nameHead, 'Value']} caption={p.caption} wrap={p.wrap}>
+      {p.params.map(([name, value], i) => (
+        <tr key={i}>
+          <th scope="row">
+            <code>{name}</code>
+          </th>
+          <td>
+            <code>{value}</code>
+          </td>
+        </tr>
+      ))}
+    </ListTable>
+  );
+}
 
 export function WebhookOutcome({ w }: { w: Pick<Webhook, 'ok' | 'status' | 'failure' | 'latency_ms'> }) {
   if (w.failure) return <span class="badge bad">failed: {w.failure}</span>;
@@ -51,32 +70,7 @@ export function WebhookDetails({ w, headingLevel = 3 }: { w: Webhook; headingLev
         ) : null}
       </dl>
       <H>Parameters</H>
-      {w.params.length === 0 ? (
-        <p>None.</p>
-      ) : (
-        <div class="table-wrap">
-          <table class="list params">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Value</th>
-              </tr>
-            </thead>
-            <tbody>
-              {w.params.map((p, i) => (
-                <tr key={i}>
-                  <th scope="row">
-                    <code>{p.name}</code>
-                  </th>
-                  <td>
-                    <code>{p.value}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      {w.params.length === 0 ? <p>None.</p> : <ParamsTable nameHead="Name" params={w.params.map((p) => [p.name, p.value] as const)} />}
       <H>Response body</H>
       {w.response_body ? <pre>{w.response_body}</pre> : <p>{w.status === null ? 'No response.' : 'Empty.'}</p>}
     </div>

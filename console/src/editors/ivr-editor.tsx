@@ -2,13 +2,14 @@
 import { useState } from 'preact/hooks';
 import { EditorFrame } from '../components/editor-frame';
 import { NumberField, SelectField, TextField } from '../components/fields';
+import { DTMF_KEYS } from '../components/key-options';
 import { Tabs } from '../components/tabs';
 import { useEditor } from '../lib/editor';
 import { blankIvr } from '../lib/ivr';
 import { KINDS } from '../lib/kinds';
 import { errorsUnder } from '../lib/paths';
 import type { Ivr } from '../lib/types';
-import { DTMF_KEYS, QuestionsEditor } from './questions';
+import { QuestionsEditor } from './questions';
 import { WebhookSettings } from './webhook-settings';
 
 export function IvrEditor({ id }: { id?: string }) {

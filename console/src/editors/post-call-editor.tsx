@@ -1,7 +1,8 @@
 /** A post-call action: one request after every call it applies to, with parameters from the call or an IVR's answers. */
 import { POST_CALL_FIELDS } from '../../../src/config/types';
 import { EditorFrame } from '../components/editor-frame';
-import { NumberField, SelectField, TextField, useForm } from '../components/fields';
+import { NumberField, SelectField, TextField } from '../components/fields';
+import { RowEditor } from '../components/row-editor';
 import { StringList } from '../components/string-list';
 import { blockChoices, useConfig, type ConfigSnapshot } from '../lib/config';
 import { useEditor } from '../lib/editor';
@@ -12,13 +13,13 @@ import type { Parameter, PostCallAction } from '../lib/types';
 
 const blank = (): PostCallAction => ({ url: '', method: 'GET', parameters: [], applies_to: [] });
 
-function ParamRow({ p, i, config, set, remove }: { p: Parameter; i: number; config: ConfigSnapshot; set(p: Parameter): void; remove(): void }) {
-  const { readOnly } = useForm();
+/** A parameter's cells: its name, and where its value comes from (a call field, or an answer to an IVR's question). */
+function ParamCells({ p, i, config, set }: { p: Parameter; i: number; config: ConfigSnapshot; set(p: Parameter): void }) {
   const answer = /^ivr\.([0-9]*)\.question\.([0-9]*)$/.exec(p.value);
   const path = pathOf('parameters', i, 'value');
   const ivr = answer ? config.ivr.find((x) => String(x.value.id) === answer[1])?.value : undefined;
   return (
-    <tr>
+    <>
       <td>
         <TextField path={pathOf('parameters', i, 'name')} label={`Parameter ${i + 1} name`} hideLabel value={p.name} spellcheck={false} onValue={(v) => set({ ...p, name: v })} />
       </td>
@@ -59,14 +60,7 @@ function ParamRow({ p, i, config, set, remove }: { p: Parameter; i: number; conf
           <SelectField path={path} label={`Parameter ${i + 1}: call field`} hideLabel value={p.value.replace(/^call\./, '')} choices={POST_CALL_FIELDS.map((f) => ({ value: f, label: f }))} onValue={(f) => set({ ...p, value: `call.${f}` })} />
         )}
       </td>
-      <td>
-        {readOnly ? null : (
-          <button type="button" class="small" aria-label={`Remove parameter ${i + 1}`} onClick={remove}>
-            Remove
-          </button>
-        )}
-      </td>
-    </tr>
+    </>
   );
 }
 
@@ -74,7 +68,6 @@ export function PostCallEditor({ id }: { id?: string }) {
   const editor = useEditor<PostCallAction>(KINDS.post_call_action, id, blank);
   const { config } = useConfig();
   const a = editor.value;
-  const readOnly = editor.managedBy === 'file';
   const set = (patch: Partial<PostCallAction>): void => editor.setValue((x) => ({ ...x, ...patch }));
   const suggestions = [...config.number.map((n) => n.value.number), ...blockChoices(config).map((b) => b.value)];
   return (
@@ -86,28 +79,14 @@ export function PostCallEditor({ id }: { id?: string }) {
       </div>
       <fieldset>
         <legend>Parameters</legend>
-        <table class="grid">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Value from</th>
-              <th scope="col">Value</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {a.parameters.map((p, i) => (
-              <ParamRow key={i} p={p} i={i} config={config} set={(np) => set({ parameters: a.parameters.map((x, j) => (j === i ? np : x)) })} remove={() => set({ parameters: a.parameters.filter((_x, j) => j !== i) })} />
-            ))}
-          </tbody>
-        </table>
-        {readOnly ? null : (
-          <button type="button" class="small" onClick={() => set({ parameters: [...a.parameters, { name: '', value: 'call.session_id' }] })}>
-            add parameter
-          </button>
-        )}
+        <RowEditor
+          columns={['Name', 'Value from', 'Value']}
+          rows={a.parameters}
+          onRows={(parameters) => set({ parameters })}
+          removeLabel={(_p, i) => `Remove parameter ${i + 1}`}
+          add={{ label: 'add parameter', onAdd: () => set({ parameters: [...a.parameters, { name: '', value: 'call.session_id' }] }) }}
+          cells={(p, i, setParam) => <ParamCells p={p} i={i} config={config} set={setParam} />}
+        />
       </fieldset>
       <StringList
         path="applies_to"

@@ -1,7 +1,9 @@
 /** The IVR's questions, asked in order: add, remove, move, and each one's type, prompt and options. */
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { NumberField, SelectField, TextField, useForm, type Choice } from '../components/fields';
+import { KeyOptions } from '../components/key-options';
 import { PromptField } from '../components/prompt-field';
+import { EditButton } from '../components/row-editor';
 import { moveQuestion, questionOfType, removeQuestion, setQuestionType } from '../lib/ivr';
 import { fieldId, pathOf } from '../lib/paths';
 import type { Ivr, MenuQuestion, Question, QuestionType } from '../lib/types';
@@ -12,8 +14,6 @@ const TYPES: Choice[] = [
   { value: 'menu', label: 'Menu: one key chooses an option' },
   { value: 'recorded', label: 'Recorded: the caller speaks' },
 ];
-
-export const DTMF_KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '*', '#'];
 
 const TERMINATORS: Choice[] = [
   { value: '#', label: '# (pound)' },
@@ -28,62 +28,16 @@ const TRANSCRIBE: Choice[] = [
 ];
 
 function MenuOptions({ q, base, set }: { q: MenuQuestion; base: string; set(q: MenuQuestion): void }) {
-  const { readOnly } = useForm();
-  const entries = Object.entries(q.options);
-  const setEntries = (list: Array<[string, string]>): void => set({ ...q, options: Object.fromEntries(list) });
-  const free = DTMF_KEYS.filter((k) => !(k in q.options));
   return (
-    <fieldset class="menu-options">
-      <legend>Menu options: the key pressed, and the answer it gives</legend>
-      <table class="grid">
-        <thead>
-          <tr>
-            <th scope="col">Key</th>
-            <th scope="col">Answer sent to the webhook</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {entries.map(([key, value], i) => (
-            <tr key={i}>
-              <td>
-                <SelectField
-                  path={`${pathOf(base, 'options', key)}-key`}
-                  label={`Option ${i + 1} key`}
-                  hideLabel
-                  value={key}
-                  choices={DTMF_KEYS.filter((k) => k === key || !(k in q.options)).map((k) => ({ value: k, label: k }))}
-                  onValue={(k) => setEntries(entries.map((e, j) => (j === i ? [k, e[1]] : e)))}
-                />
-              </td>
-              <td>
-                <TextField
-                  path={pathOf(base, 'options', key)}
-                  label={`Option ${i + 1} answer (key ${key})`}
-                  hideLabel
-                  value={String(value)}
-                  onValue={(v) => setEntries(entries.map((e, j) => (j === i ? [e[0], v] : e)))}
-                />
-              </td>
-              <td>
-                {readOnly ? null : (
-                  <button type="button" class="small" aria-label={`Remove option ${i + 1} (key ${key})`} onClick={() => setEntries(entries.filter((_e, j) => j !== i))}>
-                    Remove
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {readOnly || free.length === 0 ? null : (
-        <button type="button" class="small" onClick={() => setEntries([...entries, [free[0] as string, '']])}>
-          Add option
-        </button>
-      )}
-    </fieldset>
+    <KeyOptions
+      class="menu-options"
+      legend="Menu options: the key pressed, and the answer it gives"
+      base={base}
+      options={q.options}
+      onOptions={(options) => set({ ...q, options })}
+      valueHead="Answer sent to the webhook"
+      value={(key, value, i, setValue) => <TextField path={pathOf(base, 'options', key)} label={`Option ${i + 1} answer (key ${key})`} hideLabel value={String(value)} onValue={setValue} />}
+    />
   );
 }
 
@@ -186,11 +140,9 @@ export function QuestionsEditor({ ivr, setIvr }: { ivr: Ivr; setIvr(update: (v: 
           );
         })}
       </ol>
-      {readOnly ? null : (
-        <button type="button" id="add-question" onClick={add}>
-          Add question
-        </button>
-      )}
+      <EditButton id="add-question" onClick={add}>
+        Add question
+      </EditButton>
     </section>
   );
 }

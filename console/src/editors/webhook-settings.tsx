@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks';
 import { CALL_FIELDS, DEFAULT_FAILURE_TEXT } from '../../../src/config/types';
 import { CheckboxField, NumberField, RadioGroup, SelectField, TextField, useForm } from '../components/fields';
 import { NameHint, PromptField } from '../components/prompt-field';
+import { RowEditor } from '../components/row-editor';
 import { answerable, blankWebhook, parseSource, SOURCE_KINDS, sourceText, type ParamSource } from '../lib/ivr';
 import { fieldId, pathOf } from '../lib/paths';
 import type { Ivr, Parameter, Webhook } from '../lib/types';
@@ -57,64 +58,43 @@ function defaultSource(kind: ParamSource['kind'], ivr: Ivr): string {
 }
 
 function Parameters({ ivr, w, set }: { ivr: Ivr; w: Webhook; set(w: Webhook): void }) {
-  const { readOnly } = useForm();
-  const setParam = (i: number, p: Parameter): void => set({ ...w, parameters: w.parameters.map((x, j) => (j === i ? p : x)) });
+  const setParams = (parameters: Parameter[]): void => set({ ...w, parameters });
   const add = (): void => {
-    set({ ...w, parameters: [...w.parameters, { name: '', value: defaultSource('question', ivr) }] });
+    setParams([...w.parameters, { name: '', value: defaultSource('question', ivr) }]);
     setTimeout(() => document.getElementById(fieldId(pathOf('webhook', 'parameters', w.parameters.length, 'name')))?.focus(), 0);
   };
   return (
     <fieldset class="parameters">
       <legend>Dynamic parameters, sent in this order</legend>
       {w.parameters.length === 0 ? <p class="hint">None yet. The automatic parameters (caller id, session id, answers as ivr_response_N…) are always sent.</p> : null}
-      <table class="grid">
-        {w.parameters.length ? (
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Value from</th>
-              <th scope="col">Value</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-        ) : null}
-        <tbody>
-          {w.parameters.map((p, i) => (
-            <tr key={i}>
-              <td>
-                <TextField path={pathOf('webhook', 'parameters', i, 'name')} label={`Parameter ${i + 1} name`} hideLabel value={p.name} spellcheck={false} onValue={(v) => setParam(i, { ...p, name: v })} />
-              </td>
-              <td>
-                <SelectField
-                  path={`${pathOf('webhook', 'parameters', i, 'value')}-source`}
-                  label={`Parameter ${i + 1} value from`}
-                  hideLabel
-                  value={parseSource(p.value).kind}
-                  choices={SOURCE_KINDS}
-                  onValue={(k) => setParam(i, { ...p, value: defaultSource(k as ParamSource['kind'], ivr) })}
-                />
-              </td>
-              <td>
-                <ParamValue p={p} i={i} ivr={ivr} onValue={(v) => setParam(i, { ...p, value: v })} />
-              </td>
-              <td>
-                {readOnly ? null : (
-                  <button type="button" class="small" aria-label={`Remove parameter ${i + 1}${p.name ? ` (${p.name})` : ''}`} onClick={() => set({ ...w, parameters: w.parameters.filter((_x, j) => j !== i) })}>
-                    Remove
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {readOnly ? null : (
-        <button type="button" class="small" onClick={add}>
-          add parameter
-        </button>
-      )}
+      <RowEditor
+        columns={['Name', 'Value from', 'Value']}
+        headless={w.parameters.length === 0}
+        rows={w.parameters}
+        onRows={setParams}
+        removeLabel={(p, i) => `Remove parameter ${i + 1}${p.name ? ` (${p.name})` : ''}`}
+        add={{ label: 'add parameter', onAdd: add }}
+        cells={(p, i, setParam) => (
+          <>
+            <td>
+              <TextField path={pathOf('webhook', 'parameters', i, 'name')} label={`Parameter ${i + 1} name`} hideLabel value={p.name} spellcheck={false} onValue={(v) => setParam({ ...p, name: v })} />
+            </td>
+            <td>
+              <SelectField
+                path={`${pathOf('webhook', 'parameters', i, 'value')}-source`}
+                label={`Parameter ${i + 1} value from`}
+                hideLabel
+                value={parseSource(p.value).kind}
+                choices={SOURCE_KINDS}
+                onValue={(k) => setParam({ ...p, value: defaultSource(k as ParamSource['kind'], ivr) })}
+              />
+            </td>
+            <td>
+              <ParamValue p={p} i={i} ivr={ivr} onValue={(v) => setParam({ ...p, value: v })} />
+            </td>
+          </>
+        )}
+      />
       <p class="hint">
         A user parameter is one your webhook sent back earlier in the call. <NameHint />
       </p>

@@ -1,100 +1,36 @@
 /**
- * Call history and webhook log shapes as the Administration API sends them (GET /calls, /calls/{id},
- * /calls/active, /calls/events, /webhooks, /stats), and the live list of calls kept from the event stream.
+ * Call history, webhook log and audio library shapes as the Administration API sends them (GET
+ * /calls, /calls/{id}, /calls/active, /calls/events, /webhooks, /stats, voicemail messages, /audio),
+ * and the live list of calls kept from the event stream.
+ *
+ * The shapes are the server's own (src/admin/view-types.ts), imported as types only: the import is
+ * erased when the console is built, so no server code reaches the browser, and a field the server
+ * adds or renames is a type error here rather than a page that quietly shows nothing.
  */
-export interface CallSummary {
-  session_id: string;
-  direction: 'inbound' | 'outbound';
-  from: string;
-  to: string;
-  started_at: string;
-  ended_at: string | null;
-  duration_s: number | null;
-  end_reason: string | null;
-  in_progress: boolean;
-  blocks: string[];
-  pass_through: string;
-  monitored_seconds: number;
-}
+import type {
+  AudioEntryView,
+  CallDetailView,
+  CallSummaryView,
+  LiveCallEventView,
+  LiveCallView,
+  RecordingView,
+  StatsView,
+  VoicemailMessageView,
+  WebhookSummaryView,
+  WebhookView,
+} from '../../../src/admin/view-types';
 
-export interface LiveCall {
-  session_id: string;
-  direction: 'inbound' | 'outbound';
-  from: string;
-  to: string;
-  started_at: string;
-  current_block: string | null;
-  bridged_to: string | null;
-  ended_at?: string | null;
-  end_reason?: string | null;
-}
-
-export interface WebhookSummary {
-  id: number;
-  session_id: string | null;
-  kind: 'ivr' | 'transcription' | 'post_call' | 'voicemail';
-  method: 'GET' | 'POST';
-  url: string;
-  sent_at: string;
-  ok: boolean | null;
-  status: number | null;
-  latency_ms: number | null;
-  failure: string | null;
-  attempt: number;
-  replay_of: number | null;
-}
-
-export interface Webhook extends WebhookSummary {
-  params: Array<{ name: string; value: string }>;
-  response_body: string | null;
-}
-
-export interface Recording {
-  id: number;
-  session_id: string;
-  kind: 'question' | 'voicemail' | 'call' | 'name';
-  file: string;
-  duration_ms: number;
-  caller_id: string;
-  created_at: string;
-  response_id: number | null;
-  question_no: number | null;
-  voicemail_id: number | null;
-  audio_url: string;
-}
-
-export interface TimelineItem {
-  at: string;
-  offset_ms: number;
-  type: string;
-  leg: string | null;
-  summary: string;
-  data: Record<string, unknown>;
-}
-
-export interface CallDetail extends CallSummary {
-  current_block: string | null;
-  timeline: TimelineItem[];
-  interactions: Array<{
-    response_id: number;
-    ivr_id: number;
-    started_at: string;
-    ended_at: string | null;
-    completed: boolean;
-    opted_out: boolean;
-    answers: Array<{ question_no: number; question_type: string; value: string; keys: string | null; duration_ms: number | null; at: string }>;
-  }>;
-  webhooks: Webhook[];
-  recordings: Recording[];
-}
-
-export interface Stats {
-  generated_at: string;
-  calls_in_progress: number;
-  window: { since: string; until: string };
-  calls: { total: number; by_end_reason: Array<{ end_reason: string | null; calls: number }>; per_hour: Array<{ hour: string; calls: number }> };
-  webhooks: { requests: number; failures: number; by_kind: Array<{ kind: string; requests: number; failures: number }> };
-}
+export type { Page, TimelineItem } from '../../../src/admin/view-types';
+export type CallSummary = CallSummaryView;
+export type CallDetail = CallDetailView;
+export type WebhookSummary = WebhookSummaryView;
+export type Webhook = WebhookView;
+export type Recording = RecordingView;
+export type VoicemailMessage = VoicemailMessageView;
+export type Stats = StatsView;
+export type AudioEntry = AudioEntryView;
+/** A call of the live list: GET /calls/active's items carry no end; an event's call does. */
+export type LiveCall = LiveCallView & Partial<Pick<LiveCallEventView, 'ended_at' | 'end_reason'>>;
 
 /** The live list after one event of GET /calls/events; `ended` keeps the call briefly, marked. */
 export function applyLiveEvent(list: LiveCall[], name: string, data: unknown): LiveCall[] {
@@ -128,4 +64,6 @@ export const END_REASONS = [
   'not_in_service',
   'too_many_steps',
   'failed',
+  'shutdown',
+  'interrupted',
 ];

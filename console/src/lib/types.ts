@@ -1,6 +1,13 @@
 /**
  * The configuration as the Administration API sends it: each item is an entry of the flows file, in
  * its snake_case shape, with every default written out (docs/flows.md describes each key).
+ *
+ * A copy, unlike the call and webhook shapes (history.ts imports those from the server): the server
+ * has no type for this shape to import. src/config/types.ts is the loaded model (camelCase, prompts
+ * always lists, references parsed), a different shape; the API's items come from canonical.ts, which
+ * builds them as untyped JSON; and schema.ts's Raw* types (the file as zod reads it) are close but not
+ * it (a block made in the console has no id yet), and nothing checks the API's answers against them.
+ * canonical.test.ts checks that the shape the API sends loads back to the same model.
  */
 export type PromptPart = { text: string } | { audio: string };
 export type Prompt = string | PromptPart[];
@@ -115,10 +122,4 @@ export interface ListItem<T> {
 
 export interface Listing<T> {
   items: Array<ListItem<T>>;
-}
-
-/** A page of a list that goes on (calls, webhooks): `next_cursor` reads the next page. */
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
 }

@@ -1,40 +1,20 @@
 /** The audio library: the files prompts and hold music use. Upload (any common format, converted once), play, delete. */
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { BannerView, ErrorText, Loading, PageTitle, Time } from '../components/common';
-import { ApiError, API_BASE, describeError, get, query, request } from '../lib/api';
+import { useRef, useState } from 'preact/hooks';
+import { BannerView, PageTitle, Time } from '../components/common';
+import { ACTIONS, ListTable, ListView, Pager } from '../components/list';
+import { ApiError, API_BASE, describeError, query, request } from '../lib/api';
 import type { Banner } from '../lib/editor';
-import type { Page } from '../lib/types';
-
-interface AudioEntry {
-  name: string;
-  size_bytes: number;
-  duration_ms: number | null;
-  sample_rate: number | null;
-  channels: number | null;
-  modified_at: string;
-  problem?: string;
-}
+import type { AudioEntry } from '../lib/history';
+import { usePaged } from '../lib/use-get';
 
 const audioUrl = (name: string): string => `${API_BASE}/audio/${encodeURIComponent(name)}`;
 
 export function AudioPage() {
-  const [page, setPage] = useState<Page<AudioEntry> | null>(null);
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const list = usePaged<AudioEntry>((cursor) => `/audio${query({ cursor, limit: 50 })}`);
   const [banner, setBanner] = useState<Banner | null>(null);
   const [busy, setBusy] = useState(false);
   const [name, setName] = useState('');
-  const [generation, setGeneration] = useState(0);
   const fileInput = useRef<HTMLInputElement>(null);
-  const cursor = cursors[cursors.length - 1];
-
-  useEffect(() => {
-    const ctl = new AbortController();
-    get<Page<AudioEntry>>(`/audio${query({ cursor, limit: 50 })}`, ctl.signal).then(setPage, (err: unknown) => {
-      if ((err as Error).name !== 'AbortError') setError(describeError(err));
-    });
-    return () => ctl.abort();
-  }, [cursor, generation]);
 
   const upload = async (e: Event): Promise<void> => {
     e.preventDefault();
@@ -54,7 +34,7 @@ export function AudioPage() {
       setBanner({ tone: 'success', text: `${r.status === 201 ? 'Stored' : 'Replaced'} ${r.data.name} (${((r.data.duration_ms ?? 0) / 1000).toFixed(1)} s). Use it in a prompt as an audio part named ${r.data.name}.` });
       setName('');
       if (fileInput.current) fileInput.current.value = '';
-      setGeneration((g) => g + 1);
+      list.reload();
     } catch (err) {
       setBanner({ tone: 'error', text: `Not uploaded: ${describeError(err)}` });
     } finally {
@@ -67,7 +47,7 @@ export function AudioPage() {
     try {
       await request('DELETE', `/audio/${encodeURIComponent(a.name)}${force ? '?force=true' : ''}`);
       setBanner({ tone: 'success', text: `Deleted ${a.name}.` });
-      setGeneration((g) => g + 1);
+      list.reload();
     } catch (err) {
       if (err instanceof ApiError && err.status === 409 && !force && window.confirm(`${err.problem.detail}\n\nDelete it anyway? Calls then skip this audio.`)) {
         await remove(a, true);
@@ -102,61 +82,34 @@ export function AudioPage() {
         </button>
       </form>
       <h2>Files</h2>
-      {error ? <ErrorText>{error}</ErrorText> : null}
-      {!page && !error ? <Loading what="the audio library" /> : null}
-      {page && page.items.length === 0 ? <p>The library is empty.</p> : null}
-      {page?.items.length ? (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Length</th>
-                <th scope="col">Play</th>
-                <th scope="col">Changed</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
+      <ListView items={list.data?.items} error={list.error} what="the audio library" empty="The library is empty.">
+        {(items) => (
+          <ListTable columns={['Name', 'Length', 'Play', 'Changed', ACTIONS]}>
+            {items.map((a) => (
+              <tr key={a.name}>
+                <th scope="row">
+                  <code>{a.name}</code>
+                  {a.problem ? <div class="error">{a.problem}</div> : null}
                 </th>
+                <td>{a.duration_ms === null ? '–' : `${(a.duration_ms / 1000).toFixed(1)} s`}</td>
+                <td>
+                  {/* eslint-disable-next-line jsx-a11y/media-has-caption */}
+                  <audio controls preload="none" src={audioUrl(a.name)} aria-label={`Play ${a.name}`} />
+                </td>
+                <td>
+                  <Time iso={a.modified_at} />
+                </td>
+                <td>
+                  <button type="button" class="small danger" aria-label={`Delete ${a.name}`} onClick={() => void remove(a)}>
+                    Delete
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {page.items.map((a) => (
-                <tr key={a.name}>
-                  <th scope="row">
-                    <code>{a.name}</code>
-                    {a.problem ? <div class="error">{a.problem}</div> : null}
-                  </th>
-                  <td>{a.duration_ms === null ? '–' : `${(a.duration_ms / 1000).toFixed(1)} s`}</td>
-                  <td>
-                    {/* eslint-disable-next-line jsx-a11y/media-has-caption */}
-                    <audio controls preload="none" src={audioUrl(a.name)} aria-label={`Play ${a.name}`} />
-                  </td>
-                  <td>
-                    <Time iso={a.modified_at} />
-                  </td>
-                  <td>
-                    <button type="button" class="small danger" aria-label={`Delete ${a.name}`} onClick={() => void remove(a)}>
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-      <div class="actions">
-        {cursors.length ? (
-          <button type="button" onClick={() => setCursors([])}>
-            First page
-          </button>
-        ) : null}
-        {page?.next_cursor ? (
-          <button type="button" onClick={() => setCursors((c) => [...c, page.next_cursor as string])}>
-            Next page
-          </button>
-        ) : null}
-      </div>
+            ))}
+          </ListTable>
+        )}
+      </ListView>
+      <Pager list={list} />
     </>
   );
 }

@@ -1,9 +1,9 @@
 /** One list per kind of configuration item; file-managed items are marked and open read-only. */
-import { useEffect, useState } from 'preact/hooks';
-import { ErrorText, Loading, PageTitle } from '../components/common';
-import { describeError, get } from '../lib/api';
+import { PageTitle } from '../components/common';
+import { ListTable, ListView } from '../components/list';
 import { KINDS, refHref, refWords, type Kind, type KindId } from '../lib/kinds';
-import type { FindMe, Ivr, ListItem, Listing, NumberRoute, PostCallAction, Voicemail, Vr } from '../lib/types';
+import type { FindMe, Ivr, Listing, NumberRoute, PostCallAction, Voicemail, Vr } from '../lib/types';
+import { useGet } from '../lib/use-get';
 
 function summary(kind: KindId, v: unknown) {
   switch (kind) {
@@ -50,20 +50,7 @@ function nameOf(kind: KindId, v: Record<string, unknown>): string {
 
 export function BlockList({ kindId }: { kindId: KindId }) {
   const kind = KINDS[kindId];
-  const [items, setItems] = useState<Array<ListItem<Record<string, unknown>>> | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    const ctl = new AbortController();
-    setItems(null);
-    setError(null);
-    get<Listing<Record<string, unknown>>>(kind.path, ctl.signal).then(
-      (l) => setItems(l.items),
-      (err: unknown) => (err as Error).name !== 'AbortError' && setError(describeError(err)),
-    );
-    return () => ctl.abort();
-  }, [kind]);
-
-  const fileCount = items?.filter((i) => i.managed_by === 'file').length ?? 0;
+  const list = useGet<Listing<Record<string, unknown>>>(kind.path);
   return (
     <>
       <PageTitle>{kind.many}</PageTitle>
@@ -72,23 +59,11 @@ export function BlockList({ kindId }: { kindId: KindId }) {
           New {kind.one}
         </a>
       </p>
-      {error ? <ErrorText>{error}</ErrorText> : null}
-      {items === null && !error ? <Loading what={kind.many} /> : null}
-      {items && items.length === 0 ? <p>No {kind.many.toLowerCase()} yet.</p> : null}
-      {fileCount ? <p class="note">Items marked “flows file” are defined in the flows file: edit the file to change them.</p> : null}
-      {items && items.length ? (
-        <div class="table-wrap">
-          <table class="list">
-            <caption class="visually-hidden">{kind.many}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{kind.key === 'number' ? 'Number' : 'Id'}</th>
-                <th scope="col">{kind.key === 'number' ? 'Label' : 'Name'}</th>
-                <th scope="col">Summary</th>
-                <th scope="col">Managed by</th>
-              </tr>
-            </thead>
-            <tbody>
+      <ListView items={list.data?.items} error={list.error} what={kind.many} empty={`No ${kind.many.toLowerCase()} yet.`}>
+        {(items) => (
+          <>
+            {items.some((i) => i.managed_by === 'file') ? <p class="note">Items marked “flows file” are defined in the flows file: edit the file to change them.</p> : null}
+            <ListTable caption={kind.many} columns={[kind.key === 'number' ? 'Number' : 'Id', kind.key === 'number' ? 'Label' : 'Name', 'Summary', 'Managed by']}>
               {items.map((i) => {
                 const key = keyOf(kind, i.value);
                 const name = nameOf(kindId, i.value);
@@ -105,10 +80,10 @@ export function BlockList({ kindId }: { kindId: KindId }) {
                   </tr>
                 );
               })}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+            </ListTable>
+          </>
+        )}
+      </ListView>
     </>
   );
 }

@@ -2,25 +2,12 @@
  * One call: who called, where it went, and its timeline (prompts, keys, webhook requests and what came
  * back, transitions, recordings, each with its time from the start), with a player for each recording.
  */
-import { useEffect, useState } from 'preact/hooks';
 import { ErrorText, Loading, PageTitle, Time } from '../components/common';
-import { Blocks } from '../components/call-bits';
+import { Blocks, Player } from '../components/call-bits';
+import { ListTable } from '../components/list';
 import { WebhookDetails, WebhookOutcome } from '../components/webhook-view';
-import { ApiError, describeError, get } from '../lib/api';
-import { duration, type CallDetail, type Recording, type TimelineItem } from '../lib/history';
-
-function Player({ r, label }: { r: Pick<Recording, 'audio_url' | 'duration_ms'>; label: string }) {
-  return (
-    <div class="player">
-      {/* Recordings are the caller's own words: there is no text to caption them with. */}
-      {/* eslint-disable-next-line jsx-a11y/media-has-caption */}
-      <audio controls preload="none" src={r.audio_url} aria-label={label} />
-      <a href={r.audio_url} download>
-        Download WAV
-      </a>
-    </div>
-  );
-}
+import { duration, type CallDetail, type TimelineItem } from '../lib/history';
+import { useGet } from '../lib/use-get';
 
 function Item({ item, call }: { item: TimelineItem; call: CallDetail }) {
   const d = item.data;
@@ -43,23 +30,13 @@ function Item({ item, call }: { item: TimelineItem; call: CallDetail }) {
           </p>
         </details>
       ) : null}
-      {item.type === 'recording_saved' && typeof d['audio_url'] === 'string' ? <Player r={{ audio_url: d['audio_url'], duration_ms: Number(d['duration_ms']) }} label={`Recording at ${(item.offset_ms / 1000).toFixed(1)} s`} /> : null}
+      {item.type === 'recording_saved' && typeof d['audio_url'] === 'string' ? <Player url={d['audio_url']} label={`Recording at ${(item.offset_ms / 1000).toFixed(1)} s`} /> : null}
     </li>
   );
 }
 
 export function CallPage({ sessionId }: { sessionId: string }) {
-  const [call, setCall] = useState<CallDetail | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    const ctl = new AbortController();
-    setCall(null);
-    get<CallDetail>(`/calls/${sessionId}`, ctl.signal).then(setCall, (err: unknown) => {
-      if ((err as Error).name === 'AbortError') return;
-      setError(err instanceof ApiError && err.status === 404 ? 'No call with this session id.' : describeError(err));
-    });
-    return () => ctl.abort();
-  }, [sessionId]);
+  const { data: call, error } = useGet<CallDetail>(`/calls/${sessionId}`, { notFound: 'No call with this session id.' });
 
   if (error)
     return (
@@ -115,28 +92,16 @@ export function CallPage({ sessionId }: { sessionId: string }) {
               <h3>
                 IVR {it.ivr_id} (response {it.response_id}){it.opted_out ? ', opted out' : it.completed ? '' : ', left early'}
               </h3>
-              <div class="table-wrap">
-                <table class="list">
-                  <thead>
-                    <tr>
-                      <th scope="col">Question</th>
-                      <th scope="col">Type</th>
-                      <th scope="col">Answer</th>
-                      <th scope="col">Keys</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {it.answers.map((a) => (
-                      <tr key={a.question_no}>
-                        <th scope="row">{a.question_no}</th>
-                        <td>{a.question_type}</td>
-                        <td>{a.value}</td>
-                        <td>{a.keys ?? ''}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <ListTable columns={['Question', 'Type', 'Answer', 'Keys']}>
+                {it.answers.map((a) => (
+                  <tr key={a.question_no}>
+                    <th scope="row">{a.question_no}</th>
+                    <td>{a.question_type}</td>
+                    <td>{a.value}</td>
+                    <td>{a.keys ?? ''}</td>
+                  </tr>
+                ))}
+              </ListTable>
             </div>
           ))}
         </>
@@ -149,7 +114,7 @@ export function CallPage({ sessionId }: { sessionId: string }) {
               <li key={r.id}>
                 {r.kind}
                 {r.question_no !== null ? `, question ${r.question_no}` : ''}, {(r.duration_ms / 1000).toFixed(1)} s
-                <Player r={r} label={`Recording ${r.id} (${r.kind})`} />
+                <Player url={r.audio_url} label={`Recording ${r.id} (${r.kind})`} />
               </li>
             ))}
           </ul>

@@ -3,16 +3,17 @@
  * range, number, caller, building block, end reason) and pages read with the server's cursor. The
  * filters live in the address, so a filtered list can be bookmarked and Back returns to it.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { ErrorText, Loading, PageTitle, Time } from '../components/common';
+import { PageTitle, Time } from '../components/common';
 import { Blocks, LiveTable } from '../components/call-bits';
 import { FormContext, TextField } from '../components/fields';
-import { describeError, get, query } from '../lib/api';
+import { ListTable, ListView, Pager } from '../components/list';
+import { query } from '../lib/api';
 import { blockChoices, useConfig } from '../lib/config';
 import { duration, END_REASONS, type CallSummary } from '../lib/history';
 import { useLiveCalls } from '../lib/live';
-import type { Page } from '../lib/types';
+import { usePaged } from '../lib/use-get';
 
 const FILTERS = ['since', 'until', 'number', 'caller', 'block', 'end_reason'] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
@@ -26,26 +27,12 @@ export function CallsPage() {
   const live = useLiveCalls();
   const initial = Object.fromEntries(FILTERS.map((f) => [f, q[f] ?? ''])) as Filters;
   const [form, setForm] = useState<Filters>(initial);
-  const [page, setPage] = useState<Page<CallSummary> | null>(null);
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const applied = JSON.stringify(initial);
-  const cursor = cursors[cursors.length - 1];
-
-  useEffect(() => {
-    const ctl = new AbortController();
-    const f = JSON.parse(applied) as Filters;
-    setError(null);
-    get<Page<CallSummary>>(`/calls${query({ ...f, since: toIso(f.since), until: toIso(f.until), cursor, limit: 25 })}`, ctl.signal).then(setPage, (err: unknown) => {
-      if ((err as Error).name !== 'AbortError') setError(describeError(err));
-    });
-    return () => ctl.abort();
-    // A call starting or ending changes the first page; later pages stay as they are while read.
-  }, [applied, cursor, cursor === undefined ? live.changes : 0]);
+  // A call starting or ending changes the first page.
+  const list = usePaged<CallSummary>((cursor) => `/calls${query({ ...initial, since: toIso(initial.since), until: toIso(initial.until), cursor, limit: 25 })}`, live.changes);
 
   const search = (e: Event): void => {
     e.preventDefault();
-    setCursors([]);
+    list.first();
     route(`/calls${query(form)}`, true);
   };
   const set = (k: keyof Filters) => (v: string) => setForm((f) => ({ ...f, [k]: v }));
@@ -93,7 +80,7 @@ export function CallsPage() {
                 type="button"
                 onClick={() => {
                   setForm(Object.fromEntries(FILTERS.map((f) => [f, ''])) as Filters);
-                  setCursors([]);
+                  list.first();
                   route('/calls', true);
                 }}
               >
@@ -102,56 +89,29 @@ export function CallsPage() {
             </div>
           </form>
         </FormContext.Provider>
-        {error ? <ErrorText>{error}</ErrorText> : null}
-        {!page && !error ? <Loading what="calls" /> : null}
-        {page && page.items.length === 0 ? <p>No calls match.</p> : null}
-        {page && page.items.length ? (
-          <div class="table-wrap">
-            <table class="list">
-              <caption class="visually-hidden">Calls, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Started</th>
-                  <th scope="col">Caller</th>
-                  <th scope="col">Number</th>
-                  <th scope="col">Went through</th>
-                  <th scope="col">Length</th>
-                  <th scope="col">Ended by</th>
+        <ListView items={list.data?.items} error={list.error} what="calls" empty="No calls match.">
+          {(items) => (
+            <ListTable caption="Calls, newest first" columns={['Started', 'Caller', 'Number', 'Went through', 'Length', 'Ended by']}>
+              {items.map((c) => (
+                <tr key={c.session_id}>
+                  <th scope="row">
+                    <a href={`/calls/${c.session_id}`} aria-label={`Call from ${c.from || 'withheld'} at ${new Date(c.started_at).toLocaleString()}: timeline`}>
+                      <Time iso={c.started_at} />
+                    </a>
+                  </th>
+                  <td>{c.from || 'withheld'}</td>
+                  <td>{c.to}</td>
+                  <td>
+                    <Blocks blocks={c.blocks} />
+                  </td>
+                  <td>{duration(c.duration_s)}</td>
+                  <td>{c.in_progress ? <span class="badge ok">in progress</span> : (c.end_reason ?? '–')}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {page.items.map((c) => (
-                  <tr key={c.session_id}>
-                    <th scope="row">
-                      <a href={`/calls/${c.session_id}`} aria-label={`Call from ${c.from || 'withheld'} at ${new Date(c.started_at).toLocaleString()}: timeline`}>
-                        <Time iso={c.started_at} />
-                      </a>
-                    </th>
-                    <td>{c.from || 'withheld'}</td>
-                    <td>{c.to}</td>
-                    <td>
-                      <Blocks blocks={c.blocks} />
-                    </td>
-                    <td>{duration(c.duration_s)}</td>
-                    <td>{c.in_progress ? <span class="badge ok">in progress</span> : (c.end_reason ?? '–')}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ) : null}
-        <div class="actions">
-          {cursors.length ? (
-            <button type="button" onClick={() => setCursors([])}>
-              First page
-            </button>
-          ) : null}
-          {page?.next_cursor ? (
-            <button type="button" onClick={() => setCursors((c) => [...c, page.next_cursor as string])}>
-              Next page
-            </button>
-          ) : null}
-        </div>
+              ))}
+            </ListTable>
+          )}
+        </ListView>
+        <Pager list={list} />
       </section>
     </>
   );

@@ -1,10 +1,10 @@
 /** Home: calls in progress (live), and calls and webhook failures over the last day. */
-import { useEffect, useState } from 'preact/hooks';
 import { ErrorText, PageTitle } from '../components/common';
 import { LiveTable } from '../components/call-bits';
-import { describeError, get, query } from '../lib/api';
+import { query } from '../lib/api';
 import type { Stats } from '../lib/history';
 import { useLiveCalls } from '../lib/live';
+import { useGet } from '../lib/use-get';
 
 function Bars({ perHour }: { perHour: Stats['calls']['per_hour'] }) {
   const max = Math.max(1, ...perHour.map((h) => h.calls));
@@ -22,13 +22,7 @@ function Bars({ perHour }: { perHour: Stats['calls']['per_hour'] }) {
 
 export function HomePage() {
   const live = useLiveCalls();
-  const [stats, setStats] = useState<Stats | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    const ctl = new AbortController();
-    get<Stats>('/stats', ctl.signal).then(setStats, (err: unknown) => (err as Error).name !== 'AbortError' && setError(describeError(err)));
-    return () => ctl.abort();
-  }, [live.changes]);
+  const { data: stats, error } = useGet<Stats>('/stats', { changes: live.changes });
 
   const since = stats ? query({ since: stats.window.since }) : '';
   return (

@@ -1,10 +1,12 @@
 /** API keys: make one (shown once), list them, revoke one. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { BannerView, ErrorText, Loading, PageTitle, Time } from '../components/common';
+import { BannerView, PageTitle, Time } from '../components/common';
 import { CheckboxField, FormContext, TextField } from '../components/fields';
-import { ApiError, describeError, get, request } from '../lib/api';
+import { ACTIONS, ListTable, ListView } from '../components/list';
+import { ApiError, describeError, request } from '../lib/api';
 import type { Banner } from '../lib/editor';
 import { errorsByPath, type FieldErrors } from '../lib/paths';
+import { useGet } from '../lib/use-get';
 
 interface ApiKey {
   id: number;
@@ -22,8 +24,7 @@ const SCOPES = [
 ];
 
 export function KeysPage() {
-  const [keys, setKeys] = useState<ApiKey[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const keys = useGet<{ items: ApiKey[] }>('/keys');
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>(['read']);
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -31,13 +32,6 @@ export function KeysPage() {
   const [made, setMade] = useState<{ name: string; key: string } | null>(null);
   const madeRef = useRef<HTMLDivElement>(null);
 
-  const load = (): void => {
-    get<{ items: ApiKey[] }>('/keys').then(
-      (r) => setKeys(r.items),
-      (err: unknown) => setError(describeError(err)),
-    );
-  };
-  useEffect(load, []);
   useEffect(() => madeRef.current?.focus(), [made]);
 
   const create = async (e: Event): Promise<void> => {
@@ -48,7 +42,7 @@ export function KeysPage() {
       const r = await request<ApiKey & { key: string }>('POST', '/keys', { json: { name, scopes } });
       setMade({ name: r.data.name, key: r.data.key });
       setName('');
-      load();
+      keys.reload();
     } catch (err) {
       if (err instanceof ApiError && err.status === 422) setErrors(errorsByPath(err.problem.errors ?? []));
       setBanner({ tone: 'error', text: describeError(err) });
@@ -60,7 +54,7 @@ export function KeysPage() {
     try {
       await request('DELETE', `/keys/${k.id}`);
       setBanner({ tone: 'success', text: `Revoked “${k.name}”.` });
-      load();
+      keys.reload();
     } catch (err) {
       setBanner({ tone: 'error', text: describeError(err) });
     }
@@ -114,47 +108,30 @@ export function KeysPage() {
         </form>
       </FormContext.Provider>
       <h2>Keys</h2>
-      {error ? <ErrorText>{error}</ErrorText> : null}
-      {keys === null && !error ? <Loading what="keys" /> : null}
-      {keys && keys.length === 0 ? <p>No keys made yet (HOOKLINE_API_KEY, if set, is not listed).</p> : null}
-      {keys && keys.length ? (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Starts with</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Made</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
+      <ListView items={keys.data?.items} error={keys.error} what="keys" empty="No keys made yet (HOOKLINE_API_KEY, if set, is not listed).">
+        {(items) => (
+          <ListTable columns={['Name', 'Starts with', 'Scopes', 'Made', 'Last used', ACTIONS]}>
+            {items.map((k) => (
+              <tr key={k.id}>
+                <th scope="row">{k.name}</th>
+                <td>
+                  <code>{k.prefix}…</code>
+                </td>
+                <td>{k.scopes.join(', ')}</td>
+                <td>
+                  <Time iso={k.created_at} />
+                </td>
+                <td>{k.last_used_at ? <Time iso={k.last_used_at} /> : 'never'}</td>
+                <td>
+                  <button type="button" class="small danger" onClick={() => void revoke(k)} aria-label={`Revoke ${k.name}`}>
+                    Revoke
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => (
-                <tr key={k.id}>
-                  <th scope="row">{k.name}</th>
-                  <td>
-                    <code>{k.prefix}…</code>
-                  </td>
-                  <td>{k.scopes.join(', ')}</td>
-                  <td>
-                    <Time iso={k.created_at} />
-                  </td>
-                  <td>{k.last_used_at ? <Time iso={k.last_used_at} /> : 'never'}</td>
-                  <td>
-                    <button type="button" class="small danger" onClick={() => void revoke(k)} aria-label={`Revoke ${k.name}`}>
-                      Revoke
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+            ))}
+          </ListTable>
+        )}
+      </ListView>
     </>
   );
 }

@@ -8,6 +8,7 @@ import { useLocation } from 'preact-iso';
 import { BannerView, PageTitle } from '../components/common';
 import { FormContext, RadioGroup, SelectField, TextField } from '../components/fields';
 import { Keypad } from '../components/keypad';
+import { ParamsTable } from '../components/webhook-view';
 import { API_BASE, describeError, request } from '../lib/api';
 import { blockChoices, useConfig } from '../lib/config';
 import type { Banner } from '../lib/editor';
@@ -32,29 +33,7 @@ function isTyping(t: EventTarget | null): boolean {
 function Exchange({ e }: { e: TestEvent }) {
   if (e.type === 'webhook_request') {
     const params = (e['params'] as Array<[string, string]> | undefined) ?? [];
-    return params.length ? (
-      <table class="list params">
-        <caption class="visually-hidden">Parameters sent</caption>
-        <thead>
-          <tr>
-            <th scope="col">Parameter</th>
-            <th scope="col">Value</th>
-          </tr>
-        </thead>
-        <tbody>
-          {params.map(([k, v], i) => (
-            <tr key={i}>
-              <th scope="row">
-                <code>{k}</code>
-              </th>
-              <td>
-                <code>{v}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    ) : null;
+    return params.length ? <ParamsTable nameHead="Parameter" caption="Parameters sent" wrap={false} params={params} /> : null;
   }
   if (e.type === 'webhook_response' && typeof e['body'] === 'string' && e['body'] !== '') {
     return <pre aria-label="Response body">{e['body']}</pre>;

@@ -2,27 +2,18 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ErrorText, Loading, PageTitle } from '../components/common';
 import { WebhookDetails } from '../components/webhook-view';
-import { ApiError, describeError, get, request } from '../lib/api';
+import { describeError, request } from '../lib/api';
 import type { Webhook } from '../lib/history';
+import { useGet } from '../lib/use-get';
 
 export function WebhookPage({ id }: { id: string }) {
-  const [w, setW] = useState<Webhook | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data: w, error } = useGet<Webhook>(`/webhooks/${id}`, { notFound: 'No such request in the log.' });
   const [replay, setReplay] = useState<Webhook | null>(null);
   const [replaying, setReplaying] = useState(false);
   const [replayError, setReplayError] = useState<string | null>(null);
   const result = useRef<HTMLElement>(null);
 
-  useEffect(() => {
-    const ctl = new AbortController();
-    setW(null);
-    setReplay(null);
-    get<Webhook>(`/webhooks/${id}`, ctl.signal).then(setW, (err: unknown) => {
-      if ((err as Error).name === 'AbortError') return;
-      setError(err instanceof ApiError && err.status === 404 ? 'No such request in the log.' : describeError(err));
-    });
-    return () => ctl.abort();
-  }, [id]);
+  useEffect(() => setReplay(null), [id]);
 
   useEffect(() => {
     if (replay || replayError) result.current?.focus();

@@ -1,12 +1,13 @@
 /** The webhook log: every request hookline sent, newest first, with filters and pages. */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { ErrorText, Loading, PageTitle, Time } from '../components/common';
+import { PageTitle, Time } from '../components/common';
 import { FormContext, SelectField, TextField } from '../components/fields';
+import { ListTable, ListView, Pager } from '../components/list';
 import { WebhookOutcome } from '../components/webhook-view';
-import { describeError, get, query } from '../lib/api';
+import { query } from '../lib/api';
 import type { WebhookSummary } from '../lib/history';
-import type { Page } from '../lib/types';
+import { usePaged } from '../lib/use-get';
 
 const KINDS = [
   { value: '', label: 'Every kind' },
@@ -23,25 +24,13 @@ const OUTCOMES = [
 
 export function WebhooksPage() {
   const { query: q, route } = useLocation();
-  const [form, setForm] = useState({ kind: q['kind'] ?? '', failed: q['failed'] ?? '', session_id: q['session_id'] ?? '' });
-  const [page, setPage] = useState<Page<WebhookSummary> | null>(null);
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const applied = JSON.stringify({ kind: q['kind'] ?? '', failed: q['failed'] ?? '', session_id: q['session_id'] ?? '' });
-  const cursor = cursors[cursors.length - 1];
-
-  useEffect(() => {
-    const ctl = new AbortController();
-    setError(null);
-    get<Page<WebhookSummary>>(`/webhooks${query({ ...(JSON.parse(applied) as Record<string, string>), cursor, limit: 25 })}`, ctl.signal).then(setPage, (err: unknown) => {
-      if ((err as Error).name !== 'AbortError') setError(describeError(err));
-    });
-    return () => ctl.abort();
-  }, [applied, cursor]);
+  const applied = { kind: q['kind'] ?? '', failed: q['failed'] ?? '', session_id: q['session_id'] ?? '' };
+  const [form, setForm] = useState(applied);
+  const list = usePaged<WebhookSummary>((cursor) => `/webhooks${query({ ...applied, cursor, limit: 25 })}`);
 
   const search = (e: Event): void => {
     e.preventDefault();
-    setCursors([]);
+    list.first();
     route(`/webhooks${query(form)}`, true);
   };
 
@@ -60,61 +49,35 @@ export function WebhooksPage() {
           </div>
         </form>
       </FormContext.Provider>
-      {error ? <ErrorText>{error}</ErrorText> : null}
-      {!page && !error ? <Loading what="the webhook log" /> : null}
-      {page && page.items.length === 0 ? <p>No requests match.</p> : null}
-      {page && page.items.length ? (
-        <div class="table-wrap">
-          <table class="list">
-            <caption class="visually-hidden">Webhook requests, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Sent</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Request</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Call</th>
+      <ListView items={list.data?.items} error={list.error} what="the webhook log" empty="No requests match.">
+        {(items) => (
+          <ListTable caption="Webhook requests, newest first" columns={['Sent', 'Kind', 'Request', 'Outcome', 'Call']}>
+            {items.map((w) => (
+              <tr key={w.id}>
+                <th scope="row">
+                  <a href={`/webhooks/${w.id}`} aria-label={`Request ${w.id}: details and replay`}>
+                    <Time iso={w.sent_at} />
+                  </a>
+                </th>
+                <td>
+                  {w.kind}
+                  {w.replay_of !== null ? ' (replay)' : ''}
+                </td>
+                <td class="summary">
+                  <code>
+                    {w.method} {w.url}
+                  </code>
+                </td>
+                <td>
+                  <WebhookOutcome w={w} />
+                </td>
+                <td>{w.session_id ? <a href={`/calls/${w.session_id}`}>timeline</a> : '–'}</td>
               </tr>
-            </thead>
-            <tbody>
-              {page.items.map((w) => (
-                <tr key={w.id}>
-                  <th scope="row">
-                    <a href={`/webhooks/${w.id}`} aria-label={`Request ${w.id}: details and replay`}>
-                      <Time iso={w.sent_at} />
-                    </a>
-                  </th>
-                  <td>
-                    {w.kind}
-                    {w.replay_of !== null ? ' (replay)' : ''}
-                  </td>
-                  <td class="summary">
-                    <code>
-                      {w.method} {w.url}
-                    </code>
-                  </td>
-                  <td>
-                    <WebhookOutcome w={w} />
-                  </td>
-                  <td>{w.session_id ? <a href={`/calls/${w.session_id}`}>timeline</a> : '–'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-      <div class="actions">
-        {cursors.length ? (
-          <button type="button" onClick={() => setCursors([])}>
-            First page
-          </button>
-        ) : null}
-        {page?.next_cursor ? (
-          <button type="button" onClick={() => setCursors((c) => [...c, page.next_cursor as string])}>
-            Next page
-          </button>
-        ) : null}
-      </div>
+            ))}
+          </ListTable>
+        )}
+      </ListView>
+      <Pager list={list} />
     </>
   );
 }

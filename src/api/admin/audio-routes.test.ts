@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AudioFiles } from '../../admin/audio.js';
+import type { AudioEntryView, UploadedAudioView } from '../../admin/view-types.js';
 import { goertzelAmplitude, goertzelCoeff, goertzelPower } from '../../media/goertzel.js';
 import { decodeWav } from '../../media/wav.js';
 import { registerAudioRoutes } from './audio-routes.js';
@@ -11,15 +12,8 @@ import { adminTestKit, authFailures, type AdminTestKit } from './testing.js';
 
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../admin/testdata/${name}`, import.meta.url)));
 
-interface Entry {
-  name: string;
-  size_bytes: number;
-  duration_ms: number | null;
-  sample_rate: number | null;
-  channels: number | null;
-  modified_at: string;
-  converted_from?: string;
-}
+/** A listed file, or an upload's answer (which adds converted_from). */
+type Entry = AudioEntryView & Partial<UploadedAudioView>;
 interface Problem {
   status: number;
   type: string;

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { MAX_UPLOAD_BYTES, storedName, type AudioEntry, type AudioFiles, type SavedAudio } from '../../admin/audio.js';
 import { FORMAT_NAMES, SUPPORTED_FORMATS, type AudioFormat } from '../../admin/audio-formats.js';
 import { AdminError } from '../../admin/errors.js';
+import type { AudioEntryView, UploadedAudioView } from '../../admin/view-types.js';
+import { pageQuery, pageSchema } from './paging.js';
 import { fileRangeSource, rangeResponse } from './range.js';
 import type { AdminContext, AdminRouter } from './router.js';
 
@@ -23,13 +25,13 @@ export const audioEntrySchema = z.object({
   channels: z.int().nullable(),
   modified_at: z.iso.datetime(),
   problem: z.string().optional().meta({ description: 'Why a file put into the folder by hand cannot be played' }),
-});
+}) satisfies z.ZodType<AudioEntryView>;
 
 const uploadedSchema = audioEntrySchema.extend({
   converted_from: z.enum(Object.keys(FORMAT_NAMES) as [AudioFormat, ...AudioFormat[]]).meta({ description: 'The format recognised in the upload' }),
-});
+}) satisfies z.ZodType<UploadedAudioView>;
 
-function toJson(e: AudioEntry): z.output<typeof audioEntrySchema> {
+function toJson(e: AudioEntry): AudioEntryView {
   return {
     name: e.name,
     size_bytes: e.sizeBytes,
@@ -49,10 +51,7 @@ const uploadName = z.object({
   }),
 });
 
-const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().optional().meta({ description: 'The `next_cursor` of the previous page' }),
-});
+const listQuery = z.object(pageQuery);
 
 const deleteQuery = z.object({
   force: z.enum(['true', 'false']).default('false').meta({ description: 'Delete even when the configuration uses the file (calls then skip that audio)' }),
@@ -102,7 +101,7 @@ export function registerAudioRoutes(router: AdminRouter, deps: AudioRoutesDeps):
     description: 'The `.wav` files of the audio folder by name, with their length and format. Files put into the folder by hand are listed too.',
     scope: 'read',
     query: listQuery,
-    responses: { 200: { description: 'A page of files', schema: z.object({ items: z.array(audioEntrySchema), next_cursor: z.string().nullable() }) } },
+    responses: { 200: { description: 'A page of files', schema: pageSchema(audioEntrySchema) } },
     handle: async (c, { query }) => {
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
       const page = await files.list({ limit: query.limit, ...(after !== undefined ? { after } : {}) });

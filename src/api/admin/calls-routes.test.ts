@@ -5,8 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createApp } from '../../app.js';
 import { CallTracker } from '../../admin/call-tracker.js';
 import { LiveCalls } from '../../admin/live-calls.js';
-import type { CallSummaryView } from '../../admin/views.js';
-import type { CallDetailView, StatsView } from '../../admin/history.js';
+import type { CallDetailView, CallSummaryView, Page as PageOf, StatsView } from '../../admin/view-types.js';
 import { SimulatedCall } from '../../calls/simulator.js';
 import type { FarEnd } from '../../calls/sim-script.js';
 import { DEFAULT_DIAL_ALLOW } from '../../config/dial-policy.js';
@@ -21,7 +20,7 @@ import { adminTestKit, authFailures, ENV_KEY, type AdminTestKit } from './testin
 
 const T0 = Date.UTC(2026, 11, 6, 12, 0, 0); // the kit's clock
 const sid = (n: number): string => n.toString(16).padStart(32, '0');
-type Page = { items: CallSummaryView[]; next_cursor: string | null };
+type Page = PageOf<CallSummaryView>;
 type Problem = { status: number; errors?: Array<{ path: string }> };
 
 function call(n: number, over: Partial<CallRecord> = {}): CallRecord {

@@ -4,12 +4,13 @@
  */
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { z } from 'zod';
-import { CallHistory, liveCallView, type CallDetailView, type LiveCallView, type StatsView } from '../../admin/history.js';
+import { CallHistory, liveCallView } from '../../admin/history.js';
 import type { LiveCallEvent, LiveCalls } from '../../admin/live-calls.js';
-import type { CallSummaryView, RecordingView, WebhookView } from '../../admin/views.js';
+import type { CallDetailView, CallSummaryView, LiveCallEventView, LiveCallView, RecordingView, StatsView, WebhookView } from '../../admin/view-types.js';
 import { strict } from '../../config/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Store } from '../../store/types.js';
+import { pageQuery, pageSchema } from './paging.js';
 import type { AdminRouter } from './router.js';
 
 export interface CallRoutesDeps {
@@ -129,11 +130,6 @@ const statsSchema: z.ZodType<StatsView> = z.object({
   webhooks: z.object({ requests: z.int(), failures: z.int(), by_kind: z.array(z.object({ kind: z.string(), requests: z.int(), failures: z.int() })) }),
 });
 
-export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(200).default(50).meta({ description: 'Items per page (default 50, at most 200)' }),
-  cursor: z.string().min(1).max(500).optional().meta({ description: 'next_cursor of the previous page' }),
-};
-
 const listQuery = strict({
   since: iso.optional().meta({ description: 'Calls that started at or after this time' }),
   until: iso.optional().meta({ description: 'Calls that started before this time' }),
@@ -146,7 +142,7 @@ const listQuery = strict({
   ...pageQuery,
 });
 
-function liveEventData(e: LiveCallEvent): Record<string, unknown> {
+function liveEventData(e: LiveCallEvent): LiveCallEventView {
   return { ...liveCallView(e.call), ended_at: e.type === 'ended' ? e.endedAt.toISOString() : null, end_reason: e.type === 'ended' ? (e.endReason ?? null) : null };
 }
 
@@ -163,7 +159,7 @@ export function registerCallRoutes(router: AdminRouter, deps: CallRoutesDeps): C
     description: 'Filters combine (all must hold). The cursor is stable while new calls arrive: the next page continues after the last call of this one.',
     scope: 'read',
     query: listQuery,
-    responses: { 200: { description: 'A page of calls', schema: z.object({ items: z.array(callSummarySchema), next_cursor: z.string().nullable() }) } },
+    responses: { 200: { description: 'A page of calls', schema: pageSchema(callSummarySchema) } },
     handle: async (c, { query: q }) =>
       c.json(
         await history.list(

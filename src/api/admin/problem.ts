@@ -65,5 +65,6 @@ export function problem(c: Context, code: AdminErrorCode | 'internal', detail: s
 }
 
 export function problemFromError(c: Context, err: AdminError): Response {
+  if (err.retryAfterS !== undefined) c.header('Retry-After', String(err.retryAfterS));
   return problem(c, err.code, err.message, err.issues);
 }

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API_BASE } from '../../admin/views.js';
-import type { RecordingView } from '../../admin/views.js';
-import type { VoicemailMessageView } from '../../admin/recordings.js';
+import type { Page, RecordingView, VoicemailMessageView } from '../../admin/view-types.js';
 import type { Flows } from '../../config/types.js';
 import { makeFlows } from '../../flow/testing.js';
 import { writeWav } from '../../media/wav.js';
@@ -15,7 +14,6 @@ import { adminTestKit, authFailures, type AdminTestKit } from './testing.js';
 
 const SID = 'a'.repeat(32);
 const SID2 = 'b'.repeat(32);
-type Page<T> = { items: T[]; next_cursor: string | null };
 
 describe('recordings and voicemail messages API', () => {
   let kit: AdminTestKit;

@@ -5,9 +5,11 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { Recordings, type RecordingsOptions, type VoicemailMessageView } from '../../admin/recordings.js';
+import { Recordings, type RecordingsOptions } from '../../admin/recordings.js';
+import type { VoicemailMessageView } from '../../admin/view-types.js';
 import { strict } from '../../config/schema.js';
-import { pageQuery, recordingSchema, sessionIdSchema } from './calls-routes.js';
+import { recordingSchema, sessionIdSchema } from './calls-routes.js';
+import { pageQuery, pageSchema } from './paging.js';
 import { fileRangeSource, rangeResponse } from './range.js';
 import type { AdminRouter } from './router.js';
 
@@ -38,7 +40,7 @@ export function registerRecordingRoutes(router: AdminRouter, deps: RecordingRout
     summary: 'Recordings, newest first',
     scope: 'read',
     query: strict({ session_id: sessionIdSchema.optional(), kind: kind.optional(), ...pageQuery }),
-    responses: { 200: { description: 'A page of recordings', schema: z.object({ items: z.array(recordingSchema), next_cursor: z.string().nullable() }) } },
+    responses: { 200: { description: 'A page of recordings', schema: pageSchema(recordingSchema) } },
     handle: async (c, { query: q }) =>
       c.json(await recordings.list({ ...(q.session_id !== undefined ? { sessionId: q.session_id } : {}), ...(q.kind !== undefined ? { kind: q.kind } : {}) }, q.cursor, q.limit)),
   });
@@ -103,7 +105,7 @@ export function registerRecordingRoutes(router: AdminRouter, deps: RecordingRout
     params: z.object({ id }),
     query: strict(pageQuery),
     responses: {
-      200: { description: 'A page of messages', schema: z.object({ items: z.array(voicemailMessageSchema), next_cursor: z.string().nullable() }) },
+      200: { description: 'A page of messages', schema: pageSchema(voicemailMessageSchema) },
       404: { description: 'No voicemail box with this id (and no messages left in one)' },
     },
     handle: async (c, { params, query }) => c.json(await recordings.voicemailMessages(params.id, query.cursor, query.limit)),

@@ -216,4 +216,12 @@ describe('test calls over the Administration API', () => {
     expect(full.status).toBe(429);
     expect(full.headers.get('Content-Type')).toBe('application/problem+json');
   });
+
+  it('refuses new test calls with 503 and Retry-After once the server shuts down', async () => {
+    testCalls.stopTaking();
+    const res = await kit.request('POST', '/test-calls', { json: { to: '8005550100' } });
+    expect([res.status, res.headers.get('Retry-After'), res.headers.get('Content-Type')]).toEqual([503, '30', 'application/problem+json']);
+    expect(await res.json()).toMatchObject({ status: 503, detail: 'hookline is restarting; start the test call again in a moment' });
+    expect(testCalls.running).toBe(0);
+  });
 });

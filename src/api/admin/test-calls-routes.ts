@@ -122,6 +122,7 @@ export function registerTestCallRoutes(router: AdminRouter, { testCalls }: TestC
     responses: {
       201: { description: 'Started; `items` are its first events', schema: testCallSchema.extend(eventsSchema.omit({ status: true }).shape) },
       429: { description: 'Too many test calls are running' },
+      503: { description: 'The server is shutting down (with Retry-After)' },
     },
     handle: async (c, { body }) => {
       const info = testCalls.start({

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { WebhookSummaryView, WebhookView } from '../../admin/views.js';
+import type { Page as PageOf, WebhookSummaryView, WebhookView } from '../../admin/view-types.js';
 import { targetUrl } from '../../admin/webhook-log.js';
 import { DEFAULT_FAILURE_TEXT, type Flows } from '../../config/types.js';
 import { makeFlows } from '../../flow/testing.js';
@@ -14,7 +14,7 @@ import { adminTestKit, authFailures, type AdminTestKit } from './testing.js';
 
 const SID = 'a'.repeat(32);
 const T0 = Date.UTC(2026, 11, 6, 12, 0, 0);
-type Page = { items: WebhookSummaryView[]; next_cursor: string | null };
+type Page = PageOf<WebhookSummaryView>;
 
 describe('targetUrl', () => {
   it('recovers the URL a GET was made for, whatever its own query, so the replay sends the same bytes', () => {

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { WebhookLog, type WebhookLogOptions } from '../../admin/webhook-log.js';
 import { strict } from '../../config/schema.js';
-import { pageQuery, sessionIdSchema, webhookSchema, webhookSummaryShape } from './calls-routes.js';
+import { sessionIdSchema, webhookSchema, webhookSummaryShape } from './calls-routes.js';
+import { pageQuery, pageSchema } from './paging.js';
 import type { AdminRouter } from './router.js';
 
 export type WebhookRoutesDeps = WebhookLogOptions;
@@ -34,7 +35,7 @@ export function registerWebhookRoutes(router: AdminRouter, deps: WebhookRoutesDe
     description: 'Each entry is one request as it left (a retry or a redirect hop is an entry of its own). GET /webhooks/{id} adds the parameters and the response body.',
     scope: 'read',
     query: listQuery,
-    responses: { 200: { description: 'A page of entries', schema: z.object({ items: z.array(z.object(webhookSummaryShape)), next_cursor: z.string().nullable() }) } },
+    responses: { 200: { description: 'A page of entries', schema: pageSchema(z.object(webhookSummaryShape)) } },
     handle: async (c, { query: q }) =>
       c.json(
         await log.list(

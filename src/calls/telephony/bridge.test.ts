@@ -2,11 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { systemClock } from '../../lib/clock.js';
+import { FakeClock, systemClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/logger.js';
 import { PortAllocator } from '../../rtp/ports.js';
 import { RtpSession } from '../../rtp/session.js';
-import { Pacer } from '../../media/pacer.js';
+import { ManualPacer } from '../../media/testing.js';
 import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../../media/g711.js';
 import { DtmfDetector } from '../../media/dtmf-detect.js';
 import { dtmfTones } from '../../media/dtmf-tones.js';
@@ -24,7 +24,25 @@ const renderer = {
   render: async (p: PlayablePart) => encodeUlaw(tone([1000], 'text' in p ? Number(p.text) : 100)),
 } as unknown as PromptRenderer;
 const allocator = new PortAllocator(19000, 19099);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits for what was sent over loopback to have arrived (a few milliseconds at most). */
+async function arrived(what: string, cond: () => boolean): Promise<void> {
+  for (const end = Date.now() + 2000; !cond(); ) {
+    if (Date.now() > end) throw new Error(`not arrived: ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/**
+ * `n` ticks of the pacer, each followed by a millisecond of real time for the packets of that tick to
+ * cross loopback: the relays' buffers then see the even arrivals a real network gives them.
+ */
+async function run(pacer: ManualPacer, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await pacer.run(1);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
 
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -43,7 +61,7 @@ interface Side {
 }
 
 /** One side of the bridge: hookline's channel on one session, the phone on another. */
-async function side(pacer: Pacer, law: 'ulaw' | 'alaw', telephoneEvent: boolean): Promise<Side> {
+async function side(pacer: ManualPacer, law: 'ulaw' | 'alaw', telephoneEvent: boolean): Promise<Side> {
   const pt = law === 'ulaw' ? 0 : 8;
   const te = telephoneEvent ? { telephoneEventPt: 101 } : {};
   const ours = await RtpSession.open({ allocator, bindAddress: '127.0.0.1', payloadType: pt, dtmf: { emitOn: 'start' }, ...te });
@@ -86,28 +104,32 @@ function dominant(frames: Int16Array[], a: number, b: number): number | undefine
 
 describe('bridgeParties over real RTP on 127.0.0.1', () => {
   it('relays both ways at the pacer tick, μ-law ↔ A-law, into a 2-channel recording; the callee hanging up ends it', async () => {
-    const pacer = new Pacer();
-    cleanup.push(() => pacer.close());
+    const pacer = new ManualPacer();
+    const clock = new FakeClock();
     const caller = await side(pacer, 'ulaw', true);
     const callee = await side(pacer, 'alaw', true);
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'hookline-bridge-')), 'b.wav');
-    const bridged = bridgeParties(caller.party, callee.party, { pacer, clock: systemClock, logger: silentLogger }, { recordPath: file });
+    const bridged = bridgeParties(caller.party, callee.party, { pacer, clock, logger: silentLogger }, { recordPath: file });
+    await arrived('the recording open', () => pacer.size === 1); // the bridge's one source took both channels' slots
     caller.talk(1000);
     callee.talk(500);
-    await sleep(700);
+    await run(pacer, 35);
     caller.heard.length = 0; // before the bridge the caller's own channel sent silence
-    await sleep(300);
+    await run(pacer, 15);
+    clock.advance(1000);
     await callee.party.remoteHangup();
     const r = await bridged;
 
     expect(r.endedBy).toBe('callee');
-    expect(r.durationMs).toBeGreaterThanOrEqual(950);
-    expect(r.recordedMs).toBeGreaterThanOrEqual(900);
+    expect(r.durationMs).toBe(1000); // on the bridge's clock
+    expect(r.recordedMs).toBe(50 * 20); // one frame a tick
     expect(caller.party.hungUp).toBe(false);
     expect(dominant(callee.heard, 1000, 500)).toBe(1000);
     expect(dominant(caller.heard, 1000, 500)).toBe(500);
-    // The caller's channel ticks again: a prompt plays to the end.
-    expect((await caller.party.play([{ text: '100' }])).interrupted).toBe(false);
+    // The caller's channel ticks again: a prompt plays to the end, 5 frames of 20 ms.
+    const playing = caller.party.play([{ text: '100' }]);
+    expect(await pacer.runUntil(playing)).toBe(5);
+    expect((await playing).interrupted).toBe(false);
 
     const wav = decodeWav(await readFile(file));
     expect(wav.channels).toHaveLength(2);
@@ -118,16 +140,17 @@ describe('bridgeParties over real RTP on 127.0.0.1', () => {
   });
 
   it('passes RFC 4733 and INFO keys across; the caller hanging up hangs up the callee', async () => {
-    const pacer = new Pacer();
-    cleanup.push(() => pacer.close());
+    const pacer = new ManualPacer();
     const caller = await side(pacer, 'ulaw', true);
     const callee = await side(pacer, 'ulaw', true);
     const bridged = bridgeParties(caller.party, callee.party, { pacer, clock: systemClock, logger: silentLogger });
     // The phone's session sends event packets on its own ticks.
     cleanup.push(pacer.register({ tick: () => caller.phone.sendFrame(null) }));
-    await caller.phone.sendDigits('5');
+    await pacer.runUntil(caller.phone.sendDigits('5'));
     callee.party.infoDigit('9');
-    await sleep(300);
+    await run(pacer, 15);
+    await arrived('both keys across', () => callee.keys.length > 0 && caller.keys.length > 0);
+    await run(pacer, 5); // a key sent twice would show by now
     await caller.party.hangup();
     const r = await bridged;
 
@@ -138,14 +161,14 @@ describe('bridgeParties over real RTP on 127.0.0.1', () => {
   });
 
   it('sends keys as tones to a side that did not negotiate telephone-event', async () => {
-    const pacer = new Pacer();
-    cleanup.push(() => pacer.close());
+    const pacer = new ManualPacer();
     const caller = await side(pacer, 'ulaw', true);
     const callee = await side(pacer, 'alaw', false);
     const bridged = bridgeParties(caller.party, callee.party, { pacer, clock: systemClock, logger: silentLogger });
     cleanup.push(pacer.register({ tick: () => caller.phone.sendFrame(null) }));
-    await caller.phone.sendDigits('7');
-    await sleep(400);
+    await pacer.runUntil(caller.phone.sendDigits('7'));
+    await run(pacer, 20); // the tone, and silence after it
+    await arrived('every frame sent', () => callee.heard.length >= pacer.ticks - 5);
     await caller.party.hangup();
     await bridged;
 
@@ -155,8 +178,7 @@ describe('bridgeParties over real RTP on 127.0.0.1', () => {
   });
 
   it('turns keys heard in-band into RFC 4733 events for a side that takes them, and mutes the tones', async () => {
-    const pacer = new Pacer();
-    cleanup.push(() => pacer.close());
+    const pacer = new ManualPacer();
     const caller = await side(pacer, 'alaw', false);
     const callee = await side(pacer, 'ulaw', true);
     const bridged = bridgeParties(caller.party, callee.party, { pacer, clock: systemClock, logger: silentLogger });
@@ -174,7 +196,8 @@ describe('bridgeParties over real RTP on 127.0.0.1', () => {
         },
       }),
     );
-    await sleep(1500);
+    await run(pacer, pcm.length / 160 + 5);
+    await arrived('both keys', () => callee.keys.length >= 2);
     await caller.party.hangup();
     const r = await bridged;
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
-import type { Pacer } from '../../media/pacer.js';
+import type { FrameClock } from '../../media/pacer.js';
 import { WavWriter } from '../../media/wav.js';
 import type { BridgeOptions, BridgeResult, CallEndReason } from '../types.js';
 import type { MediaChannel } from './media-channel.js';
@@ -21,7 +21,7 @@ export interface BridgeParty {
 }
 
 export interface BridgeDeps {
-  pacer: Pacer;
+  pacer: FrameClock;
   clock: Clock;
   logger: Logger;
 }

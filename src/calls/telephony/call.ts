@@ -3,7 +3,8 @@ import type { Logger } from '../../lib/logger.js';
 import type { BridgeOptions, BridgeResult, CallControl, DialOptions, DialOutcome, Leg } from '../types.js';
 import { DEFAULT_DIAL_LIMITS, DialBudget, dialWithin, type DialLimits } from '../dial-limits.js';
 import type { MediaChannel } from './media-channel.js';
-import { SipPartyBase } from './sip-party.js';
+import { SipPartyBase, within } from './sip-party.js';
+import type { CutOffOptions, CuttableCall } from '../running.js';
 import { bridgeParties, type BridgeDeps } from './bridge.js';
 import { relayEarlyMedia } from './early-media.js';
 import { OutboundLeg } from './outbound-leg.js';
@@ -30,9 +31,17 @@ export interface OutboundServices extends BridgeDeps {
  * sees the same interface as in the simulator. A second leg (dial, bridge) needs the outbound trunk;
  * without one (HOOKLINE_TRUNK unset) dial() reports `failed` and the flow tells the caller.
  */
-export class TelephonyCall extends SipPartyBase implements CallControl {
+export class TelephonyCall extends SipPartyBase implements CallControl, CuttableCall {
   /** This call's legs against the per-call limits (made on the first dial). */
   private budget: DialBudget | undefined;
+  /** Answered legs still up, which a cut-off hangs up. */
+  private readonly legs = new Set<OutboundLeg>();
+  /** Dials and bridges under way, which a cut-off waits for before the goodbye takes the line. */
+  private readonly busy = new Set<Promise<unknown>>();
+  /** Aborted by a cut-off: legs still ringing are cancelled. */
+  private readonly cut = new AbortController();
+  /** Our 200 OK went (or the call is a leg the far end answered): the caller can hear a goodbye. */
+  private answered = false;
 
   constructor(
     sessionId: string,
@@ -53,6 +62,7 @@ export class TelephonyCall extends SipPartyBase implements CallControl {
    */
   static fromAnsweredLeg(leg: OutboundLeg, from: string, logger: Logger, outbound: OutboundServices): TelephonyCall {
     const call = new TelephonyCall(leg.sessionId, from, leg.destination, { answer: async () => undefined, hangup: () => leg.hangup() }, leg.media, logger, outbound, 'outbound');
+    call.answered = true;
     // The far end's BYE reaches the leg (the server's dialog table knows the leg): end the call with it.
     leg.ended.then((reason) => call.remoteHangup(reason)).catch((err: unknown) => logger.error({ err, sessionId: leg.sessionId }, 'ending the call after its leg ended failed'));
     return call;
@@ -62,8 +72,16 @@ export class TelephonyCall extends SipPartyBase implements CallControl {
     return this.signalling.hangup();
   }
 
-  answer(): Promise<void> {
-    return this.signalling.answer();
+  async answer(): Promise<void> {
+    // Cut off before the flow answered: the caller gets a final error response, not a 200 for nobody.
+    if (this.hungUp) return;
+    await this.signalling.answer();
+    this.answered = true;
+  }
+
+  /** Nobody hears a goodbye before the call is answered (no early media is offered). */
+  protected override mayHear(): boolean {
+    return this.answered;
   }
 
   async dial(destination: string, o: DialOptions): Promise<{ outcome: DialOutcome; leg?: Leg }> {
@@ -75,7 +93,21 @@ export class TelephonyCall extends SipPartyBase implements CallControl {
     }
     if (this.hungUp) return { outcome: 'canceled' };
     this.budget ??= new DialBudget(outbound.perCall ?? DEFAULT_DIAL_LIMITS);
-    return dialWithin(this.budget, () => this.placeLeg(outbound, destination, o, startedAt), (why) => this.logger.warn({ destination, ...this.budget?.limits }, `dial refused: ${why}`));
+    return this.track(dialWithin(this.budget, () => this.placeLeg(outbound, destination, o, startedAt), (why) => this.logger.warn({ destination, ...this.budget?.limits }, `dial refused: ${why}`)));
+  }
+
+  /** Keeps `p` in `busy` until it settles. */
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.busy.add(p);
+    const forget = (): void => void this.busy.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+
+  /** Legs first: a bridge ends, ringing legs are cancelled; the goodbye needs the caller's channel back. */
+  protected override async beforeCutOff(o: CutOffOptions): Promise<void> {
+    this.cut.abort();
+    await within(Promise.allSettled([...[...this.legs].map((l) => l.hangup()), ...this.busy]), o);
   }
 
   private async placeLeg(outbound: OutboundServices, destination: string, o: DialOptions, startedAt: number): Promise<DialResult> {
@@ -86,10 +118,11 @@ export class TelephonyCall extends SipPartyBase implements CallControl {
     if (o.signal?.aborted) ctrl.abort();
     // `ended` only ever resolves, and abort() does not throw (listeners' errors are reported, not thrown).
     void this.ended.then(abort);
+    this.cut.signal.addEventListener('abort', abort, { once: true });
     // Early media replaces the hold audio this call plays while the leg rings (the flow started it).
     const onEarlyMedia = o.earlyMedia ? (legMedia: MediaChannel) => relayEarlyMedia(this, legMedia, { pacer: outbound.pacer, logger: this.logger.child({ destination }) }) : undefined;
     try {
-      return await outbound.dial({
+      const r = await outbound.dial({
         sessionId: this.sessionId,
         destination,
         callerId: o.callerId ?? this.from,
@@ -99,14 +132,30 @@ export class TelephonyCall extends SipPartyBase implements CallControl {
         startedAt,
         ...(onEarlyMedia ? { onEarlyMedia } : {}),
       });
+      if (r.leg instanceof OutboundLeg) {
+        const leg = r.leg;
+        // Answered just as the call was cut off: nobody is left to talk to.
+        if (this.hungUp) await leg.hangup();
+        else {
+          this.legs.add(leg);
+          void leg.ended.then(() => this.legs.delete(leg));
+        }
+      }
+      return r;
     } finally {
       o.signal?.removeEventListener('abort', abort);
+      this.cut.signal.removeEventListener('abort', abort);
     }
   }
 
-  bridge(leg: Leg, o: BridgeOptions = {}): Promise<BridgeResult> {
-    if (!this.outbound || !(leg instanceof OutboundLeg)) return Promise.reject(new Error('only a leg this call dialled can be bridged to it'));
-    return bridgeParties(this, leg, { pacer: this.outbound.pacer, clock: this.outbound.clock, logger: this.logger }, o);
+  async bridge(leg: Leg, o: BridgeOptions = {}): Promise<BridgeResult> {
+    if (!this.outbound || !(leg instanceof OutboundLeg)) throw new Error('only a leg this call dialled can be bridged to it');
+    if (this.hungUp) {
+      // Cut off between the answer and the bridge: the callee must not be left on a line nobody is on.
+      await leg.hangup();
+      return { endedBy: 'caller', durationMs: 0, recordedMs: 0 };
+    }
+    return this.track(bridgeParties(this, leg, { pacer: this.outbound.pacer, clock: this.outbound.clock, logger: this.logger }, o));
   }
 
   startHoldAudio(kind: 'ringback' | { audioPath: string }): () => void {

@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib/logger.js';
-import type { Pacer } from '../../media/pacer.js';
+import type { FrameClock } from '../../media/pacer.js';
 import { Relay } from './bridge-relay.js';
 import type { MediaChannel } from './media-channel.js';
 
@@ -10,7 +10,7 @@ export interface EarlyMediaCaller {
 }
 
 export interface EarlyMediaDeps {
-  pacer: Pacer;
+  pacer: FrameClock;
   logger: Logger;
 }
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { RtpSession } from '../../rtp/session.js';
-import type { Pacer, PacedSource } from '../../media/pacer.js';
+import type { FrameClock, PacedSource } from '../../media/pacer.js';
 import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw, ALAW_SILENCE, ULAW_SILENCE } from '../../media/g711.js';
 import { DtmfDetector } from '../../media/dtmf-detect.js';
 import { ringbackFrames } from '../../media/tones.js';
@@ -21,7 +21,7 @@ const SAME_PRESS_MS = 300;
 export type DigitSource = 'rfc4733' | 'inband' | 'info';
 
 export interface MediaChannelDeps {
-  pacer: Pacer;
+  pacer: FrameClock;
   clock: Clock;
   renderer: PartRenderer;
   logger: Logger;
@@ -52,6 +52,8 @@ export class MediaChannel implements PacedSource {
   private readonly out = new Uint8Array(FRAME);
   private readonly pcm = new Int16Array(FRAME);
   private closed = false;
+  /** Counts interrupt()s: a prompt started before the latest one stops at its next piece. */
+  private generation = 0;
   /** Receives every decoded inbound frame (bridging and call recording hook in here). */
   inboundTap: ((pcm: Int16Array, payload: Uint8Array) => void) | undefined;
   /** Receives keys heard as tones in the audio (a bridge passes them on as RFC 4733 events). */
@@ -134,6 +136,8 @@ export class MediaChannel implements PacedSource {
   async play(parts: PlayablePart[], opts: { bargeIn?: boolean } = {}): Promise<PlayResult> {
     if (this.closed) return { interrupted: false };
     if (opts.bargeIn && this.digits.pending > 0) return { interrupted: true };
+    const generation = this.generation;
+    const stopped = (): boolean => this.closed || generation !== this.generation;
     // Every part starts rendering at once (synthesis of later parts overlaps playback of the first), and
     // a text not cached yet streams: its first sentence plays while the next ones are synthesized.
     const streams = parts.map((p) => this.open(p));
@@ -155,11 +159,11 @@ export class MediaChannel implements PacedSource {
       for (const [i, stream] of streams.entries()) {
         for (let piece = 0; ; piece++) {
           const bytes = await this.nextPiece(stream, parts[i]!, piece);
-          if (interrupted || this.closed) return { interrupted };
+          if (interrupted || stopped()) return { interrupted };
           if (bytes === undefined) break;
           if (bytes.length === 0) continue;
           await new Promise<void>((done) => (this.playing = { bytes, offset: 0, done }));
-          if (interrupted || this.closed) return { interrupted };
+          if (interrupted || stopped()) return { interrupted };
         }
       }
     } finally {
@@ -256,7 +260,13 @@ export class MediaChannel implements PacedSource {
   async record(o: RecordOptions): Promise<RecordResult> {
     if (this.closed) return { durationMs: 0, reason: 'hangup' };
     this.digits.flush();
+    const generation = this.generation;
     const writer = await WavWriter.open(o.path, { channels: 1 });
+    // Hung up (or interrupted) while the file was being opened: there is nobody left to record.
+    if (this.closed || generation !== this.generation) {
+      await writer.close();
+      return { durationMs: 0, reason: 'hangup' };
+    }
     let samples = 0;
     let silentMs = 0;
     return new Promise<RecordResult>((resolve) => {
@@ -300,6 +310,22 @@ export class MediaChannel implements PacedSource {
   /** Sends keys to the far end as RFC 4733 events (used when bridging). */
   sendDigits(keys: string): Promise<void> {
     return this.session.sendDigits(keys);
+  }
+
+  /**
+   * Stops whatever the flow is doing on this channel and keeps the channel open, so that something else
+   * can still be said (the server ending a call at shutdown): a prompt stops, a recording is closed as
+   * on a hang-up, a collect returns `hangup`, and no key is taken any more. Also takes back the
+   * channel's pacer slot, which a bridge or early media may have held, once those have stopped.
+   */
+  interrupt(): void {
+    if (this.closed) return;
+    this.generation++;
+    this.stopPlayback();
+    this.hold = undefined;
+    for (const f of [...this.onClose]) f();
+    this.digits.close();
+    this.deps.pacer.register(this);
   }
 
   async close(): Promise<void> {

@@ -81,6 +81,8 @@ export class TelephonyServer {
   private readonly allocator: PortAllocator;
   private endpoint!: SipEndpoint;
   private registration: Registration | undefined;
+  /** Set once a shutdown has begun: new INVITEs get 503 with this Retry-After (seconds). */
+  private refusingFor: number | undefined;
   /** Present when a trunk is configured. */
   readonly trunk: Trunk | undefined;
   /** The guard in front of the SIP port, and the addresses it lets call. */
@@ -158,6 +160,11 @@ export class TelephonyServer {
     }
   }
 
+  /** A shutdown: new calls get 503 + Retry-After (a trunk tries elsewhere, or here later); calls in progress go on. */
+  refuseNewCalls(retryAfterS: number): void {
+    this.refusingFor = retryAfterS;
+  }
+
   get activeCalls(): number {
     return this.calls.size;
   }
@@ -202,6 +209,7 @@ export class TelephonyServer {
 
   private onRequest(req: SipRequest, tx: ServerTransaction): void {
     if (req.method === 'INVITE' && !tagOf(req.to) && tx instanceof InviteServerTransaction) {
+      if (this.refusingFor !== undefined) return void tx.respond(503, 'Service Unavailable', { headers: { 'Retry-After': this.refusingFor } });
       // Everything this call does from here on runs in its scope, so that a fault nobody caught ends
       // this call and no other (src/lib/fault-net.ts).
       const holder: { call?: TelephonyCall } = {};

@@ -1,6 +1,7 @@
 import type {
   CallControlBase, CallEndReason, CollectOptions, CollectResult, PlayResult, PlayablePart, RecordOptions, RecordResult,
 } from '../types.js';
+import type { CutOffOptions } from '../running.js';
 import type { MediaChannel } from './media-channel.js';
 
 /**
@@ -25,6 +26,8 @@ export abstract class SipPartyBase implements CallControlBase {
   protected abstract endDialog(): Promise<void> | void;
 
   play(parts: PlayablePart[], opts?: { bargeIn?: boolean }): Promise<PlayResult> {
+    // Checked here, not only by the channel: a call cut off at shutdown keeps its channel for the goodbye.
+    if (this.hungUp) return Promise.resolve({ interrupted: false });
     return this.media.play(parts, opts);
   }
 
@@ -38,6 +41,7 @@ export abstract class SipPartyBase implements CallControlBase {
   }
 
   record(o: RecordOptions): Promise<RecordResult> {
+    if (this.hungUp) return Promise.resolve({ durationMs: 0, reason: 'hangup' });
     return this.media.record(o);
   }
 
@@ -59,11 +63,55 @@ export abstract class SipPartyBase implements CallControlBase {
     }
   }
 
+  /**
+   * We end it from outside the flow (the server shuts down): from now on the flow sees the line gone
+   * (what it waits on returns, as on a hang-up, and nothing new starts), `goodbye` is said, then BYE.
+   * `goodbye` is given up after `maxMs`, or when `signal` aborts, so nothing holds the BYE for long.
+   */
+  async cutOff(goodbye: PlayablePart[], o: CutOffOptions): Promise<void> {
+    if (this.hungUp) return;
+    this.hungUp = true;
+    try {
+      await this.beforeCutOff(o);
+      this.media.interrupt();
+      if (goodbye.length > 0 && !o.signal?.aborted && this.mayHear()) await within(this.media.play(goodbye).catch(() => undefined), o);
+      await this.endDialog();
+    } finally {
+      await this.media.close();
+      this.resolveEnded('local_hangup');
+    }
+  }
+
+  /** Whether the other end can hear what we send now. */
+  protected mayHear(): boolean {
+    return true;
+  }
+
+  /** Ends what else the party has going (a call's legs) before a cut-off says goodbye. */
+  protected async beforeCutOff(_o: CutOffOptions): Promise<void> {}
+
   /** The other side ended it (BYE or CANCEL): stop everything the flow is waiting on. */
   async remoteHangup(reason: CallEndReason = 'remote_hangup'): Promise<void> {
     if (this.hungUp) return;
     this.hungUp = true;
     await this.media.close();
     this.resolveEnded(reason);
+  }
+}
+
+/** Waits for `p`, but no longer than `o.maxMs` and not past an abort of `o.signal`. */
+export async function within(p: Promise<unknown>, o: CutOffOptions): Promise<void> {
+  let cancel = (): void => undefined;
+  let onAbort = (): void => undefined;
+  const late = new Promise<void>((resolve) => {
+    cancel = o.clock.setTimer(o.maxMs, resolve);
+    onAbort = resolve;
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([p, late]);
+  } finally {
+    cancel();
+    o.signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -4,7 +4,7 @@ import { parseSipUri, unescapeUriPart, uriTarget } from '../../sip/uri.js';
 import type { TransportProtocol } from '../../sip/transport.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
-import type { Pacer } from '../../media/pacer.js';
+import type { FrameClock } from '../../media/pacer.js';
 import type { DialLimits } from '../dial-limits.js';
 import type { DialOutcome, Leg } from '../types.js';
 import { placeCall, type DialRequest, type OutboundHost } from './outbound.js';
@@ -93,7 +93,7 @@ export class Trunk {
   }
 
   /** The media clock legs and bridges share with every other call. */
-  get pacer(): Pacer {
+  get pacer(): FrameClock {
     return this.host.media.pacer;
   }
 
