@@ -57,6 +57,7 @@ export function printBanner(out: (line: string) => void, b: BannerInfo): void {
   else out(`Console: ${web}/ (set HOOKLINE_ADMIN_PASSWORD, 8 characters or more, to log in)`);
   out(`SIP on ${host}:${port} (UDP and TCP), RTP ports ${settings.rtpPorts.min}-${settings.rtpPorts.max}, text-to-speech ${b.ttsName}`);
   out(sip.trunk ? `Outbound trunk: ${sip.trunk.describe()}` : 'No outbound trunk (HOOKLINE_TRUNK): Find Me and transfers will fail');
+  out(`Calls taken from ${settings.sipAllow.join(', ')}${sip.trunk ? ' and the trunk' : ''} (HOOKLINE_SIP_ALLOW); others are refused`);
   for (const [number, ref] of flows.numbers) out(`  ${ref.kind}/${ref.id}: sip:${number}@${host}:${port}`);
   const first = flows.numbers.keys().next().value;
   if (first !== undefined) {

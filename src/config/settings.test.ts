@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DIAL_LIMITS } from '../calls/dial-limits.js';
+import { DEFAULT_SIP_ALLOW, DEFAULT_SIP_CALL_RATE, DEFAULT_SIP_MESSAGE_RATE } from '../calls/telephony/access.js';
 import { DEFAULT_DIAL_ALLOW } from './dial-policy.js';
 import { ConfigError } from './errors.js';
 import { loadSettings, type CliOptions, type Settings } from './settings.js';
@@ -20,6 +21,9 @@ describe('loadSettings', () => {
       webhookNetworks: 'all',
       logLevel: 'info',
       tts: 'espeak-wasm',
+      sipAllow: ['127.0.0.0/8', '::1/128'],
+      sipMessageRate: 200,
+      sipCallRate: 10,
       drainS: 300,
       sourcetrakRetentionDays: 90,
     });
@@ -45,6 +49,10 @@ describe('loadSettings', () => {
       HOOKLINE_SIP_ADVERTISE: '192.0.2.10',
       HOOKLINE_HTTP_HOST: '127.0.0.1',
       HOOKLINE_ADMIN_PASSWORD: 'console-secret',
+      HOOKLINE_SIP_ALLOW: '127.0.0.0/8, 192.168.1.0/24,2001:db8::/32, 203.0.113.9',
+      HOOKLINE_SIP_USER_AGENT: 'Example IVR',
+      HOOKLINE_SIP_MESSAGE_RATE: '50',
+      HOOKLINE_SIP_CALL_RATE: '0',
       HOOKLINE_DRAIN_S: '0',
       HOOKLINE_SOURCETRAK_RETENTION_DAYS: '30',
       UNRELATED: 'x',
@@ -69,6 +77,10 @@ describe('loadSettings', () => {
       logLevel: 'debug',
       tts: 'flite-cli',
       sipAdvertise: '192.0.2.10',
+      sipAllow: ['127.0.0.0/8', '192.168.1.0/24', '2001:db8::/32', '203.0.113.9/32'],
+      sipUserAgent: 'Example IVR',
+      sipMessageRate: 50,
+      sipCallRate: 0,
       drainS: 0,
     });
   });
@@ -101,6 +113,12 @@ describe('loadSettings', () => {
     expect({ perCall: s.dialPerCall, simultaneous: s.dialSimultaneous }).toEqual(DEFAULT_DIAL_LIMITS);
   });
 
+  it('defaults the SIP rates to those of the calls layer', () => {
+    const s = loadSettings({}, {});
+    expect([s.sipMessageRate, s.sipCallRate]).toEqual([DEFAULT_SIP_MESSAGE_RATE, DEFAULT_SIP_CALL_RATE]);
+    expect(s.sipAllow).toEqual(DEFAULT_SIP_ALLOW);
+  });
+
   it('expands "default" in the dial-out patterns', () => {
     expect(loadSettings({ dialAllow: 'default,+44.' }, {}).dialAllow).toEqual([...DEFAULT_DIAL_ALLOW, '+44.']);
   });
@@ -122,6 +140,12 @@ describe('loadSettings', () => {
     ['drain time', {}, { HOOKLINE_DRAIN_S: '-1' }, 'HOOKLINE_DRAIN_S: expected a whole number 0-86400, got "-1"'],
     ['webhook networks', {}, { HOOKLINE_WEBHOOK_NETWORKS: 'private' }, 'HOOKLINE_WEBHOOK_NETWORKS: expected one of all, public, got "private"'],
     ['log level', { logLevel: 'verbose' }, {}, '--log-level: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
+    ['sip allow entry', {}, { HOOKLINE_SIP_ALLOW: '127.0.0.0/8,lan' }, 'HOOKLINE_SIP_ALLOW: expected an IP address or CIDR such as 192.168.1.0/24, got "lan"'],
+    ['sip allow prefix', {}, { HOOKLINE_SIP_ALLOW: '192.168.1.0/33' }, 'HOOKLINE_SIP_ALLOW: expected a prefix length 0-32 in "192.168.1.0/33"'],
+    ['sip allow empty', {}, { HOOKLINE_SIP_ALLOW: ',' }, 'HOOKLINE_SIP_ALLOW: expected comma-separated networks such as 127.0.0.0/8,192.168.1.0/24'],
+    ['sip user agent', {}, { HOOKLINE_SIP_USER_AGENT: 'a\u0007b' }, 'HOOKLINE_SIP_USER_AGENT: must not contain a control character'],
+    ['sip call rate', {}, { HOOKLINE_SIP_CALL_RATE: '-1' }, 'HOOKLINE_SIP_CALL_RATE: expected a whole number 0-10000, got "-1"'],
+    ['sip message rate', {}, { HOOKLINE_SIP_MESSAGE_RATE: '1e9' }, 'HOOKLINE_SIP_MESSAGE_RATE: expected a whole number 0-100000, got "1e9"'],
   ];
   it.each(invalid)('refuses %s', (_name, cli, env, message) => {
     let caught: unknown;

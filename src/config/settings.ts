@@ -6,6 +6,9 @@
  */
 import { isIP } from 'node:net';
 import { compileDialPolicy, DEFAULT_DIAL_ALLOW } from './dial-policy.js';
+import { parseNetwork } from '../lib/networks.js';
+import { headerValueProblem } from '../sip/headers.js';
+import { DEFAULT_SIP_ALLOW, DEFAULT_SIP_CALL_RATE, DEFAULT_SIP_MESSAGE_RATE } from '../calls/telephony/access.js';
 import { ConfigError } from './errors.js';
 
 /** Flags as commander hands them over (strings; numbers when a caller builds them in code). */
@@ -28,6 +31,10 @@ export interface CliOptions {
   tts: string;
   sipAdvertise: string;
   adminPassword: string;
+  sipAllow: string;
+  sipUserAgent: string;
+  sipMessageRate: string | number;
+  sipCallRate: string | number;
   drainS: string | number;
   sourcetrakRetentionDays: string | number;
 }
@@ -72,6 +79,14 @@ export interface Settings {
   tts: TtsEngineSetting;
   /** HOOKLINE_SIP_ADVERTISE: the address written in Contact and SDP when binding 0.0.0.0. */
   sipAdvertise?: string;
+  /** HOOKLINE_SIP_ALLOW: networks (CIDRs) that may call; the trunk's addresses are always added. */
+  sipAllow: string[];
+  /** HOOKLINE_SIP_USER_AGENT: Server and User-Agent header of SIP messages; none by default. */
+  sipUserAgent?: string;
+  /** HOOKLINE_SIP_MESSAGE_RATE: SIP messages a second from one source (twice that at once); 0 = no limit. */
+  sipMessageRate: number;
+  /** HOOKLINE_SIP_CALL_RATE: new calls a second from one source (five times that at once); 0 = no limit. */
+  sipCallRate: number;
   /** HOOKLINE_ADMIN_PASSWORD: the web console's password for user `admin`; the console login is off without it. */
   adminPassword?: string;
   /**
@@ -171,6 +186,24 @@ const dialAllow: Parse<string[]> = (v) => {
   }
 };
 
+const networks: Parse<string[]> = (v) => {
+  const entries = v.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (entries.length === 0) return { error: 'expected comma-separated networks such as 127.0.0.0/8,192.168.1.0/24' };
+  const out: string[] = [];
+  for (const entry of entries) {
+    const parsed = parseNetwork(entry);
+    if (typeof parsed === 'string') return { error: parsed };
+    out.push(`${parsed[0]}/${parsed[1]}`);
+  }
+  return out;
+};
+
+/** A header value we send as it is: no line break or control character (the SIP layer's own rule). */
+const headerValue: Parse<string> = (v) => {
+  const problem = headerValueProblem(v);
+  return problem ? { error: `must not contain a ${problem}` } : v;
+};
+
 /** A whole number in [min, max]. */
 function count(min: number, max: number): Parse<number> {
   return (v) => {
@@ -207,9 +240,15 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
     webhookNetworks: get('webhookNetworks', 'WEBHOOK_NETWORKS', oneOf(['all', 'public'] as const)) ?? 'all',
     logLevel: get('logLevel', 'LOG_LEVEL', oneOf(LOG_LEVELS)) ?? 'info',
     tts: get('tts', 'TTS', oneOf(TTS_ENGINES)) ?? 'espeak-wasm',
+    sipAllow: get('sipAllow', 'SIP_ALLOW', networks) ?? [...DEFAULT_SIP_ALLOW],
+    // calls/telephony/access.ts and sip/guard.ts say why these defaults.
+    sipMessageRate: get('sipMessageRate', 'SIP_MESSAGE_RATE', count(0, 100_000)) ?? DEFAULT_SIP_MESSAGE_RATE,
+    sipCallRate: get('sipCallRate', 'SIP_CALL_RATE', count(0, 10_000)) ?? DEFAULT_SIP_CALL_RATE,
     drainS: get('drainS', 'DRAIN_S', count(0, 86_400)) ?? 300,
     sourcetrakRetentionDays: get('sourcetrakRetentionDays', 'SOURCETRAK_RETENTION_DAYS', count(1, 3650)) ?? 90,
   };
+  const userAgent = get('sipUserAgent', 'SIP_USER_AGENT', headerValue);
+  if (userAgent !== undefined) settings.sipUserAgent = userAgent;
   const advertise = get('sipAdvertise', 'SIP_ADVERTISE', host);
   if (advertise !== undefined) settings.sipAdvertise = advertise;
   // Optional settings stay absent (not undefined-valued) so that spreading and equality stay simple.

@@ -27,8 +27,36 @@ export class Metrics {
   /** Read from the store when /metrics is scraped (one indexed count), so it is right across restarts. */
   readonly outboxPending: Gauge;
   private backlog: (() => Promise<number>) | undefined;
+  /** The SIP guard's tallies, read when /metrics is scraped (the guard counts with plain numbers: a flood costs no label lookups). */
+  readonly sipRefused: Counter;
+  readonly sipLimit: Gauge;
+  private sip: (() => SipGuardReport) | undefined;
 
   constructor() {
+    const sip = (): SipGuardReport | undefined => this.sip?.();
+    this.sipRefused = new Counter({
+      name: 'hookline_sip_refused_total',
+      help: 'SIP traffic refused by reason (not_allowed: source outside HOOKLINE_SIP_ALLOW; scanner: a scanner user agent; message_rate, call_rate: over the per-source budget; tcp_per_source, tcp_total, tcp_slow_message, tcp_idle, tcp_too_large: TCP limits) and by what was done (answered with 403 or 503, dropped, closed)',
+      labelNames: ['reason', 'action'],
+      registers: [this.registry],
+      collect() {
+        const r = sip();
+        if (!r) return;
+        this.reset();
+        for (const { reason, action, count } of r.refusals) this.inc({ reason, action }, count);
+      },
+    });
+    this.sipLimit = new Gauge({
+      name: 'hookline_sip_limit',
+      help: 'SIP limits in force, 0 = off: message and call rates and bursts per source (a second, at once), 403 answers per source, TCP connections per source and in all, TCP message and idle timeouts (seconds), TCP header and body sizes (bytes)',
+      labelNames: ['limit'],
+      registers: [this.registry],
+      collect() {
+        const r = sip();
+        if (!r) return;
+        for (const [limit, value] of Object.entries(r.limits)) this.set({ limit }, value);
+      },
+    });
     const source = (): (() => Promise<number>) | undefined => this.backlog;
     this.outboxPending = new Gauge({
       name: 'hookline_outbox_pending',
@@ -46,8 +74,19 @@ export class Metrics {
     });
   }
 
+  /** Where hookline_sip_refused_total and hookline_sip_limit come from (the SIP server's guard). */
+  watchSip(report: () => SipGuardReport): void {
+    this.sip = report;
+  }
+
   /** Where hookline_outbox_pending comes from (the outbox worker's store). */
   countOutboxWith(count: () => Promise<number>): void {
     this.backlog = count;
   }
+}
+
+/** What the SIP server's guard reports (src/sip/guard.ts), in plain data: lib knows nothing of SIP. */
+export interface SipGuardReport {
+  refusals: ReadonlyArray<{ reason: string; action: string; count: number }>;
+  limits: Readonly<Record<string, number>>;
 }

@@ -50,7 +50,7 @@ export interface RtpSessionOptions extends RtpMediaParams {
   symmetric?: boolean;
   /** RTCP report interval, default 5000 ms (§6.2), randomised ×[0.5, 1.5] (§6.3.1). */
   rtcpIntervalMs?: number;
-  /** SDES CNAME, default "hookline@<bindAddress>". */
+  /** SDES CNAME; default 96 random bits (RFC 7022 §4.2), which name neither the software nor the host. */
   cname?: string;
   dtmf?: Omit<TelephoneEventReceiverOptions, 'clock'>;
 }
@@ -140,7 +140,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.dtmf = new TelephoneEventReceiver((d, info) => this.emit('dtmf', d, info), { ...opts.dtmf, clock: this.clock });
     this.rtcp = new RtcpSender({
       ssrc: this.ssrc,
-      cname: opts.cname ?? `hookline@${opts.bindAddress}`,
+      cname: opts.cname ?? randomBytes(12).toString('base64'),
       clock: this.clock,
       random,
       intervalMs: opts.rtcpIntervalMs ?? 5000,

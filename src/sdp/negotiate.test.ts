@@ -184,6 +184,7 @@ describe('createOffer / parseAnswer (late offer and outbound calls)', () => {
   it('handles IPv6 local addresses', () => {
     const { sdp } = createOffer({ address: '2001:db8::10', port: 20002 });
     expect(sdp).toContain('c=IN IP6 2001:db8::10');
-    expect(sdp).toMatch(/^o=hookline \d+ 1 IN IP6 2001:db8::10\r$/m);
+    expect(sdp).toMatch(/^o=- \d+ 1 IN IP6 2001:db8::10\r$/m);
+    expect(sdp).toMatch(/^s=-\r$/m);
   });
 });

@@ -81,14 +81,16 @@ function finish(local: LocalMedia, media: MediaDescription[]): { sdp: string; or
     const desc: SessionDescription = {
       version: 0,
       origin: {
-        username: local.username ?? 'hookline',
+        // RFC 4566 §5.2 and §5.3: "-" when there is no user id or session name; a name would tell a
+        // stranger which software answers (the SIP side names none either, unless the operator asks).
+        username: local.username ?? '-',
         sessionId,
         sessionVersion,
         netType: 'IN',
         ipVer: ipVer(local.address),
         address: local.address,
       },
-      name: 'hookline',
+      name: '-',
       connection: { version: ipVer(local.address), ip: local.address },
       timing: { start: 0, stop: 0 },
       media,

@@ -55,7 +55,7 @@ export interface LocalMedia {
   direction?: Direction;
   /** The origin returned with our previous SDP in this dialog; absent for the first one. */
   previous?: SdpOrigin;
-  /** o= username, default "hookline". */
+  /** o= username, default "-". */
   username?: string;
   /** Source of randomness for the session id, default Math.random. */
   random?: () => number;

@@ -151,7 +151,8 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
         logger,
         pacer,
         renderer,
-        userAgent: `hookline/${VERSION}`,
+        ...(settings.sipUserAgent ? { userAgent: settings.sipUserAgent } : {}),
+        access: { allow: settings.sipAllow, messageRate: settings.sipMessageRate, callRate: settings.sipCallRate },
         ...(settings.trunk ? { trunk: parseTrunk(settings.trunk) } : {}),
         checkDial: app.checkDial,
         dialLimits: app.dialLimits,
@@ -161,6 +162,7 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
       }));
       sip = telephony;
       closers.push(() => telephony.close());
+      metrics.watchSip(() => ({ refusals: telephony.access.guard.refusals(), limits: telephony.access.guard.limitValues() }));
       closers.push(() => testCalls.close());
       const http = await startStep('http', settings, () => startHttpServer({ host: settings.httpHost, port: settings.httpPort, metrics: app.metrics, demo: deps.demo, isReady: () => ready, isDraining: () => draining,
         callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: telephony.trunk, logger }), logger },

@@ -33,50 +33,9 @@ import { nextHop } from './routing.js';
  * 2xx retransmission).
  */
 
-/** A new request for the TU, with the server transaction to answer it on. Never called for ACK. */
-export type RequestHandler = (req: SipRequest, tx: ServerTransaction) => void;
-/** An ACK for a 2xx (its own transaction, §17.1.1.3): the TU matches it to its dialog. */
-export type AckHandler = (ack: SipRequest, source: RemoteInfo) => void;
-
-export interface SipEndpointCoreOptions {
-  /** Address to bind; also what Via and Contact say unless `advertisedHost` is given. */
-  host: string;
-  advertisedHost?: string;
-  clock?: Clock;
-  logger?: Logger;
-  timers?: Partial<SipTimerConfig>;
-  /** Source of tags, branches and Call-IDs (tests make it deterministic). */
-  random?: () => string;
-  /** Server / User-Agent header value. */
-  userAgent?: string;
-  /** Methods the TU handles (default INVITE, ACK, BYE, CANCEL, INFO); OPTIONS is answered by the core unless listed. */
-  methods?: string[];
-  /** Option tags we support (default: timer, RFC 4028). */
-  supported?: string[];
-  /** RFC 4028 Min-SE in seconds (default 90). */
-  minSE?: number;
-  onRequest: RequestHandler;
-  onAck?: AckHandler;
-}
-
-export interface SipEndpointOptions extends SipEndpointCoreOptions {
-  /** UDP port to listen on (0 = any free one); omitted = no UDP. */
-  udpPort?: number;
-  /** TCP port to listen on (0 = any free one); omitted = no TCP. */
-  tcpPort?: number;
-}
-
-/** What sendRequest gives back: the transaction, the request as sent, and CANCEL for INVITEs. */
-export interface OutgoingRequest {
-  readonly request: SipRequest;
-  readonly transaction: ClientTransaction;
-  readonly destination: Destination;
-  /**
-   * INVITE only (§9.1): sends CANCEL once a provisional response has come (not before), and does
-   * nothing after a final response. The INVITE then ends with 487 through the usual handlers.
-   */
-  cancel(): void;
-}
+export type { AckHandler, OutgoingRequest, RequestHandler, SipEndpointCoreOptions, SipEndpointOptions } from './endpoint-types.js';
+import type { OutgoingRequest, SipEndpointCoreOptions, SipEndpointOptions } from './endpoint-types.js';
+import { admitRequest } from './endpoint-guard.js';
 
 /** Binds the transports and returns a running endpoint. */
 export async function createSipEndpoint(opts: SipEndpointOptions): Promise<SipEndpoint> {
@@ -88,10 +47,15 @@ export async function createSipEndpoint(opts: SipEndpointOptions): Promise<SipEn
   const logger = opts.logger ?? silentLogger;
   try {
     if (opts.udpPort !== undefined) {
-      endpoint.addTransport(await createUdpTransport({ host: opts.host, port: opts.udpPort, logger, onMessage }));
+      endpoint.addTransport(await createUdpTransport({ host: opts.host, port: opts.udpPort, logger, onMessage, ...(opts.guard ? { guard: opts.guard } : {}) }));
     }
     if (opts.tcpPort !== undefined) {
-      endpoint.addTransport(await createTcpTransport({ host: opts.host, port: opts.tcpPort, logger, onMessage }));
+      endpoint.addTransport(
+        await createTcpTransport({
+          host: opts.host, port: opts.tcpPort, logger, onMessage, ...(opts.clock ? { clock: opts.clock } : {}),
+          ...(opts.guard ? { guard: opts.guard } : {}), ...(opts.connectionInUse ? { inUse: opts.connectionInUse } : {}),
+        }),
+      );
     }
   } catch (err) {
     await endpoint.close();
@@ -277,6 +241,13 @@ export class SipEndpoint {
   private receiveRequest(req: SipRequest, source: RemoteInfo): void {
     const key = serverTransactionKey(req);
     const tx = this.serverTxs.get(key);
+    if (this.opts.guard) {
+      const isCancelOfOurs = req.method === 'CANCEL' && this.serverTxs.has(serverTransactionKey(req, 'INVITE'));
+      const ctx = { matchesTransaction: tx !== undefined || isCancelOfOurs, knownDialog: () => tagOf(req.to) !== undefined && (this.opts.isKnownDialog?.(req) ?? false) };
+      const transport = this.requireTransport(source.transport);
+      const send = (res: SipResponse): void => this.transmit(transport, res, responseDestination(req, source), (err) => this.logger.debug({ err }, 'sip: refusal not sent'));
+      if (!admitRequest(req, source, this.opts.guard, ctx, { send, server: this.opts.userAgent })) return;
+    }
     if (req.method === 'ACK') {
       if (tx instanceof InviteServerTransaction && (tx.state === 'Completed' || tx.state === 'Confirmed')) {
         tx.receiveRequest(req); // ACK of a failure: the transaction's business (§17.2.1)

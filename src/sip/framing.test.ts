@@ -36,4 +36,16 @@ describe('StreamFramer (§18.3)', () => {
     }
     expect(new StreamFramer({ maxHeaderBytes: 10, maxBodyBytes: 10 }).push(Buffer.from('INVITE sip:a@b SIP/2.0\r\nVia: x')).fatal).toBe('header block too large');
   });
+
+  it('holds a TCP peer to 16 KiB of headers and 64 KiB of body, whole or in pieces', () => {
+    const big = `OPTIONS sip:a@b SIP/2.0\r\nX-Pad: ${'p'.repeat(17 * 1024)}\r\nContent-Length: 0\r\n\r\n`;
+    const whole = new StreamFramer().push(Buffer.from(big));
+    expect(whole).toMatchObject({ frames: [], fatal: 'header block too large' });
+    const f = new StreamFramer();
+    expect(f.push(Buffer.from(big.slice(0, 16 * 1024))).fatal).toBeUndefined();
+    expect(f.push(Buffer.from(big.slice(16 * 1024, 16 * 1024 + 100))).fatal).toBe('header block too large');
+    expect(new StreamFramer().push(Buffer.from(msg('', `Content-Length: ${64 * 1024 + 1}`))).fatal).toBe('body too large');
+    const body = 'b'.repeat(64 * 1024);
+    expect(new StreamFramer().push(Buffer.from(msg(body))).frames).toHaveLength(1);
+  });
 });

@@ -17,13 +17,17 @@ export interface FramerLimits {
   maxBodyBytes: number;
 }
 
-const DEFAULT_LIMITS: FramerLimits = { maxHeaderBytes: 64 * 1024, maxBodyBytes: 1024 * 1024 };
+/**
+ * 16 KiB of headers and 64 KiB of body: what a UDP datagram could carry, and more than any INVITE needs
+ * (multipart SDP + ISUP bodies are a few KiB); anything larger over TCP is a peer filling our memory.
+ */
+export const DEFAULT_FRAMER_LIMITS: FramerLimits = { maxHeaderBytes: 16 * 1024, maxBodyBytes: 64 * 1024 };
 const PING = Buffer.from('\r\n\r\n');
 
 export class StreamFramer {
   private buf: Buffer = Buffer.alloc(0);
 
-  constructor(private readonly limits: FramerLimits = DEFAULT_LIMITS) {}
+  constructor(private readonly limits: FramerLimits = DEFAULT_FRAMER_LIMITS) {}
 
   push(chunk: Buffer): FramerOutput {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
@@ -40,6 +44,11 @@ export class StreamFramer {
       const end = findHeaderEnd(this.buf);
       if (!end) {
         if (this.buf.length > this.limits.maxHeaderBytes) out.fatal = 'header block too large';
+        return out;
+      }
+      if (end.bodyStart > this.limits.maxHeaderBytes) {
+        out.fatal = 'header block too large'; // arrived whole in one chunk: still too large
+        this.buf = Buffer.alloc(0);
         return out;
       }
       const length = contentLength(this.buf.toString('utf8', 0, end.headEnd));

@@ -79,3 +79,19 @@ export * from './digest.js';
 export * from './digest-server.js';
 export * from './auth-client.js';
 export { Registration, type RegistrationOptions, type RegistrationState } from './register.js';
+export {
+  DEFAULT_CALL_RATE,
+  DEFAULT_GUARD_LIMITS,
+  DEFAULT_MESSAGE_RATE,
+  DEFAULT_TCP_LIMITS,
+  REFUSAL_ANSWERS,
+  SipGuard,
+  startsDialog,
+  type GuardLimits,
+  type RefusalAction,
+  type RefusalReason,
+  type SipGuardOptions,
+  type TcpLimits,
+  type Verdict,
+} from './guard.js';
+export { SCANNER_AGENTS, scannerName } from './scanners.js';

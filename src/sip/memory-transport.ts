@@ -2,7 +2,7 @@ import { silentLogger } from '../lib/logger.js';
 import { SipError } from './errors.js';
 import type { SipMessage } from './message.js';
 import { parseMessage } from './parse.js';
-import { receiveMessage, type Destination, type MessageHandler, type RemoteInfo, type Transport, type TransportProtocol } from './transport.js';
+import { receiveMessage, type Destination, type InboundGuard, type MessageHandler, type RemoteInfo, type Transport, type TransportProtocol } from './transport.js';
 
 export interface SentMessage {
   data: Buffer;
@@ -20,6 +20,8 @@ export class MemoryTransport implements Transport {
   readonly replies: Buffer[] = [];
   /** When set, sends fail with SIP_TRANSPORT, as an unreachable peer would. */
   failSends = false;
+  /** When set, injected bytes pass it first, as they would a socket transport's. */
+  guard: InboundGuard | undefined;
 
   constructor(
     readonly protocol: TransportProtocol = 'UDP',
@@ -43,6 +45,7 @@ export class MemoryTransport implements Transport {
     receiveMessage(typeof data === 'string' ? Buffer.from(data) : data, from, {
       datagram: this.protocol === 'UDP',
       logger: silentLogger,
+      guard: this.guard,
       deliver,
       reply: (buf) => this.replies.push(buf),
     });

@@ -2,7 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { SipError } from './errors.js';
-import { receiveMessage, type Destination, type MessageHandler, type Transport } from './transport.js';
+import { receiveMessage, type Destination, type InboundGuard, type MessageHandler, type Transport } from './transport.js';
 
 export interface UdpTransportOptions {
   host: string;
@@ -10,6 +10,8 @@ export interface UdpTransportOptions {
   port: number;
   logger?: Logger;
   onMessage: MessageHandler;
+  /** Per-source admission (guard.ts); without it every datagram is parsed. */
+  guard?: InboundGuard;
 }
 
 /**
@@ -30,6 +32,7 @@ export async function createUdpTransport(opts: UdpTransportOptions): Promise<Tra
     receiveMessage(data, source, {
       datagram: true,
       logger,
+      guard: opts.guard,
       deliver: opts.onMessage,
       reply: (buf) =>
         socket.send(buf, rinfo.port, rinfo.address, (err) => {

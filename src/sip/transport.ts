@@ -38,9 +38,18 @@ export interface Transport {
 
 export type MessageHandler = (msg: SipMessage, source: RemoteInfo) => void;
 
+/** What a transport asks of the guard (guard.ts) about each message it receives. */
+export interface InboundGuard {
+  /** Before parsing: false drops the bytes (the source is over its message budget). */
+  admitMessage(source: RemoteInfo): boolean;
+  /** Whether a malformed request from this source is answered (400) rather than dropped. */
+  mayAnswerMalformed(source: RemoteInfo): boolean;
+}
+
 export interface InboundContext {
   datagram: boolean;
   logger: Logger;
+  guard?: InboundGuard | undefined;
   deliver: MessageHandler;
   /** Sends bytes back the way the message came (same socket, same connection). */
   reply(data: Buffer): void;
@@ -50,14 +59,16 @@ export interface InboundContext {
  * Parses one received message and hands it on. A malformed request is answered with the status the
  * parser asks for (400, or 505 for the version) and a reason phrase naming the problem, when enough
  * parsed to build a response; otherwise it is logged and dropped (§8.2.6.1, RFC 4475 §1). Either way
- * nothing propagates: one bad peer never disturbs other calls.
+ * nothing propagates: one bad peer never disturbs other calls. With a guard, a source over its message
+ * budget is dropped before anything is parsed, and only sources allowed to call are told what was wrong.
  */
 export function receiveMessage(data: Buffer, source: RemoteInfo, ctx: InboundContext): void {
+  if (ctx.guard && !ctx.guard.admitMessage(source)) return;
   let msg: SipMessage;
   try {
     msg = parseMessage(data, { datagram: ctx.datagram });
   } catch (err) {
-    rejectMalformed(err, source, ctx);
+    if (!ctx.guard || ctx.guard.mayAnswerMalformed(source)) rejectMalformed(err, source, ctx);
     return;
   }
   if (msg instanceof SipRequest) {

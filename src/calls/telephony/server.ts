@@ -17,6 +17,7 @@ import { applyMedia, infoDigit } from './sdp-media.js';
 import { sendBye } from './bye.js';
 import type { OutboundHost } from './outbound.js';
 import { Trunk, type TrunkConfig } from './trunk.js';
+import { SipAccess, type SipAccessSettings } from './access.js';
 
 export interface TelephonyOptions {
   /** Address to bind SIP and RTP to. */
@@ -29,7 +30,10 @@ export interface TelephonyOptions {
   logger: Logger;
   pacer: Pacer;
   renderer: PromptRenderer;
-  userAgent: string;
+  /** HOOKLINE_SIP_USER_AGENT: the Server and User-Agent header; none by default (strangers learn no software). */
+  userAgent?: string | undefined;
+  /** Who may call and how fast (access.ts); loopback and the trunk, with the default limits, when absent. */
+  access?: SipAccessSettings;
   /** The outbound trunk for dial(); without it every dial fails with a log line saying why. */
   trunk?: TrunkConfig;
   /** The dial-out policy, for the targets of 3xx redirects; without it redirects are not followed. */
@@ -81,9 +85,12 @@ export class TelephonyServer {
   private refusingFor: number | undefined;
   /** Present when a trunk is configured. */
   readonly trunk: Trunk | undefined;
+  /** The guard in front of the SIP port, and the addresses it lets call. */
+  readonly access: SipAccess;
 
   private constructor(private readonly o: TelephonyOptions) {
     this.allocator = new PortAllocator(o.rtpPorts.min, o.rtpPorts.max);
+    this.access = new SipAccess(o.access, { clock: o.clock, logger: o.logger, trunkHost: o.trunk?.host });
     this.trunk = o.trunk
       ? new Trunk(o.trunk, this.outboundHost(), { ...(o.checkDial ? { checkDial: o.checkDial } : {}), ...(o.dialLimits ? { perCall: o.dialLimits } : {}) })
       : undefined;
@@ -114,6 +121,7 @@ export class TelephonyServer {
 
   static async start(o: TelephonyOptions): Promise<TelephonyServer> {
     const server = new TelephonyServer(o);
+    await server.access.start(); // the trunk's addresses are allowed from the first packet
     const bind = (udpPort: number, tcpPort?: number): Promise<SipEndpoint> =>
       createSipEndpoint({
         host: o.host,
@@ -122,7 +130,10 @@ export class TelephonyServer {
         ...(tcpPort !== undefined ? { tcpPort } : {}),
         clock: o.clock,
         logger: o.logger,
-        userAgent: o.userAgent,
+        ...(o.userAgent ? { userAgent: o.userAgent } : {}),
+        guard: server.access.guard,
+        isKnownDialog: (req) => server.calls.has(Dialog.idOfRequest(req)),
+        connectionInUse: (id) => [...server.calls.values()].some((e) => e.source.transport === 'TCP' && e.source.connectionId === id),
         methods: ['INVITE', 'ACK', 'BYE', 'CANCEL', 'INFO'],
         onRequest: (req, tx) => server.onRequest(req, tx),
         onAck: (ack) => server.onAck(ack),
@@ -191,6 +202,7 @@ export class TelephonyServer {
       cancel();
     }
     this.trunk?.close();
+    this.access.close();
     await Promise.all([...this.calls.values()].map((e) => e.call.hangup().catch(() => undefined)));
     await this.endpoint.close();
   }
@@ -287,7 +299,8 @@ export class TelephonyServer {
       await session.close();
       if (err instanceof SdpError) {
         this.o.logger.warn({ reason: err.message, callId: req.callId, sessionId: scope.sessionId }, 'offer refused with 488');
-        tx.respond(488, 'Not Acceptable Here', { headers: { Warning: `304 hookline ${quote(err.message)}` } });
+        // warn-agent (§20.43): our address, not the software's name.
+        tx.respond(488, 'Not Acceptable Here', { headers: { Warning: `304 ${this.endpoint.sentBy(tx.source.transport)} ${quote(err.message)}` } });
         return;
       }
       throw err;
