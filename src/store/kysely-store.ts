@@ -8,6 +8,7 @@ import { createOutboxRepo } from './outbox-repo.js';
 import { createApiKeyRepo, createConfigItemRepo, createConsoleSessionRepo } from './admin-repos.js';
 import { createRegisteredNumberRepo, createReportRepo } from './report-repos.js';
 import { createCallHistoryRepo } from './history-repos.js';
+import { createTranscriptionRepo } from './transcription-repos.js';
 import type { Database } from './schema.js';
 import type { Store } from './types.js';
 
@@ -59,6 +60,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     reports: createReportRepo(ctx),
     registeredNumbers: createRegisteredNumberRepo(ctx),
     history: createCallHistoryRepo(ctx),
+    transcriptions: createTranscriptionRepo(ctx),
     close() {
       // Idempotent, and calls made after close fail with a StoreError instead of a driver TypeError.
       closed = true;

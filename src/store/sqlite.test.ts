@@ -9,6 +9,7 @@ import { call, runStoreSuite } from './store.suite.js';
 import { runAdminStoreSuite } from './admin.suite.js';
 import { runReportStoreSuite } from './report.suite.js';
 import { runHistoryStoreSuite } from './history.suite.js';
+import { runTranscriptionStoreSuite } from './transcription.suite.js';
 import { migrationProvider } from './migrations/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hookline-store-'));
@@ -24,6 +25,8 @@ runReportStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory
 // A file too: the migration that adds recordings.findme_id runs over a real file's schema.
 runReportStoreSuite('sqlite file', ({ clock }) => createSqliteStore(freshFile(), { clock }));
 runHistoryStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { clock }));
+// A file too: the transaction that stores a text and queues its post-back runs over WAL there.
+runTranscriptionStoreSuite('sqlite file', ({ clock }) => createSqliteStore(freshFile(), { clock }));
 
 describe('SQLite specifics', () => {
   it('creates the parent directory and sets the PRAGMAs', () => {
