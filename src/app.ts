@@ -41,6 +41,8 @@ export interface AppOptions {
   self?: SelfUrl;
   /** Records each call's timeline and lists calls in progress (admin/call-tracker.ts); without it, neither. */
   tracker?: Pick<CallTracker, 'track'>;
+  /** Told when a recorded answer asks for an engine transcription (webhook/transcription-worker.ts); without it the job waits for the next poll. */
+  transcriber?: { wake(): void };
 }
 
 export interface App {
@@ -123,6 +125,10 @@ export function createApp(o: AppOptions): App {
       if (!notify || !o.outbox) return;
       await o.outbox.enqueue('voicemail', { method: notify.method, url: notify.url, params: voicemailParams(m, flows.timezone), ...(notify.secret ? { secret: notify.secret } : {}) }, { sessionId: m.sessionId });
     };
+    // Only engine jobs wake the worker; human ones wait in the queue people work through.
+    const onTranscriptionQueued = (job: { mode: 'standard' | 'human' }): void => {
+      if (job.mode === 'standard') o.transcriber?.wake();
+    };
     return {
       flows,
       store: o.store,
@@ -133,6 +139,7 @@ export function createApp(o: AppOptions): App {
       checkDial,
       ...(events ? { events } : {}),
       ...(o.outbox ? { onCallEnded, onVoicemail } : {}),
+      ...(o.transcriber ? { onTranscriptionQueued } : {}),
     };
   };
 

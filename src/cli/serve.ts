@@ -20,6 +20,8 @@ import { createCallInitiator } from '../initiator.js';
 import { staticPromptTexts } from '../flow/prompts.js';
 import { WebhookAgents } from '../webhook/agents.js';
 import { OutboxWorker } from '../webhook/outbox-worker.js';
+import { TranscriptionWorker } from '../webhook/transcription-worker.js';
+import { createSttEngine } from '../speech/transcribe/index.js';
 import { createAdminApi } from '../api/admin/index.js';
 import { ApiKeys } from '../admin/keys.js';
 import { ConsoleSessions } from '../admin/sessions.js';
@@ -61,10 +63,20 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     const self = new SelfUrl();
     const outbox = new OutboxWorker({ outbox: store.outbox, log: store.webhooks, networks: settings.webhookNetworks, userAgentVersion: VERSION, clock: systemClock, logger, metrics, self });
     closers.push(() => outbox.stop());
+    // Transcriptions (docs/transcription.md): stopped before the outbox, which takes their post-backs.
+    const transcriber = new TranscriptionWorker({
+      jobs: store.transcriptions,
+      engine: createSttEngine(settings.transcribe ?? { engine: 'none', model: 'whisper-1', timeoutS: 120 }),
+      outbox,
+      dataDir: path.resolve(settings.dataDir),
+      clock: systemClock,
+      logger,
+    });
+    closers.push(() => transcriber.stop());
     const webhookAgents = new WebhookAgents();
     closers.push(() => webhookAgents.close());
     const config = await ConfigService.open({ file: flows, repo: store.config, logger });
-    const app = createApp({ settings, flows: () => config.current(), store, clock: systemClock, logger, outbox, webhookAgents, metrics, self, tracker });
+    const app = createApp({ settings, flows: () => config.current(), store, clock: systemClock, logger, outbox, webhookAgents, metrics, self, tracker, transcriber });
     const dataDir = path.resolve(settings.dataDir);
     const tts = await startStep('tts', settings, () => createTtsEngine(settings.tts));
     closers.push(() => tts.close?.());
@@ -121,6 +133,8 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     closers.push(() => http.close());
     self.listening(settings.httpHost, http.port);
     outbox.start(); // deliveries left pending by a previous run may be addressed to this server
+    transcriber.start(); // and transcriptions a previous run left pending resume
+    logger.info({ engine: transcriber.engineName }, transcriber.engineName === 'none' ? 'transcription engine: none (HOOKLINE_TRANSCRIBE_ENGINE); questions with transcribe: standard are not transcribed' : `transcription engine: ${transcriber.engineName}`);
     ready = true;
     // Warm the prompt cache in the background: calls can start meanwhile, later ones never wait on synthesis.
     const warm = (current: Flows): Promise<void> => prompts.prefetch(staticPromptTexts(current).map((text) => ({ text })));
