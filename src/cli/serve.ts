@@ -122,6 +122,7 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
         testCalls,
         audio,
         history: { store, live: tracker.live, clock: systemClock, logger, dataDir, flows: app.flows, networks: settings.webhookNetworks, userAgentVersion: VERSION, agents: webhookAgents },
+        transcriptions: { store, outbox, clock: systemClock, logger },
       }),
     });
     const http = await startStep('http', settings, () => startHttpServer({ host: settings.httpHost, port: settings.httpPort, metrics: app.metrics, demo: o.demo, isReady: () => ready,

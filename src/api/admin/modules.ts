@@ -13,12 +13,14 @@ import { registerWebhookRoutes, type WebhookRoutesDeps } from './webhooks-routes
 import { registerConfigRoutes } from './config-routes.js';
 import { registerTestCallRoutes } from './test-calls-routes.js';
 import type { AdminRouter } from './router.js';
+import { registerTranscriptionRoutes, type TranscriptionRoutesDeps } from './transcription-routes.js';
 
 export interface AdminModuleDeps {
   config: ConfigService;
   testCalls: TestCalls;
   audio: AudioFiles;
   history: CallRoutesDeps & RecordingRoutesDeps & WebhookRoutesDeps;
+  transcriptions: TranscriptionRoutesDeps;
 }
 
 export function adminModules(d: AdminModuleDeps): Array<(router: AdminRouter) => void> {
@@ -29,6 +31,7 @@ export function adminModules(d: AdminModuleDeps): Array<(router: AdminRouter) =>
     (router) => void registerCallRoutes(router, d.history),
     (router) => void registerRecordingRoutes(router, d.history),
     (router) => void registerWebhookRoutes(router, d.history),
+    (router) => void registerTranscriptionRoutes(router, d.transcriptions),
   ];
 }
 
@@ -39,5 +42,5 @@ export function adminModules(d: AdminModuleDeps): Array<(router: AdminRouter) =>
 export function inertDeps(): AdminModuleDeps {
   const inert = (name: string): never =>
     new Proxy({}, { get: (_t, prop) => { throw new Error(`${name}.${String(prop)} used while generating documentation`); } }) as never;
-  return { config: inert('config'), testCalls: inert('testCalls'), audio: inert('audio'), history: inert('history') };
+  return { config: inert('config'), testCalls: inert('testCalls'), audio: inert('audio'), history: inert('history'), transcriptions: inert('transcriptions') };
 }
