@@ -23,6 +23,7 @@ import { TestPage } from './pages/test-call';
 import { AudioPage } from './pages/audio';
 import { KeysPage } from './pages/keys';
 import { VoicemailMessagesPage } from './pages/voicemail-messages';
+import { TranscriptionsPage } from './pages/transcriptions';
 
 type Session = { state: 'checking' } | { state: 'in'; user: string } | { state: 'out'; expired: boolean } | { state: 'disabled'; detail: string } | { state: 'failed'; detail: string };
 
@@ -38,6 +39,7 @@ const NAV: Array<{ href: string; label: string; group?: string }> = [
   { href: '/audio', label: 'Audio library', group: 'Configuration' },
   { href: '/calls', label: 'Calls', group: 'Activity' },
   { href: '/webhooks', label: 'Webhook log', group: 'Activity' },
+  { href: '/transcriptions', label: 'Transcriptions', group: 'Activity' },
   { href: '/test', label: 'Test call', group: 'Activity' },
   { href: '/keys', label: 'API keys', group: 'Settings' },
 ];
@@ -143,6 +145,7 @@ function Shell({ user, onLogout }: { user: string; onLogout(): void }) {
               <Route path="/calls/:sessionId" component={CallPage} />
               <Route path="/webhooks" component={WebhooksPage} />
               <Route path="/webhooks/:id" component={WebhookPage} />
+              <Route path="/transcriptions" component={TranscriptionsPage} />
               <Route path="/test" component={TestPage} />
               <Route path="/audio" component={AudioPage} />
               <Route path="/keys" component={KeysPage} />
