@@ -82,6 +82,12 @@ function describe(type: string, d: Record<string, unknown>): string {
     case 'answer': return `Answer to question ${str(d['question_no'])}: ${str(d['value'])}`;
     case 'recording_saved': return `Recording saved (${str(d['kind'])}, ${secs(d['duration_ms'])})`;
     case 'ended': return `Call ended: ${str(d['end_reason']) || 'unknown'}`;
+    case 'transcription': {
+      const what = `Transcription of question ${str(d['question_no'])}`;
+      if (d['state'] === 'done') return `${what} (${str(d['engine'])}): "${str(d['text'])}"`;
+      if (d['state'] === 'pending') return `${what} waiting (${d['mode'] === 'human' ? 'for a person' : 'for the engine'})`;
+      return `${what} ${str(d['state'])}: ${str(d['failure'])}`;
+    }
     default: return type;
   }
 }
@@ -104,12 +110,13 @@ export class CallHistory {
     const { store } = this.o;
     const call = await store.calls.get(sessionId);
     if (!call) throw new AdminError('not_found', `no call with session id ${sessionId}`);
-    const [events, blocks, webhooks, interactions, recordings] = await Promise.all([
+    const [events, blocks, webhooks, interactions, recordings, transcriptions] = await Promise.all([
       store.history.events(sessionId),
       store.history.blocks([sessionId]),
       store.webhooks.forSession(sessionId),
       store.interactions.forSession(sessionId),
       store.recordings.forSession(sessionId),
+      store.transcriptions.forSession(sessionId),
     ]);
     const answers = await Promise.all(interactions.map((i) => store.interactions.answers(i.responseId)));
     const interactionViews: InteractionView[] = interactions.map((i, n) => ({
@@ -136,6 +143,15 @@ export class CallHistory {
     }
     for (const r of recordings) {
       extras.push({ at: r.createdAt.getTime(), type: 'recording_saved', data: { recording_id: r.id, kind: r.kind, file: r.path, duration_ms: r.durationMs, audio_url: recordingView(r).audio_url }, after: ['recording_ended', 'bridge_ended', 'answer'] });
+    }
+    // Where a recorded answer's transcription stands: finished (often after the call), or still waiting.
+    for (const t of transcriptions) {
+      extras.push({
+        at: (t.finishedAt ?? t.createdAt).getTime(),
+        type: 'transcription',
+        data: { transcription_id: t.id, response_id: t.responseId, question_no: t.questionNo, mode: t.mode, state: t.state, text: t.text ?? null, engine: t.engine ?? null, failure: t.lastError ?? null },
+        after: ['recording_saved', 'answer'],
+      });
     }
     if (call.endedAt) extras.push({ at: call.endedAt.getTime(), type: 'ended', data: { end_reason: call.endReason ?? null }, after: 'all' });
     // Requests the flow did not report (post-call actions, notifications, retries, redirect hops).
