@@ -8,6 +8,7 @@ import { createSqliteStore } from '../store/sqlite.js';
 import type { NewTranscriptionJob, Store } from '../store/types.js';
 import { SttError, type SpeechToText } from '../speech/transcribe/index.js';
 import { OutboxWorker } from './outbox-worker.js';
+import { WebhookReceiver } from '../testkit/webhook-receiver.js';
 import { TranscriptionWorker, type TranscriptionWorkerOptions } from './transcription-worker.js';
 
 const SID = '0123456789abcdef0123456789abcdef';
@@ -227,5 +228,44 @@ describe('TranscriptionWorker', () => {
     await run(worker({ engine: engine(['after the restart']) }));
     expect(await store.transcriptions.get(id)).toMatchObject({ state: 'done', text: 'after the restart' });
     expect(await postbacks()).toHaveLength(1);
+  });
+});
+
+describe('transcription post-back delivery', () => {
+  it('is retried with backoff through the outbox: 500, 500, 200 is three attempts, each in the webhook log, and one delivery', async () => {
+    let n = 0;
+    const receiver = new WebhookReceiver(() => (++n <= 2 ? { status: 500, body: 'down' } : { status: 200, body: 'ok' }));
+    const base = await receiver.start();
+    const delivering = new OutboxWorker({ outbox: store.outbox, log: store.webhooks, networks: 'all', userAgentVersion: 'test', clock, random: () => 0, pollMs: 1_000 });
+    try {
+      const id = await job({ postback: { url: `${base}/transcripts?k=1` } });
+      delivering.start();
+      await run(worker({ engine: engine(['call me back']), outbox: delivering }));
+      await receiver.waitFor(1);
+      await delivering.settled();
+      const step = async (ms: number): Promise<void> => {
+        // One poll per fake second, so each retry goes when it is due and not before.
+        for (let t = 0; t < ms; t += 1_000) {
+          clock.advance(1_000);
+          await delivering.settled();
+        }
+      };
+      await step(29_000);
+      expect(receiver.requests).toHaveLength(1);
+      await step(1_000);
+      await receiver.waitFor(2);
+      await step(60_000);
+      await receiver.waitFor(3);
+      await step(3_600_000 / 60); // a while longer: nothing more goes out
+      expect(receiver.requests).toHaveLength(3);
+      expect(receiver.requests.every((r) => r.path === '/transcripts' && new URLSearchParams(r.url.split('?')[1]).get('text') === 'call me back')).toBe(true);
+      const log = await store.webhooks.list({ kind: 'transcription' }, undefined, 10);
+      expect(log.map((e) => [e.status, e.failure !== undefined]).reverse()).toEqual([[500, true], [500, true], [200, false]]);
+      const outboxId = (await store.transcriptions.get(id))!.outboxId!;
+      expect(await store.outbox.get(outboxId)).toMatchObject({ state: 'delivered', attempts: 3 });
+    } finally {
+      await delivering.stop();
+      await receiver.stop();
+    }
   });
 });
