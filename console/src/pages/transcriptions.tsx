@@ -99,7 +99,7 @@ function TranscriptionItem({ t, act }: { t: Transcription; act(t: Transcription,
           Claimed by {t.claimed_by} until <Time iso={t.claimed_until ?? t.created_at} />
         </p>
       ) : null}
-      {t.state === 'done' ? <p class="hint">{t.transcription_url ? (t.postback_queued ? `Posted to ${t.transcription_url} (see the webhook log).` : 'Not posted.') : 'Kept here only: the IVR has no Transcription Post Back URL.'}</p> : null}
+      {t.state === 'done' ? <p class="hint">{t.transcription_url ? (t.postback_queued ? `Post-back to ${t.transcription_url} queued; the webhook log shows its attempts.` : 'Not posted.') : 'Kept here only: the IVR has no Transcription Post Back URL.'}</p> : null}
       {typing ? (
         <FormContext.Provider value={{ errors: {}, readOnly: false }}>
           <form
