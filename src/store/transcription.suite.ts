@@ -107,6 +107,14 @@ export function runTranscriptionStoreSuite(name: string, factory: StoreFactory):
       expect(await store.transcriptions.get(id)).toMatchObject({ claimedBy: 'bob', claimedUntil: at(150_000) });
     });
 
+    it('goes with its interaction when an IVR\'s interactions are deleted', async () => {
+      const responseId = await store.interactions.start({ sessionId: SID, ivrId: 20, startedAt: at(0) });
+      await store.transcriptions.create(job({ responseId }));
+      const other = await store.transcriptions.create(job({ responseId: responseId + 100 }));
+      await store.reports.deleteInteractions({ ivrId: 20 });
+      expect((await store.transcriptions.forSession(SID)).map((j) => j.id)).toEqual([other]);
+    });
+
     it('lists by filter, oldest first, after a cursor; and per call', async () => {
       const ids = [];
       for (let i = 0; i < 5; i++) ids.push(await store.transcriptions.create(job({ questionNo: i + 1, mode: i % 2 ? 'human' : 'standard' })));
