@@ -71,6 +71,7 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
       dataDir: path.resolve(settings.dataDir),
       clock: systemClock,
       logger,
+      metrics,
     });
     closers.push(() => transcriber.stop());
     const webhookAgents = new WebhookAgents();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../lib/clock.js';
+import { Metrics } from '../lib/metrics.js';
 import { encodeWav } from '../media/wav.js';
 import { createSqliteStore } from '../store/sqlite.js';
 import type { NewTranscriptionJob, Store } from '../store/types.js';
@@ -216,6 +217,22 @@ describe('TranscriptionWorker', () => {
     expect(most).toBe(2);
     expect(await store.transcriptions.pendingCount('standard')).toBe(0);
     expect(await postbacks()).toHaveLength(5);
+  });
+
+  it('counts pending jobs and attempt outcomes in /metrics', async () => {
+    await job();
+    await job({ questionNo: 4 });
+    await job({ mode: 'human' });
+    const metrics = new Metrics();
+    const w = worker({ engine: engine([new SttError('STT_UNAVAILABLE', 'refused', true), 'ok']), metrics, concurrency: 1 });
+    const before = await metrics.registry.metrics();
+    expect(before).toContain('hookline_transcriptions_pending{mode="standard"} 2');
+    expect(before).toContain('hookline_transcriptions_pending{mode="human"} 1');
+    await run(w);
+    const after = await metrics.registry.metrics();
+    expect(after).toContain('hookline_transcription_attempts_total{engine="test",outcome="retry"} 1');
+    expect(after).toContain('hookline_transcription_attempts_total{engine="test",outcome="done"} 1');
+    expect(after).toContain('hookline_transcriptions_pending{mode="standard"} 1');
   });
 
   it('leaves a job cut off by shutdown pending, and the next worker finishes it', async () => {

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { Counter, Gauge } from 'prom-client';
 import { silentLogger, type Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { decodeWav } from '../media/wav.js';
 import { SttError, type SpeechToText } from '../speech/transcribe/index.js';
@@ -65,6 +67,8 @@ export interface TranscriptionWorkerOptions {
   maxAttempts?: number;
   /** Hard limit on one attempt, for an engine that would ignore its own timeout; default 10 min. */
   attemptTimeoutMs?: number;
+  /** Registers hookline_transcriptions_pending and hookline_transcription_attempts_total there. */
+  metrics?: Metrics;
 }
 
 export const TRANSCRIBE_BACKOFF: BackoffOptions = { initialMs: 30_000, maxMs: 3_600_000, jitter: 0.2 };
@@ -95,6 +99,7 @@ export class TranscriptionWorker {
   private polling: Promise<void> | undefined;
   private pollAgain = false;
   private readonly inFlight = new Map<number, { done: Promise<void>; abort: AbortController }>();
+  private readonly attempts: Counter<'engine' | 'outcome'> | undefined;
 
   constructor(private readonly opts: TranscriptionWorkerOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -105,6 +110,25 @@ export class TranscriptionWorker {
     this.backoff = { ...TRANSCRIBE_BACKOFF, ...opts.backoff };
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? 10);
     this.attemptTimeoutMs = opts.attemptTimeoutMs ?? 600_000;
+    if (opts.metrics) {
+      const jobs = opts.jobs;
+      // Registered here rather than in lib/metrics.ts: only a server that runs this worker has them.
+      new Gauge({
+        name: 'hookline_transcriptions_pending',
+        help: 'Transcription jobs waiting for an engine or a person, read from the store at each scrape',
+        labelNames: ['mode'],
+        registers: [opts.metrics.registry],
+        async collect() {
+          for (const mode of ['standard', 'human'] as const) this.set({ mode }, await jobs.pendingCount(mode).catch(() => 0));
+        },
+      });
+      this.attempts = new Counter({
+        name: 'hookline_transcription_attempts_total',
+        help: 'Transcription attempts by engine and outcome: done, retry, failed, skipped',
+        labelNames: ['engine', 'outcome'],
+        registers: [opts.metrics.registry],
+      });
+    }
   }
 
   get engineName(): string {
@@ -183,6 +207,7 @@ export class TranscriptionWorker {
       const engine = this.opts.engine;
       if (!engine) {
         log.warn(NO_ENGINE);
+        this.attempts?.inc({ engine: 'none', outcome: 'failed' });
         await this.opts.jobs.end(job.id, 'failed', NO_ENGINE, new Date(this.clock.now()));
         return;
       }
@@ -206,10 +231,12 @@ export class TranscriptionWorker {
       if (text === '') {
         const reason = `the ${engine.name} engine returned no text`;
         log.warn({ engine: engine.name, attempt, ms: Math.round(ms) }, `transcription failed: ${reason}; nothing is posted`);
+        this.attempts?.inc({ engine: engine.name, outcome: 'failed' });
         await this.opts.jobs.end(job.id, 'failed', reason, new Date(this.clock.now()));
         return;
       }
       const r = await completeTranscription(this.opts.jobs, this.opts.outbox, job, { text, engine: engine.name, at: new Date(this.clock.now()) });
+      this.attempts?.inc({ engine: engine.name, outcome: 'done' });
       log.info({ engine: engine.name, attempt, ms: Math.round(ms), rtf, chars: text.length, postback: r.outboxId !== undefined, completed: r.completed }, 'transcription done');
     } catch (err) {
       // The store failed: the job stays pending and is tried again at its old time.
@@ -221,6 +248,7 @@ export class TranscriptionWorker {
   private async readRecording(job: TranscriptionJob, log: Logger): Promise<Uint8Array | undefined> {
     const skip = async (reason: string): Promise<undefined> => {
       log.warn({ path: job.recordingPath }, `transcription skipped: ${reason}`);
+      this.attempts?.inc({ engine: this.engineName, outcome: 'skipped' });
       await this.opts.jobs.end(job.id, 'skipped', reason, new Date(this.clock.now()));
       return undefined;
     };
@@ -249,11 +277,13 @@ export class TranscriptionWorker {
     if (!retryable || attempt >= this.maxAttempts) {
       const why = retryable ? `${reason} (gave up after ${attempt} attempts)` : reason;
       log.warn({ engine, attempt, code, ms: Math.round(ms) }, `transcription failed: ${why}; nothing is posted`);
+      this.attempts?.inc({ engine, outcome: 'failed' });
       await this.opts.jobs.end(job.id, 'failed', why, new Date(now));
       return;
     }
     const next = new Date(now + retryDelayMs(attempt, this.random, this.backoff));
     log.warn({ engine, attempt, code, ms: Math.round(ms), nextAttemptAt: next }, `transcription attempt failed: ${reason}; will retry`);
+    this.attempts?.inc({ engine, outcome: 'retry' });
     await this.opts.jobs.retry(job.id, next, reason);
   }
 }

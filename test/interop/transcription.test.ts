@@ -20,7 +20,7 @@ import { encodeUlaw } from '../../src/media/g711.js';
 import { decodeWav } from '../../src/media/wav.js';
 import { tempDir } from '../helpers.js';
 import { HANGUP, NUMBER } from './flows.js';
-import { RUN_INTEROP, errorLogs, removeUnlessFailed, runSipp, startHookline, until, type HooklineProcess } from './harness.js';
+import { RUN_INTEROP, errorLogs, metric, removeUnlessFailed, runSipp, startHookline, until, type HooklineProcess } from './harness.js';
 
 const CALLER = '3125550199';
 const API_KEY = 'transcription-test-key-0123456789';
@@ -145,6 +145,10 @@ describe.skipIf(!RUN_INTEROP)('transcription post-back over SIP', () => {
     expect(list.items).toEqual([expect.objectContaining({ state: 'done', text: TRANSCRIPT, engine: 'http', response_id: Number(responseId), question_no: 1, postback_queued: true })]);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(postbacks()).toHaveLength(1);
+    const metrics = await s.metrics();
+    expect(metric(metrics, 'hookline_transcription_attempts_total', 'engine="http",outcome="done"')).toBe(1);
+    expect(metric(metrics, 'hookline_webhook_requests_total', 'kind="transcription",outcome="ok"')).toBe(1);
+    expect(metric(metrics, 'hookline_transcriptions_pending', 'mode="standard"')).toBe(0);
     expect(errorLogs(s.output())).toEqual([]);
   }, TEST_TIMEOUT);
 
