@@ -37,7 +37,7 @@ import { consoleRoutes } from '../api/console.js';
 import { Metrics } from '../lib/metrics.js';
 import { SelfUrl } from '../lib/self-url.js';
 import { shutdownRequested } from './shutdown.js';
-import { asStartupError, checkRtpPorts, startStep } from './startup-error.js';
+import { asStartupError, checkRtpPorts, startStep, StartupError } from './startup-error.js';
 import { demoPassword, printBanner } from './banner.js';
 
 /** `hookline serve`: runs until SIGINT/SIGTERM (or npm, its parent, is gone), then closes everything and returns 0. */
@@ -64,9 +64,13 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     const outbox = new OutboxWorker({ outbox: store.outbox, log: store.webhooks, networks: settings.webhookNetworks, userAgentVersion: VERSION, clock: systemClock, logger, metrics, self });
     closers.push(() => outbox.stop());
     // Transcriptions (docs/transcription.md): stopped before the outbox, which takes their post-backs.
+    const sttEngine = createSttEngine(settings.transcribe ?? { engine: 'none', model: 'whisper-1', timeoutS: 120 });
+    await sttEngine?.check?.().catch((err: unknown) => {
+      throw new StartupError(`cannot use the ${sttEngine.name} transcription engine: ${err instanceof Error ? err.message : String(err)} (set HOOKLINE_TRANSCRIBE_ENGINE)`, { cause: err });
+    });
     const transcriber = new TranscriptionWorker({
       jobs: store.transcriptions,
-      engine: createSttEngine(settings.transcribe ?? { engine: 'none', model: 'whisper-1', timeoutS: 120 }),
+      engine: sttEngine,
       outbox,
       dataDir: path.resolve(settings.dataDir),
       clock: systemClock,

@@ -11,6 +11,14 @@ describe('local speech-to-text engine (PocketSphinx)', () => {
     await expect(engine.transcribe(encodeWav(new Int16Array(8000)))).rejects.toMatchObject({ code: 'STT_BINARY_MISSING', retryable: false, message: expect.stringContaining('apt-get install pocketsphinx') });
   });
 
+  it('fails its start-up check when the program is missing', async () => {
+    await expect(createLocalEngine({ binary: 'hookline-no-such-recognizer', timeoutMs: 5_000 }).check!()).rejects.toMatchObject({ code: 'STT_BINARY_MISSING' });
+  });
+
+  it.skipIf(SKIP)('passes its start-up check where PocketSphinx and its model are installed', async () => {
+    await expect(createLocalEngine({ timeoutMs: 30_000 }).check!()).resolves.toBeUndefined();
+  });
+
   it('refuses bytes that are not a WAV without running anything', async () => {
     const engine = createLocalEngine({ binary: 'hookline-no-such-recognizer', timeoutMs: 5_000 });
     await expect(engine.transcribe(new TextEncoder().encode('not a wav at all, just text'))).rejects.toMatchObject({ code: 'STT_FAILED', retryable: false });

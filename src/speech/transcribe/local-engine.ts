@@ -28,8 +28,10 @@ const MODEL_RATE = 16_000;
  */
 export function createLocalEngine(o: LocalEngineOptions): SpeechToText {
   const binary = o.binary ?? 'pocketsphinx_continuous';
-  return {
+  const engine: SpeechToText = {
     name: 'local',
+    // A tenth of a second of silence: the program starts and finds its model, or says why not.
+    check: async () => void (await engine.transcribe(encodeWav(new Int16Array(800)))),
     async transcribe(wav, opts = {}) {
       let pcm: Int16Array;
       try {
@@ -49,6 +51,7 @@ export function createLocalEngine(o: LocalEngineOptions): SpeechToText {
       }
     },
   };
+  return engine;
 }
 
 function run(binary: string, args: string[], timeoutMs: number, signal?: AbortSignal): Promise<string> {

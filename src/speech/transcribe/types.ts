@@ -13,6 +13,8 @@ export interface SpeechToText {
    * empty: the caller decides what empty means). Rejects with SttError; `signal` cancels.
    */
   transcribe(wav: Uint8Array, o?: { signal?: AbortSignal }): Promise<string>;
+  /** Confirms the engine can run at all (installed, model present), so a mistake shows at start-up. */
+  check?(): Promise<void>;
 }
 
 /**
