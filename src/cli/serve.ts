@@ -64,13 +64,15 @@ export async function serveCommand(settings: Settings, logger: Logger, o: { demo
     const outbox = new OutboxWorker({ outbox: store.outbox, log: store.webhooks, networks: settings.webhookNetworks, userAgentVersion: VERSION, clock: systemClock, logger, metrics, self });
     closers.push(() => outbox.stop());
     // Transcriptions (docs/transcription.md): stopped before the outbox, which takes their post-backs.
-    const sttEngine = createSttEngine(settings.transcribe ?? { engine: 'none', model: 'whisper-1', timeoutS: 120 });
+    const stt = settings.transcribe ?? { engine: 'none', model: 'whisper-1', timeoutS: 120 };
+    const sttEngine = createSttEngine(stt);
     await sttEngine?.check?.().catch((err: unknown) => {
       throw new StartupError(`cannot use the ${sttEngine.name} transcription engine: ${err instanceof Error ? err.message : String(err)} (set HOOKLINE_TRANSCRIBE_ENGINE)`, { cause: err });
     });
     const transcriber = new TranscriptionWorker({
       jobs: store.transcriptions,
       engine: sttEngine,
+      attemptTimeoutMs: stt.timeoutS * 1000 + 30_000, // the engine's own timeout first; this one only for an engine that ignores it
       outbox,
       dataDir: path.resolve(settings.dataDir),
       clock: systemClock,
