@@ -37,6 +37,17 @@ describe('transcription jobs from recorded questions', () => {
     expect(run.requests).toHaveLength(1);
   });
 
+  it('goes on with the call when the job cannot be written', async () => {
+    const run = await simulateCall(makeFlows({ ivrs: [ivr([recorded('standard'), recorded('none')], 'http://127.0.0.1:2/t')], numbers }), {
+      to: '100',
+      keys: ',,#' + ',#',
+      wrapStore: (s) => ({ ...s, transcriptions: { ...s.transcriptions, create: () => Promise.reject(new Error('disk full')) } }),
+    });
+    // Both answers were taken and the IVR webhook went out with them.
+    expect(run.requests).toHaveLength(1);
+    expect((await run.store.recordings.forSession('a'.repeat(32))).map((r) => r.questionNo)).toEqual([1, 2]);
+  });
+
   it('writes nothing for a recording too short to keep', async () => {
     const run = await simulateCall(makeFlows({ ivrs: [ivr([recorded('standard')], 'http://127.0.0.1:2/t')], numbers }), { to: '100', keys: '#' });
     expect(await run.store.transcriptions.forSession('a'.repeat(32))).toEqual([]);
