@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../lib/clock.js';
 import { Metrics } from '../lib/metrics.js';
+import { pino } from 'pino';
 import { encodeWav } from '../media/wav.js';
 import { createSqliteStore } from '../store/sqlite.js';
 import type { NewTranscriptionJob, Store } from '../store/types.js';
@@ -217,6 +218,20 @@ describe('TranscriptionWorker', () => {
     expect(most).toBe(2);
     expect(await store.transcriptions.pendingCount('standard')).toBe(0);
     expect(await postbacks()).toHaveLength(5);
+  });
+
+  it('logs every attempt with its job, engine, attempt number and outcome', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+    const id = await job();
+    const w = worker({ engine: engine([new SttError('STT_TIMEOUT', 'took too long', true), 'fine']), logger });
+    await run(w);
+    await later(w, 30_000);
+    expect(lines.map((l) => [l['transcriptionId'], l['engine'], l['attempt'], l['msg']])).toEqual([
+      [id, 'test', 1, 'transcription attempt failed: took too long; will retry'],
+      [id, 'test', 2, 'transcription done'],
+    ]);
+    expect(lines[0]).toMatchObject({ code: 'STT_TIMEOUT', sessionId: SID, responseId: 4711, question: 3 });
   });
 
   it('counts pending jobs and attempt outcomes in /metrics', async () => {
