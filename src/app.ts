@@ -45,6 +45,8 @@ export interface AppOptions {
   tracker?: Pick<CallTracker, 'track'>;
   /** Matches inbound calls on a SourceTrak pool's number to visits (docs/sourcetrak.md); without it, no st_* data. */
   sourcetrak?: Pick<SourceTrak, 'matchCall'>;
+  /** Told when a recorded answer asks for an engine transcription (webhook/transcription-worker.ts); without it the job waits for the next poll. */
+  transcriber?: { wake(): void };
 }
 
 export interface App {
@@ -137,6 +139,10 @@ export function createApp(o: AppOptions): App {
     // The call's own configuration snapshot, not whatever is current when it ends; and its SourceTrak match.
     const onCallEnded = (summary: CallSummary): Promise<void> => callEnded(sourcetrak ? { ...summary, sourcetrak } : summary, flows);
     const onVoicemail = (m: VoicemailMessage): Promise<void> => voicemailLeft(m, flows);
+    // Only engine jobs wake the worker; human ones wait in the queue people work through.
+    const onTranscriptionQueued = (job: { mode: 'standard' | 'human' }): void => {
+      if (job.mode === 'standard') o.transcriber?.wake();
+    };
     return {
       flows,
       store: o.store,
@@ -147,6 +153,7 @@ export function createApp(o: AppOptions): App {
       checkDial,
       ...(events ? { events } : {}),
       ...(o.outbox ? { onCallEnded, onVoicemail } : {}),
+      ...(o.transcriber ? { onTranscriptionQueued } : {}),
     };
   };
 

@@ -96,6 +96,14 @@ describe('hookline serve start-up errors: one line naming the setting, exit stat
     );
   });
 
+  it('the local transcription engine without PocketSphinx installed', async () => {
+    // No PATH: pocketsphinx_continuous cannot be found, whatever this machine has.
+    expectOneLine(
+      await serve([], { HOOKLINE_TRANSCRIBE_ENGINE: 'local', PATH: '/nonexistent' }),
+      'hookline: cannot use the local transcription engine: pocketsphinx_continuous not found: install it (Debian/Ubuntu: apt-get install pocketsphinx pocketsphinx-en-us) or use the http engine (set HOOKLINE_TRANSCRIBE_ENGINE)',
+    );
+  });
+
   it('a data dir that cannot be used', async () => {
     const file = path.join(await tempDir(), 'not-a-dir');
     await writeFile(file, '');
@@ -106,6 +114,7 @@ describe('hookline serve start-up errors: one line naming the setting, exit stat
   it.each([
     [['--http-port', '99999'], {}, 'hookline: --http-port: expected a port number 0-65535, got "99999"'],
     [[], { HOOKLINE_SIP_PORT: 'five' }, 'hookline: HOOKLINE_SIP_PORT: expected a port number 0-65535, got "five"'],
+    [[], { HOOKLINE_TRANSCRIBE_ENGINE: 'http' }, 'hookline: HOOKLINE_TRANSCRIBE_URL: the http transcription engine needs the service URL'],
   ])('a bad setting: %j %j', async (args, env, line) => {
     expectOneLine(await serve(args, env), line);
   });

@@ -25,6 +25,7 @@ import { TestPage } from './pages/test-call';
 import { AudioPage } from './pages/audio';
 import { KeysPage } from './pages/keys';
 import { VoicemailMessagesPage } from './pages/voicemail-messages';
+import { TranscriptionsPage } from './pages/transcriptions';
 
 type Session = { state: 'checking' } | { state: 'in'; user: string } | { state: 'out'; expired: boolean } | { state: 'disabled'; detail: string } | { state: 'failed'; detail: string };
 
@@ -42,6 +43,7 @@ const NAV: Array<{ href: string; label: string; group?: string }> = [
   { href: '/calls', label: 'Calls', group: 'Activity' },
   { href: '/webhooks', label: 'Webhook log', group: 'Activity' },
   { href: '/sourcetrak', label: 'Calls by source', group: 'Activity' },
+  { href: '/transcriptions', label: 'Transcriptions', group: 'Activity' },
   { href: '/test', label: 'Test call', group: 'Activity' },
   { href: '/keys', label: 'API keys', group: 'Settings' },
 ];
@@ -152,6 +154,7 @@ function Shell({ user, onLogout }: { user: string; onLogout(): void }) {
               <Route path="/calls/:sessionId" component={CallPage} />
               <Route path="/webhooks" component={WebhooksPage} />
               <Route path="/webhooks/:id" component={WebhookPage} />
+              <Route path="/transcriptions" component={TranscriptionsPage} />
               <Route path="/test" component={TestPage} />
               <Route path="/audio" component={AudioPage} />
               <Route path="/keys" component={KeysPage} />

@@ -84,6 +84,12 @@ function describe(type: string, d: Record<string, unknown>): string {
     case 'recording_saved': return `Recording saved (${str(d['kind'])}, ${secs(d['duration_ms'])})`;
     case 'ended': return `Call ended: ${str(d['end_reason']) || 'unknown'}`;
     case 'sourcetrak': return d['pid'] ? `SourceTrak: matched to a visit of pool ${str(d['pool'])} (rank ${str(d['rank'])}${d['referer'] ? `, from ${str(d['referer'])}` : ''}${d['campaign'] ? `, campaign ${str(d['campaign'])}` : ''})` : `SourceTrak: a call to pool ${str(d['pool'])}, no visit to match (rank ${str(d['rank'])})`;
+    case 'transcription': {
+      const what = `Transcription of question ${str(d['question_no'])}`;
+      if (d['state'] === 'done') return `${what} (${str(d['engine'])}): "${str(d['text'])}"`;
+      if (d['state'] === 'pending') return `${what} waiting (${d['mode'] === 'human' ? 'for a person' : 'for the engine'})`;
+      return `${what} ${str(d['state'])}: ${str(d['failure'])}`;
+    }
     default: return type;
   }
 }
@@ -106,13 +112,14 @@ export class CallHistory {
     const { store } = this.o;
     const call = await store.calls.get(sessionId);
     if (!call) throw new AdminError('not_found', `no call with session id ${sessionId}`);
-    const [events, blocks, webhooks, interactions, recordings, match] = await Promise.all([
+    const [events, blocks, webhooks, interactions, recordings, match, transcriptions] = await Promise.all([
       store.history.events(sessionId),
       store.history.blocks([sessionId]),
       store.webhooks.forSession(sessionId),
       store.interactions.forSession(sessionId),
       store.recordings.forSession(sessionId),
       store.sourcetrak.matchOf(sessionId),
+      store.transcriptions.forSession(sessionId),
     ]);
     const answers = await Promise.all(interactions.map((i) => store.interactions.answers(i.responseId)));
     const interactionViews: InteractionView[] = interactions.map((i, n) => ({
@@ -143,6 +150,15 @@ export class CallHistory {
     if (match) {
       const p = match.params;
       extras.push({ at: match.matchedAt.getTime(), type: 'sourcetrak', data: { pool: match.pool, number: match.number, rank: match.rank, pid: p['st_pid'] ?? '', referer: p['st_referer'] ?? '', campaign: p['st_campaign'] ?? '' }, after: [] });
+    }
+    // Where a recorded answer's transcription stands: finished (often after the call), or still waiting.
+    for (const t of transcriptions) {
+      extras.push({
+        at: (t.finishedAt ?? t.createdAt).getTime(),
+        type: 'transcription',
+        data: { transcription_id: t.id, response_id: t.responseId, question_no: t.questionNo, mode: t.mode, state: t.state, text: t.text ?? null, engine: t.engine ?? null, failure: t.lastError ?? null },
+        after: ['recording_saved', 'answer'],
+      });
     }
     if (call.endedAt) extras.push({ at: call.endedAt.getTime(), type: 'ended', data: { end_reason: call.endReason ?? null }, after: 'all' });
     // Requests the flow did not report (post-call actions, notifications, retries, redirect hops).

@@ -190,3 +190,35 @@ export interface StatsView {
   };
   webhooks: { requests: number; failures: number; by_kind: Array<{ kind: string; requests: number; failures: number }> };
 }
+
+/** A recorded answer's transcription (GET /transcriptions): what the engine or a person made of it. */
+export interface TranscriptionView {
+  id: number;
+  session_id: string;
+  ivr_id: number;
+  /** The `ivr_response_id` of the run, `unique_id` in the post-back. */
+  response_id: number;
+  question_no: number;
+  /** `standard`: an engine; `human`: people, through the console's Transcriptions page. */
+  mode: 'standard' | 'human';
+  /** pending, done, failed (with `failure`), skipped (with `failure` saying why). */
+  state: 'pending' | 'done' | 'failed' | 'skipped';
+  duration_ms: number;
+  created_at: string;
+  finished_at: string | null;
+  text: string | null;
+  /** What produced the text: `http`, `local` or `human`. */
+  engine: string | null;
+  /** Failed engine attempts so far. */
+  attempts: number;
+  /** Why the last attempt failed, or why the job was failed or skipped. */
+  failure: string | null;
+  claimed_by: string | null;
+  claimed_until: string | null;
+  /** Where the text is (or will be) posted; null when the IVR has no transcription_url. */
+  transcription_url: string | null;
+  /** The post-back is queued (it goes through the outbox; the webhook log shows its attempts). */
+  postback_queued: boolean;
+  /** The recording's WAV; null when the recording has been deleted. */
+  audio_url: string | null;
+}

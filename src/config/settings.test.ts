@@ -26,6 +26,7 @@ describe('loadSettings', () => {
       sipCallRate: 10,
       drainS: 300,
       sourcetrakRetentionDays: 90,
+      transcribe: { engine: 'none', model: 'whisper-1', timeoutS: 120 },
     });
   });
 
@@ -55,6 +56,11 @@ describe('loadSettings', () => {
       HOOKLINE_SIP_CALL_RATE: '0',
       HOOKLINE_DRAIN_S: '0',
       HOOKLINE_SOURCETRAK_RETENTION_DAYS: '30',
+      HOOKLINE_TRANSCRIBE_ENGINE: 'http',
+      HOOKLINE_TRANSCRIBE_URL: 'http://127.0.0.1:8000',
+      HOOKLINE_TRANSCRIBE_MODEL: 'large-v3',
+      HOOKLINE_TRANSCRIBE_KEY: 'sk-1',
+      HOOKLINE_TRANSCRIBE_TIMEOUT_S: '30',
       UNRELATED: 'x',
     };
     expect(loadSettings({}, env)).toEqual<Settings>({
@@ -82,6 +88,7 @@ describe('loadSettings', () => {
       sipMessageRate: 50,
       sipCallRate: 0,
       drainS: 0,
+      transcribe: { engine: 'http', url: 'http://127.0.0.1:8000', model: 'large-v3', key: 'sk-1', timeoutS: 30 },
     });
   });
 
@@ -124,6 +131,10 @@ describe('loadSettings', () => {
   });
 
   const invalid: Array<[string, Partial<CliOptions>, Record<string, string>, string]> = [
+    ['unknown transcription engine', {}, { HOOKLINE_TRANSCRIBE_ENGINE: 'whisper' }, 'HOOKLINE_TRANSCRIBE_ENGINE: expected one of none, local, http, got "whisper"'],
+    ['http engine without its URL', {}, { HOOKLINE_TRANSCRIBE_ENGINE: 'http' }, 'HOOKLINE_TRANSCRIBE_URL: the http transcription engine needs the service URL'],
+    ['transcription URL not http', {}, { HOOKLINE_TRANSCRIBE_URL: 'ftp://x' }, 'HOOKLINE_TRANSCRIBE_URL: expected an http:// or https:// URL of the speech-to-text service, such as http://127.0.0.1:8000'],
+    ['transcription timeout zero', {}, { HOOKLINE_TRANSCRIBE_TIMEOUT_S: '0' }, 'HOOKLINE_TRANSCRIBE_TIMEOUT_S: expected a whole number 1-3600, got "0"'],
     ['port not a number', {}, { HOOKLINE_SIP_PORT: 'abc' }, 'HOOKLINE_SIP_PORT: expected a port number 0-65535, got "abc"'],
     ['port too high (flag)', { httpPort: '70000' }, {}, '--http-port: expected a port number 0-65535, got "70000"'],
     ['flag checked, not the env it hides', { sipPort: 'x' }, { HOOKLINE_SIP_PORT: '5060' }, '--sip-port: expected a port number 0-65535, got "x"'],

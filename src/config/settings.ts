@@ -37,11 +37,34 @@ export interface CliOptions {
   sipCallRate: string | number;
   drainS: string | number;
   sourcetrakRetentionDays: string | number;
+  transcribeEngine: string;
+  transcribeUrl: string;
+  transcribeModel: string;
+  transcribeKey: string;
+  transcribeTimeoutS: string | number;
 }
 
 /** Text-to-speech engines (src/speech/engines.ts): the WASM one needs no system package. */
 export const TTS_ENGINES = ['espeak-wasm', 'espeak-cli', 'flite-cli'] as const;
 export type TtsEngineSetting = (typeof TTS_ENGINES)[number];
+
+/** Speech-to-text engines for `transcribe: standard` (src/speech/transcribe/); `none` runs none. */
+export const TRANSCRIBE_ENGINES = ['none', 'local', 'http'] as const;
+export type TranscribeEngineSetting = (typeof TRANSCRIBE_ENGINES)[number];
+
+/** HOOKLINE_TRANSCRIBE_*: which engine transcribes recorded answers, and how to reach it. */
+export interface TranscribeSettings {
+  /** Default `none`: the only engine that installs with hookline (`local`) is too inaccurate to be on by default. */
+  engine: TranscribeEngineSetting;
+  /** The `http` engine's base URL (`/v1/audio/transcriptions` is appended). */
+  url?: string;
+  /** The `model` field sent to the `http` engine; default `whisper-1`. */
+  model: string;
+  /** Sent as a bearer token to the `http` engine. */
+  key?: string;
+  /** One attempt's limit; default 120 s. */
+  timeoutS: number;
+}
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -107,6 +130,8 @@ export interface Settings {
    * shell with `nohup ... &` must outlive that shell.
    */
   exitWithParent?: true;
+  /** Always set by loadSettings; optional so that settings built in code (tests) may leave it out: none. */
+  transcribe?: TranscribeSettings;
 }
 
 type Parse<T> = (value: string) => T | { error: string };
@@ -249,6 +274,7 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
   };
   const userAgent = get('sipUserAgent', 'SIP_USER_AGENT', headerValue);
   if (userAgent !== undefined) settings.sipUserAgent = userAgent;
+  settings.transcribe = transcribeSettings(get);
   const advertise = get('sipAdvertise', 'SIP_ADVERTISE', host);
   if (advertise !== undefined) settings.sipAdvertise = advertise;
   // Optional settings stay absent (not undefined-valued) so that spreading and equality stay simple.
@@ -262,4 +288,30 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
   if (dbUrl !== undefined) settings.databaseUrl = dbUrl;
   if ((env['npm_lifecycle_event'] ?? '') !== '') settings.exitWithParent = true;
   return settings;
+}
+
+const httpUrl: Parse<string> = (v) => {
+  try {
+    const url = new URL(v);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return v;
+  } catch {
+    // fall through to the message
+  }
+  return { error: 'expected an http:// or https:// URL of the speech-to-text service, such as http://127.0.0.1:8000' };
+};
+
+function transcribeSettings(get: <T>(key: keyof CliOptions, name: string, parse: Parse<T>) => T | undefined): TranscribeSettings {
+  const engine = get('transcribeEngine', 'TRANSCRIBE_ENGINE', oneOf(TRANSCRIBE_ENGINES)) ?? 'none';
+  const t: TranscribeSettings = {
+    engine,
+    model: get('transcribeModel', 'TRANSCRIBE_MODEL', text) ?? 'whisper-1',
+    timeoutS: get('transcribeTimeoutS', 'TRANSCRIBE_TIMEOUT_S', count(1, 3600)) ?? 120,
+  };
+  const url = get('transcribeUrl', 'TRANSCRIBE_URL', httpUrl);
+  if (url !== undefined) t.url = url;
+  const key = get('transcribeKey', 'TRANSCRIBE_KEY', apiKey);
+  if (key !== undefined) t.key = key;
+  // Said at start-up rather than on the first recorded answer, hours later.
+  if (engine === 'http' && url === undefined) throw new ConfigError({ key: 'HOOKLINE_TRANSCRIBE_URL', message: 'the http transcription engine needs the service URL' });
+  return t;
 }

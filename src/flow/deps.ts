@@ -32,6 +32,8 @@ export interface FlowDeps {
   onCallEnded?(summary: CallSummary): Promise<void>;
   /** Called when a caller has left a voicemail message (its notification hangs off this). */
   onVoicemail?(message: VoicemailMessage): Promise<void>;
+  /** A recorded answer's transcription job was written (flow/ivr.ts); the transcription worker hangs off this. */
+  onTranscriptionQueued?(job: { id: number; mode: 'standard' | 'human' }): void;
 }
 
 /** Turns a configured prompt into playable parts: `@name` substituted in text and in audio file names. */

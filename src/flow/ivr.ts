@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import type { IvrConfig } from '../config/types.js';
+import type { IvrConfig, RecordedQuestion } from '../config/types.js';
 import type { CallControl } from '../calls/types.js';
 import type { FlowDeps } from './deps.js';
 import { renderPrompt } from './deps.js';
@@ -59,6 +59,7 @@ export async function askIvr(call: CallControl, ivr: IvrConfig, state: CallState
           const at = new Date(deps.clock.now());
           await deps.store.interactions.addAnswer({ responseId, questionNo: n, questionType: 'recorded', value: rel, durationMs: r.durationMs, at });
           await deps.store.recordings.add({ sessionId: state.sessionId, kind: 'question', path: rel, durationMs: r.durationMs, callerId: state.callerId, createdAt: at, responseId, questionNo: n });
+          if (q.transcribe !== 'none') await queueTranscription(deps, ivr, q.transcribe, { sessionId: state.sessionId, responseId, questionNo: n, recordingPath: rel, durationMs: r.durationMs, at });
           deps.events?.({ type: 'recording', path: rel, durationMs: r.durationMs });
           deps.events?.({ type: 'answer', question: n, value: rel });
         }
@@ -84,4 +85,37 @@ export async function askIvr(call: CallControl, ivr: IvrConfig, state: CallState
   run.completed = finished;
   await deps.store.interactions.finish(responseId, { completed: run.completed, optedOut: run.optedOut, endedAt: new Date(deps.clock.now()) });
   return run;
+}
+
+/**
+ * Writes the recorded answer's transcription job; the work itself happens elsewhere (the transcription
+ * worker, or people through the console), so the caller moves on at once. The post-back's URL and
+ * secret are the IVR's as the call found them. A failure to write is logged and the call goes on: the
+ * caller's answer is already stored, only its transcript is lost.
+ */
+async function queueTranscription(
+  deps: FlowDeps,
+  ivr: IvrConfig,
+  mode: Exclude<RecordedQuestion['transcribe'], 'none'>,
+  a: { sessionId: string; responseId: number; questionNo: number; recordingPath: string; durationMs: number; at: Date },
+): Promise<void> {
+  const url = ivr.webhook?.transcriptionUrl;
+  const secret = ivr.webhook?.secret;
+  try {
+    const id = await deps.store.transcriptions.create({
+      sessionId: a.sessionId,
+      ivrId: ivr.id,
+      responseId: a.responseId,
+      questionNo: a.questionNo,
+      recordingPath: a.recordingPath,
+      durationMs: a.durationMs,
+      mode,
+      createdAt: a.at,
+      timezone: deps.flows.timezone,
+      ...(url ? { postback: { url, ...(secret ? { secret } : {}) } } : {}),
+    });
+    deps.onTranscriptionQueued?.({ id, mode });
+  } catch (err) {
+    deps.logger.error({ err, sessionId: a.sessionId, responseId: a.responseId, question: a.questionNo }, 'transcription job could not be written; this answer will not be transcribed');
+  }
 }

@@ -50,10 +50,12 @@ export async function simulateCall(
     /** The caller hangs up at this time whatever the call is doing (the key script only ends a call that is asked for keys). */
     callerHangsUpAtMs?: number;
     /** Far ends as objects, for what the `farEnd` string cannot say (keys with `,` pauses); wins over `farEnd`. */
-    farEnds?: Map<string, FarEnd> },
+    farEnds?: Map<string, FarEnd>;
+    /** Wraps the in-memory store (to make a repository fail, say). */
+    wrapStore?: (store: Store) => Store },
 ): Promise<SimRun> {
   const clock = new FakeClock();
-  const store = await createSqliteStore(':memory:');
+  const store = o.wrapStore ? o.wrapStore(await createSqliteStore(':memory:')) : await createSqliteStore(':memory:');
   const events: Array<SimEvent | FlowEvent> = [];
   const requests: WebhookRequest[] = [];
   const deps: FlowDeps = {

@@ -42,13 +42,15 @@ import { AudioFiles } from '../admin/audio.js';
 import { audioUsedBy } from '../admin/audio-uses.js';
 import { CallTracker } from '../admin/call-tracker.js';
 import { consoleRoutes } from '../api/console.js';
+import { TranscriptionWorker } from '../webhook/transcription-worker.js';
+import { createSttEngine } from '../speech/transcribe/index.js';
 import { SourceTrak } from '../sourcetrak/service.js';
 import { sourcetrakRoutes } from '../api/sourcetrak-routes.js';
 import { Metrics } from '../lib/metrics.js';
 import { SelfUrl } from '../lib/self-url.js';
 import { RESTART_RETRY_AFTER_S } from '../api/initiate-http.js';
 import { openStore } from './open-store.js';
-import { checkRtpPorts, startStep } from './startup-error.js';
+import { StartupError, checkRtpPorts, startStep } from './startup-error.js';
 import { recoverInterruptedCalls } from './recover.js';
 import { drainCalls, RESTARTING, type DrainReport } from './drain.js';
 
@@ -101,12 +103,28 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
     const metrics = new Metrics();
     const self = new SelfUrl();
     const outbox = new OutboxWorker({ outbox: store.outbox, log: store.webhooks, networks: settings.webhookNetworks, userAgentVersion: VERSION, clock, logger, metrics, self });
+    // Transcriptions (docs/transcription.md): an engine that cannot work stops the start, naming the setting.
+    const stt = settings.transcribe ?? { engine: 'none', model: 'whisper-1', timeoutS: 120 };
+    const sttEngine = createSttEngine(stt);
+    await sttEngine?.check?.().catch((err: unknown) => {
+      throw new StartupError(`cannot use the ${sttEngine.name} transcription engine: ${err instanceof Error ? err.message : String(err)} (set HOOKLINE_TRANSCRIBE_ENGINE)`, { cause: err });
+    });
+    const transcriber = new TranscriptionWorker({
+      jobs: store.transcriptions,
+      engine: sttEngine,
+      attemptTimeoutMs: stt.timeoutS * 1000 + 30_000, // the engine's own timeout first; this one only for an engine that ignores it
+      outbox,
+      dataDir,
+      clock,
+      logger,
+      metrics,
+    });
     const webhookAgents = new WebhookAgents();
     closers.push(() => webhookAgents.close());
     const config = await ConfigService.open({ file, repo: store.config, logger });
     const sourcetrak = new SourceTrak({ store, flows: () => config.current(), clock, logger, retentionDays: settings.sourcetrakRetentionDays });
     closers.push(sourcetrak.startRetention()); // stops before the store closes
-    const app = createApp({ settings, flows: () => config.current(), store, clock, logger, outbox, webhookAgents, metrics, self, tracker, sourcetrak });
+    const app = createApp({ settings, flows: () => config.current(), store, clock, logger, outbox, webhookAgents, metrics, self, tracker, sourcetrak, transcriber });
     // Before anything can take a call: every call still open in the store is one a crash cut off.
     await recoverInterruptedCalls({ store, dataDir, logger, onCallEnded: (s) => app.callEnded(s), onVoicemail: (m) => app.voicemailLeft(m) });
 
@@ -132,6 +150,7 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
         testCalls,
         audio,
         history: { store, live: tracker.live, clock, logger, dataDir, flows: app.flows, networks: settings.webhookNetworks, userAgentVersion: VERSION, agents: webhookAgents },
+        transcriptions: { store, outbox, clock, logger },
       }),
     });
 
@@ -177,6 +196,10 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
       // stop() waits for the deliveries in flight; what was not sent stays in the store for the next start.
       closers.push(() => outbox.stop());
       outbox.start(); // deliveries left pending by a previous run may be addressed to this server
+      // Stopped before the outbox, which takes their post-backs; jobs a previous run left pending resume.
+      closers.push(() => transcriber.stop());
+      transcriber.start();
+      logger.info({ engine: transcriber.engineName }, transcriber.engineName === 'none' ? 'transcription engine: none (HOOKLINE_TRANSCRIBE_ENGINE); questions with transcribe: standard are not transcribed' : `transcription engine: ${transcriber.engineName}`);
       ready = true;
       // Warm the prompt cache in the background: calls can start meanwhile, later ones never wait on
       // synthesis. The drain's goodbye is among them: at shutdown nothing should wait on synthesis.

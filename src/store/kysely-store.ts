@@ -10,6 +10,7 @@ import { createRegisteredNumberRepo, createReportRepo } from './report-repos.js'
 import { createCallHistoryRepo } from './history-repos.js';
 import { createRecoveryRepo } from './recovery-repos.js';
 import { createSourcetrakRepo } from './sourcetrak-repos.js';
+import { createTranscriptionRepo } from './transcription-repos.js';
 import type { Database } from './schema.js';
 import type { Store } from './types.js';
 
@@ -63,6 +64,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     history: createCallHistoryRepo(ctx),
     recovery: createRecoveryRepo(ctx),
     sourcetrak: createSourcetrakRepo(ctx),
+    transcriptions: createTranscriptionRepo(ctx),
     close() {
       // Idempotent, and calls made after close fail with a StoreError instead of a driver TypeError.
       closed = true;

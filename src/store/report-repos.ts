@@ -98,6 +98,8 @@ export function createReportRepo(ctx: RepoContext): ReportRepo {
           const recs = await db.selectFrom('recordings').selectAll().where('response_id', 'in', part).execute();
           recordings.push(...recs.map(toRecording));
           await db.deleteFrom('recordings').where('response_id', 'in', part).execute();
+          // Their transcripts are the answers too: deleting the interactions deletes what was said.
+          await db.deleteFrom('transcription_jobs').where('response_id', 'in', part).execute();
           await db.deleteFrom('answers').where('response_id', 'in', part).execute();
           await db.deleteFrom('interactions').where('id', 'in', part).execute();
         }

@@ -196,6 +196,32 @@ export interface SourcetrakMatchesTable {
   erased: ColumnType<number, number | undefined, number>;
 }
 
+/** Recorded answers to transcribe, and their text once there (migration 007). */
+export interface TranscriptionJobsTable {
+  id: Id;
+  session_id: string;
+  ivr_id: number;
+  response_id: number;
+  question_no: number;
+  recording_path: string;
+  duration_ms: number;
+  mode: string;
+  state: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Millis;
+  created_at: Millis;
+  finished_at: Millis | null;
+  claimed_by: string | null;
+  claimed_until: Millis | null;
+  text: string | null;
+  engine: string | null;
+  last_error: string | null;
+  postback_url: string | null;
+  postback_secret: string | null;
+  timezone: string;
+  outbox_id: number | null;
+}
+
 export interface Database {
   calls: CallsTable;
   interactions: InteractionsTable;
@@ -212,6 +238,7 @@ export interface Database {
   sourcetrak_visits: SourcetrakVisitsTable;
   sourcetrak_shown: SourcetrakShownTable;
   sourcetrak_matches: SourcetrakMatchesTable;
+  transcription_jobs: TranscriptionJobsTable;
 }
 
 /** Which SQL the migrations emit where the two databases differ (identity columns). */

@@ -11,6 +11,7 @@ import { runReportStoreSuite } from './report.suite.js';
 import { runHistoryStoreSuite } from './history.suite.js';
 import { runRecoveryStoreSuite } from './recovery.suite.js';
 import { runSourcetrakStoreSuite } from './sourcetrak.suite.js';
+import { runTranscriptionStoreSuite } from './transcription.suite.js';
 import { migrationProvider } from './migrations/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hookline-store-'));
@@ -28,6 +29,8 @@ runReportStoreSuite('sqlite file', ({ clock }) => createSqliteStore(freshFile(),
 runHistoryStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { clock }));
 runRecoveryStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { clock }));
 runSourcetrakStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { clock }));
+// A file too: the transaction that stores a text and queues its post-back runs over WAL there.
+runTranscriptionStoreSuite('sqlite file', ({ clock }) => createSqliteStore(freshFile(), { clock }));
 
 describe('SQLite specifics', () => {
   it('creates the parent directory and sets the PRAGMAs', () => {

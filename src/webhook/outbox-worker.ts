@@ -125,19 +125,27 @@ export class OutboxWorker {
    * worker runs, the first attempt starts at once. Rejects only when the store cannot write it.
    */
   async enqueue(kind: OutboxKind, request: OutboxRequest, options: { sessionId?: string; ttlMs?: number } = {}): Promise<number> {
+    const id = await this.opts.outbox.enqueue(this.row(kind, request, options));
+    if (this.running) this.wake();
+    return id;
+  }
+
+  /**
+   * The outbox row `enqueue` would write, for a caller that writes it itself in a transaction of its own
+   * (a transcription's text and its post-back go together); call `poke()` once it is written.
+   */
+  row(kind: OutboxKind, request: OutboxRequest, options: { sessionId?: string; ttlMs?: number } = {}): { kind: OutboxKind; payload: string; nextAttemptAt: Date; expiresAt: Date } {
     const now = this.clock.now();
     const payload: Payload = { v: 1, method: request.method, url: request.url, params: request.params };
     // The secret is stored with the request: a retry hours later must sign exactly as the first try.
     if (request.secret !== undefined) payload.secret = request.secret;
     if (options.sessionId !== undefined) payload.sessionId = options.sessionId;
-    const id = await this.opts.outbox.enqueue({
-      kind,
-      payload: JSON.stringify(payload),
-      nextAttemptAt: new Date(now),
-      expiresAt: new Date(now + (options.ttlMs ?? this.ttlMs)),
-    });
+    return { kind, payload: JSON.stringify(payload), nextAttemptAt: new Date(now), expiresAt: new Date(now + (options.ttlMs ?? this.ttlMs)) };
+  }
+
+  /** Something was written to the outbox behind the worker's back: look now rather than at the next poll. */
+  poke(): void {
     if (this.running) this.wake();
-    return id;
   }
 
   /** Starts the loop; the first poll runs at once, so items left pending by a previous process go out. */

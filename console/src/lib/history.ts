@@ -15,6 +15,7 @@ import type {
   LiveCallView,
   RecordingView,
   StatsView,
+  TranscriptionView,
   VoicemailMessageView,
   WebhookSummaryView,
   WebhookView,
@@ -27,6 +28,7 @@ export type WebhookSummary = WebhookSummaryView;
 export type Webhook = WebhookView;
 export type Recording = RecordingView;
 export type VoicemailMessage = VoicemailMessageView;
+export type Transcription = TranscriptionView;
 export type Stats = StatsView;
 export type AudioEntry = AudioEntryView;
 /** A call of the live list: GET /calls/active's items carry no end; an event's call does. */

@@ -151,6 +151,28 @@ describe('call history API', () => {
     });
   });
 
+  describe('transcriptions in the timeline', () => {
+    it('shows each recorded answer\'s transcription: its text when done, else where it stands', async () => {
+      const at = (ms: number): Date => new Date(T0 + ms);
+      await kit.store.calls.create(call(2, { startedAt: at(0), endedAt: at(9000), endReason: 'caller_hangup' }));
+      const rid = await kit.store.interactions.start({ sessionId: sid(2), ivrId: 20, startedAt: at(100) });
+      const job = (q: number, mode: 'standard' | 'human'): Promise<number> =>
+        kit.store.transcriptions.create({ sessionId: sid(2), ivrId: 20, responseId: rid, questionNo: q, recordingPath: `r/${q}.wav`, durationMs: 2000, mode, createdAt: at(1000 * q), timezone: 'UTC' });
+      const done = await job(1, 'standard');
+      await kit.store.transcriptions.complete(done, { text: 'call me back', engine: 'http', at: at(12_000) });
+      await job(2, 'human');
+      const failed = await job(3, 'standard');
+      await kit.store.transcriptions.end(failed, 'failed', 'the http engine returned no text', at(13_000));
+      const d = await get<CallDetailView>(`/calls/${sid(2)}`);
+      expect(d.timeline.filter((t) => t.type === 'transcription').map((t) => [t.offset_ms, t.summary])).toEqual([
+        [2000, 'Transcription of question 2 waiting (for a person)'],
+        [12_000, 'Transcription of question 1 (http): "call me back"'],
+        [13_000, 'Transcription of question 3 failed: the http engine returned no text'],
+      ]);
+      expect(d.timeline.find((t) => t.type === 'transcription' && t.data['transcription_id'] === done)?.data).toMatchObject({ text: 'call me back', state: 'done', engine: 'http' });
+    });
+  });
+
   describe('calls in progress', () => {
     const started = (n: number): void => live.start({ sessionId: sid(n), direction: 'inbound', from: '3125550199', to: '8005550100', startedAt: new Date(T0 + n) });
 

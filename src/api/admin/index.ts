@@ -26,6 +26,7 @@ export const ADMIN_API_TAGS = [
   { name: 'audio', description: 'The audio library: prompts, hold music, whisper audio' },
   { name: 'calls', description: 'Call history, timelines, calls in progress, placing calls' },
   { name: 'recordings', description: 'Recordings as WAV' },
+  { name: 'transcriptions', description: 'Transcriptions of recorded answers: the queue people work through, and what engines made' },
   { name: 'webhooks', description: 'The webhook log, and replaying a request' },
   { name: 'test-calls', description: 'Running a call in the simulator from a browser or script' },
   { name: 'keys', description: 'API keys and their scopes' },

@@ -14,12 +14,14 @@ import { registerConfigRoutes } from './config-routes.js';
 import { registerTestCallRoutes } from './test-calls-routes.js';
 import { registerSourcetrakRoutes } from './sourcetrak-routes.js';
 import type { AdminRouter } from './router.js';
+import { registerTranscriptionRoutes, type TranscriptionRoutesDeps } from './transcription-routes.js';
 
 export interface AdminModuleDeps {
   config: ConfigService;
   testCalls: TestCalls;
   audio: AudioFiles;
   history: CallRoutesDeps & RecordingRoutesDeps & WebhookRoutesDeps;
+  transcriptions: TranscriptionRoutesDeps;
 }
 
 export function adminModules(d: AdminModuleDeps): Array<(router: AdminRouter) => void> {
@@ -31,6 +33,7 @@ export function adminModules(d: AdminModuleDeps): Array<(router: AdminRouter) =>
     (router) => void registerRecordingRoutes(router, d.history),
     (router) => void registerWebhookRoutes(router, d.history),
     (router) => registerSourcetrakRoutes(router, d.history),
+    (router) => void registerTranscriptionRoutes(router, d.transcriptions),
   ];
 }
 
@@ -41,5 +44,5 @@ export function adminModules(d: AdminModuleDeps): Array<(router: AdminRouter) =>
 export function inertDeps(): AdminModuleDeps {
   const inert = (name: string): never =>
     new Proxy({}, { get: (_t, prop) => { throw new Error(`${name}.${String(prop)} used while generating documentation`); } }) as never;
-  return { config: inert('config'), testCalls: inert('testCalls'), audio: inert('audio'), history: inert('history') };
+  return { config: inert('config'), testCalls: inert('testCalls'), audio: inert('audio'), history: inert('history'), transcriptions: inert('transcriptions') };
 }

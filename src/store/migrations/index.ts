@@ -6,6 +6,7 @@ import { adminMigration } from './002_admin.js';
 import { historyMigration } from './003_history.js';
 import { registeredMigration } from './004_registered.js';
 import { testCallsMigration } from './005_test_calls.js';
+import { transcriptionMigration } from './007_transcription.js';
 import { sourcetrakMigration } from './008_sourcetrak.js';
 
 /**
@@ -21,6 +22,7 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
       '003_history': historyMigration(flavor),
       '004_registered': registeredMigration(flavor),
       '005_test_calls': testCallsMigration(flavor),
+      '007_transcription': transcriptionMigration(flavor),
       '008_sourcetrak': sourcetrakMigration(flavor),
     }),
   };
