@@ -21,7 +21,7 @@ export interface KyselyStoreOptions {
 
 /**
  * The repositories over any Kysely database that has run the migrations. Dialect-specific concerns
- * (opening, PRAGMAs, error codes) stay in `sqlite.ts` and a future `postgres.ts`; the queries here are
+ * (opening, PRAGMAs, pools, error codes) stay in `sqlite.ts` and `postgres.ts`; the queries here are
  * the portable subset both understand (RETURNING, ON CONFLICT ... DO UPDATE).
  *
  * There are no explicit transactions: every repository method is a single statement, or a statement
