@@ -11,6 +11,7 @@ import { runAdminStoreSuite } from './admin.suite.js';
 import { runReportStoreSuite } from './report.suite.js';
 import { runHistoryStoreSuite } from './history.suite.js';
 import { runRecoveryStoreSuite } from './recovery.suite.js';
+import { runNodesStoreSuite } from './nodes.suite.js';
 import { createPostgresStore, describePostgresUrl } from './postgres.js';
 import { migrationProvider } from './migrations/index.js';
 import { StoreError, classifyPostgresError } from './errors.js';
@@ -52,6 +53,10 @@ describe.skipIf(skip)('Postgres store', () => {
   runReportStoreSuite('postgres', factory);
   runHistoryStoreSuite('postgres', factory);
   runRecoveryStoreSuite('postgres', factory);
+  runNodesStoreSuite('postgres', async ({ clock }) => {
+    const url = await freshDatabase();
+    return (nodeId) => createPostgresStore(url, { clock, nodeId, poolSize: 4 });
+  });
 
   describe('Postgres specifics', () => {
     it('migrates once when several nodes start together on an empty database', async () => {

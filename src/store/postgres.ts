@@ -13,6 +13,8 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** How long opening a connection may take before it counts as unreachable; default 5 s. */
   connectTimeoutMs?: number;
+  /** This process's node id (see KyselyStoreOptions.nodeId). */
+  nodeId?: string;
 }
 
 /**
@@ -104,5 +106,5 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     const detail = err instanceof Error ? err.message : String(err);
     throw new StoreError('open_failed', `cannot migrate Postgres at ${where}: ${detail}`, { cause: err });
   }
-  return createKyselyStore(db, { clock: options.clock, classify: classifyPostgresError });
+  return createKyselyStore(db, { clock: options.clock, classify: classifyPostgresError, flavor: 'postgres', ...(options.nodeId !== undefined ? { nodeId: options.nodeId } : {}) });
 }

@@ -10,6 +10,7 @@ import { runAdminStoreSuite } from './admin.suite.js';
 import { runReportStoreSuite } from './report.suite.js';
 import { runHistoryStoreSuite } from './history.suite.js';
 import { runRecoveryStoreSuite } from './recovery.suite.js';
+import { runNodesStoreSuite } from './nodes.suite.js';
 import { migrationProvider } from './migrations/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hookline-store-'));
@@ -26,6 +27,11 @@ runReportStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory
 runReportStoreSuite('sqlite file', ({ clock }) => createSqliteStore(freshFile(), { clock }));
 runHistoryStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { clock }));
 runRecoveryStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { clock }));
+// Two stores on one file: the closest SQLite comes to two nodes (it is meant for one).
+runNodesStoreSuite('sqlite file', async ({ clock }) => {
+  const file = freshFile();
+  return (nodeId) => createSqliteStore(file, { clock, nodeId });
+});
 
 describe('SQLite specifics', () => {
   it('creates the parent directory and sets the PRAGMAs', () => {

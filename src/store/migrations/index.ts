@@ -6,6 +6,7 @@ import { adminMigration } from './002_admin.js';
 import { historyMigration } from './003_history.js';
 import { registeredMigration } from './004_registered.js';
 import { testCallsMigration } from './005_test_calls.js';
+import { nodesMigration } from './009_nodes.js';
 
 /**
  * Migrations live in code rather than being discovered on disk (Kysely's FileMigrationProvider), so they
@@ -20,6 +21,7 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
       '003_history': historyMigration(flavor),
       '004_registered': registeredMigration(flavor),
       '005_test_calls': testCallsMigration(flavor),
+      '009_nodes': nodesMigration(flavor),
     }),
   };
 }

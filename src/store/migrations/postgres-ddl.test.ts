@@ -13,10 +13,11 @@ import type { SqlFlavor } from '../schema.js';
 import { initialMigration } from './001_initial.js';
 import { registeredMigration } from './004_registered.js';
 import { historyMigration } from './003_history.js';
+import { nodesMigration } from './009_nodes.js';
 
 /**
- * No Postgres store exists yet, but the migrations already promise to be portable; compiling them with
- * Kysely's Postgres compiler (no server needed) catches a SQLite-only construct the day one slips in.
+ * Compiling the migrations with Kysely's Postgres compiler (no server needed) catches a SQLite-only
+ * construct the day one slips in; postgres.test.ts then runs them on a real server where one is installed.
  */
 async function ddl(flavor: SqlFlavor, migration = initialMigration): Promise<string[]> {
   const statements: string[] = [];
@@ -67,5 +68,17 @@ describe('003_history portability', () => {
     expect(sql).toMatch(/information_schema\.columns/);
     expect(sql).toMatch(/alter table "webhook_log" add column "replay_of" integer/);
     expect(sql).toMatch(/create index if not exists "webhook_log_failed" on "webhook_log" \("id"\) where "failure" is not null/);
+  });
+});
+
+describe('009_nodes portability', () => {
+  it('asks for columns in the current schema only, and adds the lease columns with the same SQL on both', async () => {
+    const pg = (await ddl('postgres', nodesMigration)).join(';\n');
+    expect(pg).not.toMatch(/autoincrement|pragma/i);
+    expect(pg).toMatch(/table_schema = current_schema\(\)/);
+    expect(pg).toMatch(/alter table "outbox" add column "lease_until" bigint/);
+    const lite = (await ddl('sqlite', nodesMigration)).join(';\n');
+    expect(lite).toMatch(/pragma_table_info/);
+    expect(lite).toMatch(/alter table "outbox" add column "claimed_by" text/);
   });
 });
