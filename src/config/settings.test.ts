@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_DIAL_LIMITS } from '../calls/dial-limits.js';
 import { DEFAULT_DIAL_ALLOW } from './dial-policy.js';
 import { ConfigError } from './errors.js';
-import { loadSettings, type CliOptions, type Settings } from './settings.js';
+import { defaultNodeId, loadSettings, type CliOptions, type Settings } from './settings.js';
 
 describe('loadSettings', () => {
   it('has the defaults of the spec', () => {
@@ -21,7 +21,14 @@ describe('loadSettings', () => {
       logLevel: 'info',
       tts: 'espeak-wasm',
       drainS: 300,
+      nodeId: defaultNodeId(),
     });
+  });
+
+  it('names the node after the host by default, in characters a node name takes', () => {
+    expect(defaultNodeId('ivr-1.example.com')).toBe('ivr-1.example.com');
+    expect(defaultNodeId('my host')).toBe('my-host');
+    expect(defaultNodeId('')).toBe('hookline');
   });
 
   it('reads every HOOKLINE_* variable', () => {
@@ -45,6 +52,7 @@ describe('loadSettings', () => {
       HOOKLINE_HTTP_HOST: '127.0.0.1',
       HOOKLINE_ADMIN_PASSWORD: 'console-secret',
       HOOKLINE_DRAIN_S: '0',
+      HOOKLINE_NODE_ID: 'node-2',
       UNRELATED: 'x',
     };
     expect(loadSettings({}, env)).toEqual<Settings>({
@@ -67,6 +75,7 @@ describe('loadSettings', () => {
       tts: 'flite-cli',
       sipAdvertise: '192.0.2.10',
       drainS: 0,
+      nodeId: 'node-2',
     });
   });
 
@@ -117,6 +126,7 @@ describe('loadSettings', () => {
     ['dial limit zero', {}, { HOOKLINE_DIAL_PER_CALL: '0' }, 'HOOKLINE_DIAL_PER_CALL: expected a whole number 1-1000, got "0"'],
     ['dial limit not a number', { dialSimultaneous: 'five' }, {}, '--dial-simultaneous: expected a whole number 1-1000, got "five"'],
     ['drain time', {}, { HOOKLINE_DRAIN_S: '-1' }, 'HOOKLINE_DRAIN_S: expected a whole number 0-86400, got "-1"'],
+    ['node id', {}, { HOOKLINE_NODE_ID: 'node 1' }, 'HOOKLINE_NODE_ID: expected a node name of letters, digits, ".", "_" and "-" (at most 64), got "node 1"'],
     ['webhook networks', {}, { HOOKLINE_WEBHOOK_NETWORKS: 'private' }, 'HOOKLINE_WEBHOOK_NETWORKS: expected one of all, public, got "private"'],
     ['log level', { logLevel: 'verbose' }, {}, '--log-level: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
   ];

@@ -5,6 +5,7 @@
  * tests), so nothing depends on the state of the process at import time.
  */
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { compileDialPolicy, DEFAULT_DIAL_ALLOW } from './dial-policy.js';
 import { ConfigError } from './errors.js';
 
@@ -29,6 +30,7 @@ export interface CliOptions {
   sipAdvertise: string;
   adminPassword: string;
   drainS: string | number;
+  nodeId: string;
 }
 
 /** Text-to-speech engines (src/speech/engines.ts): the WASM one needs no system package. */
@@ -78,6 +80,12 @@ export interface Settings {
    * they hear a goodbye and are hung up; default 300 (src/server/drain.ts).
    */
   drainS: number;
+  /**
+   * HOOKLINE_NODE_ID: this node's name among several sharing one database (deploy/README.md); stored
+   * with each call it runs and on the work it claims. Default the host name; two nodes on one machine
+   * need one each. Letters, digits, `.`, `_` and `-`, at most 64.
+   */
+  nodeId: string;
   /**
    * Started by npm (`npm start`, `npx hookline serve`: npm sets npm_lifecycle_event): stop when the
    * parent process goes away. npm passes SIGTERM and SIGINT on to its child only, which is a shell that
@@ -154,6 +162,15 @@ const databaseUrl: Parse<string> = (v) => {
   return { error: 'expected a postgres:// URL (leave it unset for SQLite in the data dir)' };
 };
 
+const nodeId: Parse<string> = (v) =>
+  /^[A-Za-z0-9._-]{1,64}$/.test(v) ? v : { error: `expected a node name of letters, digits, ".", "_" and "-" (at most 64), got ${JSON.stringify(v)}` };
+
+/** The host name as a node name: characters a node name does not take become "-". */
+export function defaultNodeId(host = hostname()): string {
+  const id = host.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
+  return id === '' ? 'hookline' : id;
+}
+
 const dialAllow: Parse<string[]> = (v) => {
   const patterns = v.split(',').map((p) => p.trim()).filter((p) => p !== '');
   // An empty list would refuse every call; nobody means that by leaving the value blank.
@@ -202,6 +219,7 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
     logLevel: get('logLevel', 'LOG_LEVEL', oneOf(LOG_LEVELS)) ?? 'info',
     tts: get('tts', 'TTS', oneOf(TTS_ENGINES)) ?? 'espeak-wasm',
     drainS: get('drainS', 'DRAIN_S', count(0, 86_400)) ?? 300,
+    nodeId: get('nodeId', 'NODE_ID', nodeId) ?? defaultNodeId(),
   };
   const advertise = get('sipAdvertise', 'SIP_ADVERTISE', host);
   if (advertise !== undefined) settings.sipAdvertise = advertise;

@@ -47,7 +47,7 @@ export function checkDataDir(dataDir: string): void {
 export async function openStore(settings: Settings): Promise<Store> {
   if (settings.databaseUrl) {
     try {
-      return await createPostgresStore(settings.databaseUrl);
+      return await createPostgresStore(settings.databaseUrl, { nodeId: settings.nodeId });
     } catch (err) {
       if (err instanceof StoreError) throw new StartupError(`${err.message} (set --database-url or HOOKLINE_DATABASE_URL)`, { cause: err });
       throw err;
@@ -55,7 +55,7 @@ export async function openStore(settings: Settings): Promise<Store> {
   }
   checkDataDir(settings.dataDir);
   try {
-    return await createSqliteStore(path.join(settings.dataDir, 'hookline.db'));
+    return await createSqliteStore(path.join(settings.dataDir, 'hookline.db'), { nodeId: settings.nodeId });
   } catch (err) {
     // A damaged or foreign hookline.db, or one another program holds locked.
     if (err instanceof StoreError) throw new StartupError(`${err.message} (set ${DATA_DIR_SETTING} to use another data dir)`, { cause: err });
