@@ -72,7 +72,7 @@ export interface OutboxWorkerOptions {
   ttlMs?: number;
   /**
    * How long a claimed item stays this node's before another node may take it over (store/lease.ts);
-   * default 60 s, and never less than twice `timeoutMs`, so a slow delivery is not claimed again while
+   * default 30 s, and never less than twice `timeoutMs`, so a slow delivery is not claimed again while
    * it is still in flight. It is how long a dead node's deliveries wait before a survivor sends them.
    */
   leaseMs?: number;
@@ -130,7 +130,7 @@ export class OutboxWorker {
     this.concurrency = Math.max(1, Math.trunc(opts.concurrency ?? 4));
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     this.ttlMs = opts.ttlMs ?? DEFAULT_TTL_MS;
-    this.leaseMs = Math.max(opts.leaseMs ?? 60_000, 2 * this.timeoutMs);
+    this.leaseMs = Math.max(opts.leaseMs ?? 30_000, 2 * this.timeoutMs);
     opts.metrics?.countOutboxWith(() => opts.outbox.pendingCount());
   }
 

@@ -250,6 +250,8 @@ export interface SippOptions {
   mediaPort?: number;
   rate?: number;
   timeoutS: number;
+  /** More SIPp arguments (-trace_rtt, say). */
+  extraArgs?: string[];
 }
 
 export async function runSipp(o: SippOptions): Promise<SippRun> {
@@ -275,6 +277,7 @@ export async function runSipp(o: SippOptions): Promise<SippRun> {
     '-timeout_error',
     '-trace_err', '-error_file', 'sipp-errors.log',
     '-trace_screen', '-screen_file', 'sipp-screen.log',
+    ...(o.extraArgs ?? []),
   ];
   const start = Date.now();
   const code = await new Promise<number | null>((resolve) => {
