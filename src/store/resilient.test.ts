@@ -55,6 +55,8 @@ describe('resilientStore', () => {
     await store.interactions.addAnswer({ responseId, questionNo: 1, questionType: 'keypad', value: '1', at: new Date(1) });
     await store.interactions.finish(responseId, { completed: true, optedOut: false, endedAt: new Date(2) });
     await store.calls.update(call().sessionId, { endedAt: new Date(3), endReason: 'caller_hangup' });
+    // A post-call action queued as the call ends: held too (0: not stored yet).
+    expect(await store.outbox.enqueue({ kind: 'post_call', payload: '{}', nextAttemptAt: new Date(3), expiresAt: new Date(10_000) })).toBe(0);
     expect(store.reachable).toBe(false);
     expect(store.queued).toBeGreaterThanOrEqual(2);
     // A write that must hand back an id cannot be held, and a read has nothing to read.
@@ -70,6 +72,7 @@ describe('resilientStore', () => {
     expect(await store.interactions.answers(responseId)).toMatchObject([{ questionNo: 1, value: '1' }]);
     expect(await store.interactions.get(responseId)).toMatchObject({ completed: true });
     expect(await store.calls.get(call().sessionId)).toMatchObject({ endReason: 'caller_hangup' });
+    expect(await store.outbox.pendingCount()).toBe(1);
     expect(lines.some((l) => l.includes('answers again'))).toBe(true);
   });
 

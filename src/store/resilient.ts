@@ -24,13 +24,17 @@ export interface ResilientStore extends Store {
 }
 
 /**
- * The writes a call makes as it goes that return nothing: while the database is away (Postgres
- * restarting, the network to it gone) they are held in memory, in order, and written when it answers
- * again, so the calls in progress go on. Writes that hand back a new id (a call's row, an IVR run, a
- * recording, an outbox item) cannot be answered without the database and fail as before; new calls are
- * refused meanwhile (`reachable`), which covers the call's own row.
+ * The writes a call makes as it goes whose answer nobody waits for: while the database is away
+ * (Postgres restarting, the network to it gone) they are held in memory, in order, and written when it
+ * answers again, so the calls in progress go on. A recording's row and an outbox item (a post-call
+ * action, a voicemail notification) are among them: their new id is not used by the flow, and a held
+ * one resolves 0 (not stored yet). Writes whose id the call needs (its own row, an IVR run, whose id is
+ * the webhook's ivr_response_id) cannot be answered without the database and fail as before; new calls
+ * are refused meanwhile (`reachable`), which covers the call's own row.
  */
 const HELD: ReadonlyArray<[keyof Store, string]> = [
+  ['recordings', 'add'],
+  ['outbox', 'enqueue'],
   ['calls', 'update'],
   ['interactions', 'addAnswer'],
   ['interactions', 'finish'],
@@ -137,7 +141,12 @@ export function resilientStore(inner: Store, o: ResilientStoreOptions = {}): Res
 
   const heldFn = <F extends (...args: never[]) => Promise<unknown>>(fn: F, what: string): F =>
     (async (...args: never[]) => {
-      if (queue.length > 0) return void hold(() => fn(...args), what);
+      // Held: `undefined` for the void writes, 0 for the two that return an id nobody reads.
+      const placeholder = what === 'recordings.add' || what === 'outbox.enqueue' ? 0 : undefined;
+      if (queue.length > 0) {
+        hold(() => fn(...args), what);
+        return placeholder;
+      }
       try {
         const r = await fn(...args);
         back();
@@ -146,7 +155,7 @@ export function resilientStore(inner: Store, o: ResilientStoreOptions = {}): Res
         if (!isUnavailable(err)) throw err;
         lost(err);
         hold(() => fn(...args), what);
-        return undefined;
+        return placeholder;
       }
     }) as F;
 

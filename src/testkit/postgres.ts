@@ -22,6 +22,9 @@ export interface PgCluster {
   port: number;
   /** A new, empty database on this cluster; returns its URL. */
   createDatabase(prefix?: string): Promise<string>;
+  /** Stops the server (fast shutdown: connections are cut) and starts it again on the same port: an outage. */
+  halt(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -76,7 +79,8 @@ export async function startPostgres(): Promise<PgCluster> {
   const port = await freePort({ tcp: true });
   // Durability off: a test cluster is thrown away, and fsync per commit on a shared disk only slows tests.
   const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-  run('pg_ctl', ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start']);
+  const start = (): void => run('pg_ctl', ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start']);
+  start();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let stopped = false;
   return {
@@ -93,11 +97,19 @@ export async function startPostgres(): Promise<PgCluster> {
       }
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
+    halt() {
+      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    resume() {
+      start();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } catch {
+        // already down (a test that halted it)
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
