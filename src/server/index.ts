@@ -166,7 +166,7 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
       sip = telephony;
       closers.push(() => telephony.close());
       closers.push(() => testCalls.close());
-      const http = await startStep('http', settings, () => startHttpServer({ host: settings.httpHost, port: settings.httpPort, metrics: app.metrics, demo: deps.demo, isReady: () => ready && store.reachable, isDraining: () => draining,
+      const http = await startStep('http', settings, () => startHttpServer({ host: settings.httpHost, port: settings.httpPort, metrics: app.metrics, demo: deps.demo, isReady: () => ready, unavailable: () => (store.reachable ? undefined : 'database unreachable'), isDraining: () => draining,
         callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: telephony.trunk, logger }), logger },
         admin: admin.app,
         ibpAdmin: createIbpAdminApi({ keys, config, store, dataDir, logger, clock, audio, uploads: { networks: settings.webhookNetworks } }),

@@ -52,7 +52,8 @@ describe.skipIf(skip)('a node that loses its Postgres database mid-call', () => 
       await db.end();
       pgc.halt();
 
-      await until('/healthz says the node is not ready', async () => (await fetch(`${n.httpBase}/healthz`)).status === 503, 10_000);
+      await until('/healthz says the database is away', async () => (await fetch(`${n.httpBase}/healthz`)).status === 503, 10_000);
+      expect(await (await fetch(`${n.httpBase}/healthz`)).text()).toBe('database unreachable');
       const refused = await invite(n.sipPort, NUMBER, '3125550178');
       expect(refused.split('\r\n')[0]).toBe('SIP/2.0 503 Service Unavailable');
 
