@@ -26,6 +26,8 @@ import { HANGUP, NUMBER, interopFlows } from './flows.js';
 import { RUN_INTEROP, freePort, preparePcaps, removeUnlessFailed, runSipp, startHookline, until, type HooklineProcess, type SippRun } from './harness.js';
 
 const QUICK_NUMBER = '8005550111';
+/** Made through node-a's Administration API during the test. */
+const NEW_NUMBER = '8005550130';
 const PROBE_INTERVAL_S = 2;
 const LEASE_MS = 30_000; // the outbox's default lease (src/webhook/outbox-worker.ts)
 const skip = !RUN_INTEROP || skipWithout('kamailio', 'kamailio', ['-v']) || skipWithoutPostgres();
@@ -212,6 +214,7 @@ describe.skipIf(skip)('two hookline nodes behind Kamailio, sharing Postgres', ()
   }, 60_000);
 
   const callsPerNode = async (sinceMs = 0): Promise<Record<string, number>> => {
+    // The IVR calls only: other numbers are called for set-up timing and configuration changes.
     const r = await db.query<{ node_id: string; n: string }>('select node_id, count(*) as n from calls where started_at >= $1 and to_addr = $2 group by node_id', [sinceMs, NUMBER]);
     return Object.fromEntries(r.rows.map((row) => [row.node_id, Number(row.n)]));
   };
@@ -254,10 +257,27 @@ describe.skipIf(skip)('two hookline nodes behind Kamailio, sharing Postgres', ()
       const directMs = await setupTimes(dir, 'quick-call.xml');
       expect(viaMs.length).toBe(40);
       expect(directMs.length).toBe(40);
+      // Nothing was taken out meanwhile: both nodes answered every OPTIONS probe.
+      expect(kam.lines.filter((l) => l.text.includes('hookline node down'))).toEqual([]);
+
+      // Configuration made on node-a reaches node-b without a restart, and both take calls for it.
+      const api = (node: HooklineProcess, p: string, init: RequestInit = {}): Promise<Response> =>
+        fetch(`${node.httpBase}/api/v1${p}`, { ...init, headers: { Authorization: 'Bearer cluster-test-key', 'Content-Type': 'application/json' } });
+      const madeAt = Date.now();
+      expect((await api(a, '/ivrs/30', { method: 'PUT', body: JSON.stringify({ name: 'Made on node-a', questions: [{ type: 'say', prompt: 'New.' }] }) })).status).toBeLessThan(300);
+      expect((await api(a, `/numbers/${NEW_NUMBER}`, { method: 'PUT', body: JSON.stringify({ to: 'ivr/30' }) })).status).toBeLessThan(300);
+      await until('node-b serves the new number', async () => (await api(b, `/numbers/${NEW_NUMBER}`)).status === 200, 10_000);
+      const propagationMs = Date.now() - madeAt;
+      const since = Date.now();
+      const fresh = await viaKamailio('quick-call-proxied.xml', callers(500, 4), { limit: 1, rate: 2, timeoutS: 20, service: NEW_NUMBER });
+      expect(fresh.successful, report(fresh)).toBe(4);
+      const freshNodes = await db.query<{ node_id: string }>('select distinct node_id from calls where to_addr = $1 and started_at >= $2', [NEW_NUMBER, since]);
+      expect(freshNodes.rows.map((r) => r.node_id).sort()).toEqual(['node-a', 'node-b']);
+
       const f = (v: number): string => v.toFixed(1);
       console.log(
         `[cluster] calls per node: ${JSON.stringify(perNode)}; INVITE→200 through Kamailio p50 ${f(percentile(viaMs, 50))} ms p99 ${f(percentile(viaMs, 99))} ms, ` +
-          `direct p50 ${f(percentile(directMs, 50))} ms p99 ${f(percentile(directMs, 99))} ms (40 calls each)`,
+          `direct p50 ${f(percentile(directMs, 50))} ms p99 ${f(percentile(directMs, 99))} ms (40 calls each); configuration made on node-a served by node-b after ${propagationMs} ms`,
       );
     } catch (err) {
       failed = true;
@@ -298,6 +318,7 @@ describe.skipIf(skip)('two hookline nodes behind Kamailio, sharing Postgres', ()
       expect(run.successful + run.failed, report(run)).toBe(12);
 
       // Kamailio's probes took node-a out.
+      expect(kam.lines.filter((l) => l.at < killedAt && l.text.includes('hookline node down'))).toEqual([]);
       const down = kam.lines.find((l) => l.at >= killedAt && l.text.includes('hookline node down'));
       expect(down, kam.lines.map((l) => l.text).join('\n')).toBeDefined();
       const failoverMs = down!.at - killedAt;
