@@ -26,10 +26,11 @@ export function Blocks({ blocks }: { blocks: string[] }) {
 
 /**
  * Whether a list should say which node each call is on: only when its calls come from more than one
- * node (several nodes sharing a database, deploy/README.md); a lone server's list stays as it was.
+ * node (several nodes sharing a database, deploy/README.md); a lone server's list stays as it was, calls
+ * recorded before nodes were (no node) included.
  */
 export function severalNodes(calls: ReadonlyArray<{ node: string | null }>): boolean {
-  return new Set(calls.map((c) => c.node ?? '')).size > 1;
+  return new Set(calls.flatMap((c) => (c.node ? [c.node] : []))).size > 1;
 }
 
 export function LiveTable({ calls }: { calls: LiveCall[] }) {
