@@ -21,7 +21,8 @@ command -v kamailio >/dev/null || { echo "Kamailio is not installed (Debian: apt
 work=$(mktemp -d /tmp/hookline-try-XXXXXX)
 pids=()
 # initdb and postgres refuse to run as root: as root, the cluster belongs to the postgres user.
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# Run from the cluster's directory, which the postgres user can enter (the checkout it may not).
+as_pg() { if [ "$(id -u)" = 0 ]; then (cd "$work" && runuser -u postgres -- "$@"); else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres: "$work"
 stop() {
   echo; echo "stopping..."

@@ -9,7 +9,7 @@ import type { Store } from './types.js';
 
 export interface PostgresStoreOptions {
   clock?: Clock;
-  /** Connections this process keeps at most (node-postgres pool); default 10. */
+  /** Connections this process keeps at most (node-postgres pool); default 10, at least 2 (the migrations hold one for their lock). */
   poolSize?: number;
   /** How long opening a connection may take before it counts as unreachable; default 5 s. */
   connectTimeoutMs?: number;
@@ -79,7 +79,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
   const where = describePostgresUrl(url);
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.poolSize ?? 10,
+    max: Math.max(2, options.poolSize ?? 10),
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     // A statement stuck behind a lock must not hold a call's write forever.
     statement_timeout: 30_000,

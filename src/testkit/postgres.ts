@@ -60,11 +60,14 @@ export function skipWithoutPostgres(): boolean {
 
 const asRoot = userInfo().uid === 0;
 
-/** Runs a Postgres program, as the `postgres` user when we are root (initdb and postgres refuse root). */
-function run(program: string, args: string[]): void {
+/**
+ * Runs a Postgres program, as the `postgres` user when we are root (initdb and postgres refuse root), in
+ * `cwd` (the cluster's directory, which that user can enter, unlike perhaps the checkout).
+ */
+function run(program: string, args: string[], cwd: string): void {
   const bin = POSTGRES_BIN ? path.join(POSTGRES_BIN, program) : program;
   const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
-  execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  execFileSync(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
 }
 
 let counter = 0;
@@ -75,11 +78,11 @@ export async function startPostgres(): Promise<PgCluster> {
   const dir = mkdtempSync(path.join(tmpdir(), 'hookline-pg-'));
   if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
   const data = path.join(dir, 'data');
-  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], dir);
   const port = await freePort({ tcp: true });
   // Durability off: a test cluster is thrown away, and fsync per commit on a shared disk only slows tests.
   const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-  const start = (): void => run('pg_ctl', ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start']);
+  const start = (): void => run('pg_ctl', ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start'], dir);
   start();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let stopped = false;
@@ -98,7 +101,7 @@ export async function startPostgres(): Promise<PgCluster> {
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
     halt() {
-      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'], dir);
     },
     resume() {
       start();
@@ -107,7 +110,7 @@ export async function startPostgres(): Promise<PgCluster> {
       if (stopped) return;
       stopped = true;
       try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'], dir);
       } catch {
         // already down (a test that halted it)
       } finally {
