@@ -68,6 +68,14 @@ describe('hookline serve start-up errors: one line naming the setting, exit stat
     expect(r.status).toBe(2);
   }
 
+  it('a Postgres database that cannot be reached (host, port and database named, never the password)', async () => {
+    const port = await freePort({ tcp: true });
+    expectOneLine(
+      await serve([], { HOOKLINE_DATABASE_URL: `postgres://hookline:s3cret@127.0.0.1:${port}/ivr` }),
+      `hookline: cannot connect to Postgres at 127.0.0.1:${port}/ivr: connect ECONNREFUSED 127.0.0.1:${port} (set --database-url or HOOKLINE_DATABASE_URL)`,
+    );
+  });
+
   it('SIP port in use for UDP', async () => {
     const port = await freePort({ tcp: true });
     await holdUdp(port);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../app.js';
 import { SimulatedCall, type SimEvent } from '../calls/simulator.js';
 import { parseFlows } from '../config/flows.js';
-import { systemClock } from '../lib/clock.js';
+import { FakeClock, systemClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/logger.js';
 import { createSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
@@ -102,5 +102,45 @@ describe('ConfigService', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('takes in another node\'s change on refresh, and only then', async () => {
+    const a = await open();
+    const b = await open();
+    const changes: number[] = [];
+    b.onChange(() => changes.push(b.status().revision));
+    expect(await b.refresh()).toBe(false);
+    await a.write('ivr', '20', ivr('From A.'), { mode: 'put' }, 'a');
+    expect(b.current().ivrs.has(20)).toBe(false); // not before it asks
+    expect(await b.refresh()).toBe(true);
+    expect(b.current().ivrs.get(20)?.questions[0]).toMatchObject({ prompt: [{ text: 'From A.' }] });
+    expect(await b.refresh()).toBe(false);
+    // b's own write, read back by its next refresh, is no change; a's copy is stale until it refreshes.
+    await b.write('ivr', '20', ivr('From B.'), { mode: 'put' }, 'b');
+    expect(await b.refresh()).toBe(false);
+    expect(changes).toHaveLength(2);
+    expect(await a.refresh()).toBe(true);
+    await a.remove('ivr', '20', undefined, 'a'); // with b's body: the compare-and-swap holds
+    expect(await b.refresh()).toBe(true);
+    expect(b.current().ivrs.has(20)).toBe(false);
+  });
+
+  it('watches the store on a timer until stopped', async () => {
+    const clock = new FakeClock();
+    const a = await open();
+    const b = await open();
+    const stop = b.watch({ everyMs: 2000, setTimer: (ms, fn) => clock.setTimer(ms, fn) });
+    await a.write('ivr', '21', ivr('Watched.'), { mode: 'put' }, 'a');
+    clock.advance(1999);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(b.current().ivrs.has(21)).toBe(false);
+    clock.advance(1);
+    for (let i = 0; i < 100 && !b.current().ivrs.has(21); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(b.current().ivrs.has(21)).toBe(true);
+    stop();
+    await a.write('ivr', '22', ivr('Unseen.'), { mode: 'put' }, 'a');
+    clock.advance(10_000);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(b.current().ivrs.has(22)).toBe(false);
   });
 });

@@ -4,6 +4,12 @@
  * here: each is checked by the flows loader against everything else, written to the store with a
  * compare-and-swap (so two editors cannot overwrite each other silently, even from two processes),
  * and takes effect at once.
+ *
+ * Nodes sharing one database see each other's changes through `refresh` (run every few seconds by
+ * `watch`): it reads the store's configuration revision, a single-row read that every write moves, and
+ * only when that moved reads the items again. Polling rather than Postgres's LISTEN/NOTIFY: it works
+ * the same on SQLite, needs no connection held open, and a notification lost while a connection was
+ * down would leave a node stale until the next change; the price is a few seconds' delay.
  */
 import { describeIssue } from '../config/issues.js';
 import type { Flows } from '../config/types.js';
@@ -62,6 +68,8 @@ export class ConfigService {
   private snapshot!: Flows;
   private disabled: DisabledItem[] = [];
   private revision = 0;
+  /** The store's configuration revision the items in `stored` were read at. */
+  private storeRevision = -1;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<(flows: Flows) => void>();
 
@@ -76,13 +84,70 @@ export class ConfigService {
   /** Loads the API items from the store and merges them with the (already loaded) flows file. */
   static async open(o: { file: Flows; repo: ConfigItemRepo; logger: Logger }): Promise<ConfigService> {
     const service = new ConfigService(o.file, o.repo, o.logger);
-    for (const row of await o.repo.all()) {
-      const item = parseStored(row.kind, row.key, row.body);
-      if (item) service.stored.set(itemId(row.kind, row.key), { item, body: row.body });
-      else o.logger.error({ kind: row.kind, key: row.key }, 'configuration item in the store is unreadable; ignored');
-    }
+    await service.readStore();
     service.recompute();
     return service;
+  }
+
+  /** Reads the revision, then the items: a write landing between the two is seen by the next refresh. */
+  private async readStore(): Promise<void> {
+    const revision = await this.repo.revision();
+    const rows = await this.repo.all();
+    this.stored.clear();
+    for (const row of rows) {
+      const item = parseStored(row.kind, row.key, row.body);
+      if (item) this.stored.set(itemId(row.kind, row.key), { item, body: row.body });
+      else this.logger.error({ kind: row.kind, key: row.key }, 'configuration item in the store is unreadable; ignored');
+    }
+    this.storeRevision = revision;
+  }
+
+  /**
+   * Takes in what other nodes changed: when the store's revision moved since the last read, reads the
+   * items again and, if they differ from ours, applies them to new calls. Resolves whether anything
+   * changed. Our own writes move the revision too; reading them back changes nothing.
+   */
+  refresh(): Promise<boolean> {
+    return this.serial(async () => {
+      if ((await this.repo.revision()) === this.storeRevision) return false;
+      const before = new Map([...this.stored].map(([id, s]) => [id, s.body]));
+      await this.readStore();
+      const same = before.size === this.stored.size && [...this.stored].every(([id, s]) => before.get(id) === s.body);
+      if (same) return false;
+      this.recompute();
+      this.changed();
+      this.logger.info({ items: this.stored.size }, 'configuration: changed on another node; new calls take the new one');
+      return true;
+    });
+  }
+
+  /**
+   * Calls `refresh` every `everyMs` until the returned function is called. A failed read (the database
+   * away) is logged once per outage and tried again at the next tick.
+   */
+  watch(o: { everyMs: number; setTimer: (ms: number, fn: () => void) => () => void }): () => void {
+    let stopped = false;
+    let cancel: (() => void) | undefined;
+    let failing = false;
+    const tick = (): void => {
+      void this.refresh().then(
+        () => {
+          if (failing) this.logger.info('configuration: the store answers again');
+          failing = false;
+        },
+        (err: unknown) => {
+          if (!failing) this.logger.warn({ err }, 'configuration: cannot read the store; other nodes\' changes wait until it answers');
+          failing = true;
+        },
+      ).finally(() => {
+        if (!stopped) cancel = o.setTimer(o.everyMs, tick);
+      });
+    };
+    cancel = o.setTimer(o.everyMs, tick);
+    return () => {
+      stopped = true;
+      cancel?.();
+    };
   }
 
   /** The configuration a call starting now runs with. */

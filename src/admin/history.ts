@@ -14,8 +14,12 @@ import type { LiveCall, LiveCalls } from './live-calls.js';
 import type { CallDetailView, CallSummaryView, InteractionView, LiveCallView, Page, StatsView } from './view-types.js';
 import { callSummaryView, decodeCursor, encodeCursor, iso, isoOrNull, pageOf, recordingView, webhookView } from './views.js';
 
-export const liveCallView = (c: LiveCall): LiveCallView => ({
+/** A node whose heartbeat (server/node-presence.ts, every 2 s) is older than this is counted gone. */
+export const NODE_GONE_MS = 10_000;
+
+export const liveCallView = (c: LiveCall, node: string | null = null): LiveCallView => ({
   session_id: c.sessionId,
+  node,
   direction: c.direction,
   from: c.from,
   to: c.to,
@@ -101,11 +105,23 @@ function isCallCursor(p: unknown[]): p is [number, string] {
 export class CallHistory {
   constructor(private readonly o: { store: Store; live: LiveCalls; clock: Clock }) {}
 
+  /** This process's node (HOOKLINE_NODE_ID); '' for a store nobody shares. */
+  get nodeId(): string {
+    return this.o.store.nodeId;
+  }
+
+  /** The other nodes sharing the database whose heartbeat is recent: their open calls are in progress. */
+  private async otherLiveNodes(): Promise<Set<string>> {
+    const since = this.o.clock.now() - NODE_GONE_MS;
+    const nodes = await this.o.store.nodes.list();
+    return new Set(nodes.filter((n) => n.seenAt.getTime() >= since && n.nodeId !== this.nodeId).map((n) => n.nodeId));
+  }
+
   async list(filter: CallFilter, cursor: string | undefined, limit: number): Promise<Page<CallSummaryView>> {
     const after = cursor === undefined ? undefined : decodeCursor(cursor, isCallCursor);
     const calls = await this.o.store.history.search(filter, after && { startedAt: new Date(after[0]), sessionId: after[1] }, limit + 1);
-    const blocks = await this.o.store.history.blocks(calls.slice(0, limit).map((c) => c.sessionId));
-    return pageOf(calls, limit, (c) => this.summary(c, blocks.get(c.sessionId) ?? []), (last) => encodeCursor([last.startedAt.getTime(), last.sessionId]));
+    const [blocks, others] = await Promise.all([this.o.store.history.blocks(calls.slice(0, limit).map((c) => c.sessionId)), this.otherLiveNodes()]);
+    return pageOf(calls, limit, (c) => this.summary(c, blocks.get(c.sessionId) ?? [], others), (last) => encodeCursor([last.startedAt.getTime(), last.sessionId]));
   }
 
   async get(sessionId: string): Promise<CallDetailView> {
@@ -168,7 +184,7 @@ export class CallHistory {
 
     const live = this.o.live.get(sessionId);
     return {
-      ...this.summary(call, blocks.get(sessionId) ?? []),
+      ...this.summary(call, blocks.get(sessionId) ?? [], await this.otherLiveNodes()),
       current_block: live?.block ?? null,
       timeline: items.map(({ at, type, data }) => {
         const { leg, ...rest } = data;
@@ -183,8 +199,24 @@ export class CallHistory {
     };
   }
 
-  active(): LiveCallView[] {
-    return this.o.live.list().map(liveCallView);
+  /** The calls this process runs, and `others` (from otherActive) after them; newest first. */
+  active(others: LiveCallView[] = []): LiveCallView[] {
+    const mine = this.o.live.list().map((c) => liveCallView(c, this.nodeId || null));
+    return [...mine, ...others].sort((a, b) => b.started_at.localeCompare(a.started_at) || b.session_id.localeCompare(a.session_id));
+  }
+
+  /**
+   * The calls in progress on the other nodes sharing the database, as the store has them (which block
+   * a call is in is only known to its node). Calls of a node that stopped beating are not listed: that
+   * node died with them, and its next start closes them.
+   */
+  async otherActive(): Promise<LiveCallView[]> {
+    const others = await this.otherLiveNodes();
+    if (others.size === 0) return [];
+    const open = await this.o.store.history.inProgress(500);
+    return open
+      .filter((c) => c.nodeId !== undefined && others.has(c.nodeId))
+      .map((c) => ({ session_id: c.sessionId, node: c.nodeId ?? null, direction: c.direction, from: c.from, to: c.to, started_at: iso(c.startedAt), current_block: null, bridged_to: null, test: c.test === true }));
   }
 
   async stats(): Promise<StatsView> {
@@ -214,8 +246,9 @@ export class CallHistory {
     };
   }
 
-  private summary(c: CallRecord, blocks: string[]): CallSummaryView {
-    return callSummaryView(c, blocks, this.o.live.get(c.sessionId) !== undefined);
+  private summary(c: CallRecord, blocks: string[], otherLiveNodes: Set<string>): CallSummaryView {
+    const elsewhere = c.endedAt === undefined && c.nodeId !== undefined && otherLiveNodes.has(c.nodeId);
+    return callSummaryView(c, blocks, this.o.live.get(c.sessionId) !== undefined || elsewhere);
   }
 
   private webhookData(w: WebhookLogEntry): Record<string, unknown> {

@@ -94,7 +94,7 @@ export interface CallSummaryView {
   ended_at: string | null;
   duration_s: number | null;
   end_reason: string | null;
-  /** Running in this process now (see GET /calls/active). */
+  /** Running now, on this node or on another sharing the database (see GET /calls/active). */
   in_progress: boolean;
   /** The building blocks the call entered, in order (`ivr/10`, `transfer/3125550101`...). */
   blocks: string[];
@@ -102,6 +102,8 @@ export interface CallSummaryView {
   monitored_seconds: number;
   /** Run from the console's Test panel or POST /test-calls. */
   test: boolean;
+  /** The node that runs (ran) the call (HOOKLINE_NODE_ID); null for calls from before nodes were recorded. */
+  node: string | null;
 }
 
 export interface TimelineItem {
@@ -162,6 +164,8 @@ export interface CallDetailView extends CallSummaryView {
 
 export interface LiveCallView {
   session_id: string;
+  /** The node running it (HOOKLINE_NODE_ID). */
+  node: string | null;
   direction: CallRecord['direction'];
   from: string;
   to: string;

@@ -68,6 +68,7 @@ export function callSummaryView(c: CallRecord, blocks: string[], inProgress: boo
     pass_through: c.passThrough,
     monitored_seconds: c.monitoredSeconds,
     test: c.test === true,
+    node: c.nodeId ?? null,
   };
 }
 

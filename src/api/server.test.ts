@@ -56,6 +56,18 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('/healthz', () => {
+  it('says why a started server does not take calls (its database away), and ok again when it does', async () => {
+    let why: string | undefined = 'database unreachable';
+    const http = createHttpApp({ metrics: new Metrics(), demo: false, isReady: () => true, unavailable: () => why });
+    const down = await http.request('/healthz');
+    expect([down.status, await down.text()]).toEqual([503, 'database unreachable']);
+    why = undefined;
+    const up = await http.request('/healthz');
+    expect([up.status, await up.text()]).toEqual([200, 'ok']);
+  });
+});
+
 describe('while the server drains (shutdown)', () => {
   it('says draining on /healthz and refuses new calls in every form with 503 and Retry-After', async () => {
     let draining = false;

@@ -15,6 +15,8 @@ export interface HttpServerOptions {
   /** Serve the demo webhook at /demo/hook (the demo flows point there). */
   demo: boolean;
   isReady(): boolean;
+  /** Why a started server does not take calls now (its database away), said by /healthz with 503; undefined when it does. */
+  unavailable?(): string | undefined;
   /** True once a shutdown has begun: /healthz says `draining` and no new call is placed. */
   isDraining?(): boolean;
   /** The Call Initiation API (click_to_xyz.php, ibp_api.php, /api/v1/calls). */
@@ -32,7 +34,12 @@ export interface HttpServerOptions {
 export function createHttpApp(o: Omit<HttpServerOptions, 'host' | 'port'>): Hono {
   const app = new Hono();
   // A load balancer takes a draining server out of rotation while its calls in progress go on.
-  app.get('/healthz', (c) => (o.isDraining?.() ? c.text('draining', 503) : o.isReady() ? c.text('ok') : c.text('starting', 503)));
+  app.get('/healthz', (c) => {
+    if (o.isDraining?.()) return c.text('draining', 503);
+    if (!o.isReady()) return c.text('starting', 503);
+    const why = o.unavailable?.();
+    return why === undefined ? c.text('ok') : c.text(why, 503);
+  });
   app.get('/metrics', async (c) => {
     c.header('Content-Type', o.metrics.registry.contentType);
     return c.body(await o.metrics.registry.metrics());

@@ -3,7 +3,7 @@ import { DEFAULT_DIAL_LIMITS } from '../calls/dial-limits.js';
 import { DEFAULT_SIP_ALLOW, DEFAULT_SIP_CALL_RATE, DEFAULT_SIP_MESSAGE_RATE } from '../calls/telephony/access.js';
 import { DEFAULT_DIAL_ALLOW } from './dial-policy.js';
 import { ConfigError } from './errors.js';
-import { loadSettings, type CliOptions, type Settings } from './settings.js';
+import { defaultNodeId, loadSettings, type CliOptions, type Settings } from './settings.js';
 
 describe('loadSettings', () => {
   it('has the defaults of the spec', () => {
@@ -27,7 +27,14 @@ describe('loadSettings', () => {
       drainS: 300,
       sourcetrakRetentionDays: 90,
       transcribe: { engine: 'none', model: 'whisper-1', timeoutS: 120 },
+      nodeId: defaultNodeId(),
     });
+  });
+
+  it('names the node after the host by default, in characters a node name takes', () => {
+    expect(defaultNodeId('ivr-1.example.com')).toBe('ivr-1.example.com');
+    expect(defaultNodeId('my host')).toBe('my-host');
+    expect(defaultNodeId('')).toBe('hookline');
   });
 
   it('reads every HOOKLINE_* variable', () => {
@@ -61,6 +68,7 @@ describe('loadSettings', () => {
       HOOKLINE_TRANSCRIBE_MODEL: 'large-v3',
       HOOKLINE_TRANSCRIBE_KEY: 'sk-1',
       HOOKLINE_TRANSCRIBE_TIMEOUT_S: '30',
+      HOOKLINE_NODE_ID: 'node-2',
       UNRELATED: 'x',
     };
     expect(loadSettings({}, env)).toEqual<Settings>({
@@ -89,6 +97,7 @@ describe('loadSettings', () => {
       sipCallRate: 0,
       drainS: 0,
       transcribe: { engine: 'http', url: 'http://127.0.0.1:8000', model: 'large-v3', key: 'sk-1', timeoutS: 30 },
+      nodeId: 'node-2',
     });
   });
 
@@ -149,6 +158,7 @@ describe('loadSettings', () => {
     ['dial limit zero', {}, { HOOKLINE_DIAL_PER_CALL: '0' }, 'HOOKLINE_DIAL_PER_CALL: expected a whole number 1-1000, got "0"'],
     ['dial limit not a number', { dialSimultaneous: 'five' }, {}, '--dial-simultaneous: expected a whole number 1-1000, got "five"'],
     ['drain time', {}, { HOOKLINE_DRAIN_S: '-1' }, 'HOOKLINE_DRAIN_S: expected a whole number 0-86400, got "-1"'],
+    ['node id', {}, { HOOKLINE_NODE_ID: 'node 1' }, 'HOOKLINE_NODE_ID: expected a node name of letters, digits, ".", "_" and "-" (at most 64), got "node 1"'],
     ['webhook networks', {}, { HOOKLINE_WEBHOOK_NETWORKS: 'private' }, 'HOOKLINE_WEBHOOK_NETWORKS: expected one of all, public, got "private"'],
     ['log level', { logLevel: 'verbose' }, {}, '--log-level: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     ['sip allow entry', {}, { HOOKLINE_SIP_ALLOW: '127.0.0.0/8,lan' }, 'HOOKLINE_SIP_ALLOW: expected an IP address or CIDR such as 192.168.1.0/24, got "lan"'],

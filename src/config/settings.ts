@@ -5,6 +5,7 @@
  * tests), so nothing depends on the state of the process at import time.
  */
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { compileDialPolicy, DEFAULT_DIAL_ALLOW } from './dial-policy.js';
 import { parseNetwork } from '../lib/networks.js';
 import { headerValueProblem } from '../sip/headers.js';
@@ -42,6 +43,7 @@ export interface CliOptions {
   transcribeModel: string;
   transcribeKey: string;
   transcribeTimeoutS: string | number;
+  nodeId: string;
 }
 
 /** Text-to-speech engines (src/speech/engines.ts): the WASM one needs no system package. */
@@ -123,6 +125,12 @@ export interface Settings {
    */
   sourcetrakRetentionDays: number;
   /**
+   * HOOKLINE_NODE_ID: this node's name among several sharing one database (deploy/README.md); stored
+   * with each call it runs and on the work it claims. Default the host name; two nodes on one machine
+   * need one each. Letters, digits, `.`, `_` and `-`, at most 64.
+   */
+  nodeId: string;
+  /**
    * Started by npm (`npm start`, `npx hookline serve`: npm sets npm_lifecycle_event): stop when the
    * parent process goes away. npm passes SIGTERM and SIGINT on to its child only, which is a shell that
    * dies without passing them on when the script does not `exec`, and a killed npm passes nothing; the
@@ -200,6 +208,15 @@ const databaseUrl: Parse<string> = (v) => {
   return { error: 'expected a postgres:// URL (leave it unset for SQLite in the data dir)' };
 };
 
+const nodeId: Parse<string> = (v) =>
+  /^[A-Za-z0-9._-]{1,64}$/.test(v) ? v : { error: `expected a node name of letters, digits, ".", "_" and "-" (at most 64), got ${JSON.stringify(v)}` };
+
+/** The host name as a node name: characters a node name does not take become "-". */
+export function defaultNodeId(host = hostname()): string {
+  const id = host.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
+  return id === '' ? 'hookline' : id;
+}
+
 const dialAllow: Parse<string[]> = (v) => {
   const patterns = v.split(',').map((p) => p.trim()).filter((p) => p !== '');
   // An empty list would refuse every call; nobody means that by leaving the value blank.
@@ -271,6 +288,7 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
     sipCallRate: get('sipCallRate', 'SIP_CALL_RATE', count(0, 10_000)) ?? DEFAULT_SIP_CALL_RATE,
     drainS: get('drainS', 'DRAIN_S', count(0, 86_400)) ?? 300,
     sourcetrakRetentionDays: get('sourcetrakRetentionDays', 'SOURCETRAK_RETENTION_DAYS', count(1, 3650)) ?? 90,
+    nodeId: get('nodeId', 'NODE_ID', nodeId) ?? defaultNodeId(),
   };
   const userAgent = get('sipUserAgent', 'SIP_USER_AGENT', headerValue);
   if (userAgent !== undefined) settings.sipUserAgent = userAgent;

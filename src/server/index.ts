@@ -50,9 +50,14 @@ import { Metrics } from '../lib/metrics.js';
 import { SelfUrl } from '../lib/self-url.js';
 import { RESTART_RETRY_AFTER_S } from '../api/initiate-http.js';
 import { openStore } from './open-store.js';
+import { resilientStore } from '../store/resilient.js';
+import { startHeartbeat } from './node-presence.js';
 import { StartupError, checkRtpPorts, startStep } from './startup-error.js';
 import { recoverInterruptedCalls } from './recover.js';
 import { drainCalls, RESTARTING, type DrainReport } from './drain.js';
+
+/** How often a node asks the store whether the configuration changed on another node. */
+const CONFIG_POLL_MS = 3_000;
 
 export interface ServerDeps {
   logger: Logger;
@@ -94,7 +99,8 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
   };
   try {
     const dataDir = path.resolve(settings.dataDir);
-    const store = await openStore(settings);
+    // Losing the database while running holds the writes of calls in progress and refuses new calls.
+    const store = resilientStore(await openStore(settings), { logger, clock });
     closers.push(() => store.close());
     const tracker = new CallTracker({ store, clock, logger, dataDir });
     closers.push(() => tracker.close()); // runs before the store closes
@@ -178,12 +184,14 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
         onCall: (call) => {
           app.runCall(call).catch((err: unknown) => logger.error({ err, sessionId: call.sessionId }, 'call failed'));
         },
+        // Without the database a new call could not be recorded: 503, and a proxy in front tries another node.
+        admitting: () => store.reachable,
       }));
       sip = telephony;
       closers.push(() => telephony.close());
       metrics.watchSip(() => ({ refusals: telephony.access.guard.refusals(), limits: telephony.access.guard.limitValues() }));
       closers.push(() => testCalls.close());
-      const http = await startStep('http', settings, () => startHttpServer({ host: settings.httpHost, port: settings.httpPort, metrics: app.metrics, demo: deps.demo, isReady: () => ready, isDraining: () => draining,
+      const http = await startStep('http', settings, () => startHttpServer({ host: settings.httpHost, port: settings.httpPort, metrics: app.metrics, demo: deps.demo, isReady: () => ready, unavailable: () => (store.reachable ? undefined : 'database unreachable'), isDraining: () => draining,
         callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: telephony.trunk, logger }), logger },
         admin: admin.app,
         ibpAdmin: createIbpAdminApi({ keys, config, store, dataDir, logger, clock, audio, uploads: { networks: settings.webhookNetworks } }),
@@ -192,6 +200,9 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
       }));
       closers.push(() => http.close());
       self.listening(settings.httpHost, http.port);
+      // Nodes sharing the database: say we are alive, and take in configuration changed on the others.
+      closers.push(startHeartbeat({ store, clock, logger, sip: `${settings.sipAdvertise ?? settings.sipHost}:${telephony.port('UDP')}`, http: `http://${settings.httpHost}:${http.port}` }));
+      closers.push(config.watch({ everyMs: CONFIG_POLL_MS, setTimer: (ms, fn) => clock.setTimer(ms, fn) }));
       // Stopped before HTTP closes: a delivery in flight to our own /demo/hook still gets its answer.
       // stop() waits for the deliveries in flight; what was not sent stays in the store for the next start.
       closers.push(() => outbox.stop());

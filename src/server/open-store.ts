@@ -1,9 +1,9 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
-import { ConfigError } from '../config/errors.js';
 import type { Store } from '../store/types.js';
 import { createSqliteStore } from '../store/sqlite.js';
+import { createPostgresStore } from '../store/postgres.js';
 import { StoreError } from '../store/errors.js';
 import { StartupError } from './startup-error.js';
 
@@ -39,14 +39,23 @@ export function checkDataDir(dataDir: string): void {
   }
 }
 
-/** SQLite in the data dir by default; Postgres is not built yet, so asking for it is a clear error. */
+/**
+ * SQLite in the data dir by default; Postgres when HOOKLINE_DATABASE_URL names one (several nodes share
+ * it). A database that cannot be reached or migrated is one line naming host, port and database (never
+ * the password), and the process exits 2 like for every other start-up error.
+ */
 export async function openStore(settings: Settings): Promise<Store> {
   if (settings.databaseUrl) {
-    throw new ConfigError({ key: 'HOOKLINE_DATABASE_URL', message: `Postgres is not supported yet; unset it to use SQLite in ${settings.dataDir}` });
+    try {
+      return await createPostgresStore(settings.databaseUrl, { nodeId: settings.nodeId });
+    } catch (err) {
+      if (err instanceof StoreError) throw new StartupError(`${err.message} (set --database-url or HOOKLINE_DATABASE_URL)`, { cause: err });
+      throw err;
+    }
   }
   checkDataDir(settings.dataDir);
   try {
-    return await createSqliteStore(path.join(settings.dataDir, 'hookline.db'));
+    return await createSqliteStore(path.join(settings.dataDir, 'hookline.db'), { nodeId: settings.nodeId });
   } catch (err) {
     // A damaged or foreign hookline.db, or one another program holds locked.
     if (err instanceof StoreError) throw new StartupError(`${err.message} (set ${DATA_DIR_SETTING} to use another data dir)`, { cause: err });

@@ -1,10 +1,30 @@
-import type { Selectable } from 'kysely';
-import type { ApiKeysTable } from './schema.js';
-import type { ApiKeyRecord, ApiKeyRepo, ApiScope, ConfigItemRepo, ConsoleSessionRepo } from './types.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { ApiKeysTable, Database } from './schema.js';
+import type { ApiKeyRecord, ApiKeyRepo, ApiScope, ConfigItemRepo, ConsoleSessionRepo, NodeRepo } from './types.js';
 import { fromMs, optDate, toMs, type RepoContext } from './codec.js';
+
+/** Moves the `config` revision (migration 009); run in the transaction of the write it announces. */
+async function bumpConfigRevision(db: Kysely<Database>): Promise<void> {
+  await db.updateTable('revisions').set((eb) => ({ value: eb('value', '+', 1) })).where('name', '=', 'config').execute();
+}
+
+/** Runs a write and, when it changed something, moves the revision with it: both or neither. */
+function announced(db: Kysely<Database>, write: (trx: Kysely<Database>) => Promise<boolean>): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const changed = await write(trx);
+    if (changed) await bumpConfigRevision(trx);
+    return changed;
+  });
+}
 
 export function createConfigItemRepo(ctx: RepoContext): ConfigItemRepo {
   return {
+    revision: () =>
+      ctx.run('config.revision', async (db) => {
+        const row = await db.selectFrom('revisions').select('value').where('name', '=', 'config').executeTakeFirst();
+        return Number(row?.value ?? 0);
+      }),
+
     all: () =>
       ctx.run('config.all', async (db) => {
         const rows = await db.selectFrom('config_items').selectAll().orderBy('kind').orderBy('key').execute();
@@ -12,7 +32,7 @@ export function createConfigItemRepo(ctx: RepoContext): ConfigItemRepo {
       }),
 
     put: (item, expected) =>
-      ctx.run('config.put', async (db) => {
+      ctx.run('config.put', (db0) => announced(db0, async (db) => {
         const updatedAt = ctx.clock.now();
         if (expected && 'absent' in expected) {
           // ON CONFLICT DO NOTHING: of two creators racing for one id, exactly one gets a row.
@@ -42,15 +62,15 @@ export function createConfigItemRepo(ctx: RepoContext): ConfigItemRepo {
           .onConflict((oc) => oc.columns(['kind', 'key']).doUpdateSet({ body: item.body, updated_at: updatedAt }))
           .execute();
         return true;
-      }),
+      })),
 
     delete: (kind, key, expectedBody) =>
-      ctx.run('config.delete', async (db) => {
+      ctx.run('config.delete', (db0) => announced(db0, async (db) => {
         let q = db.deleteFrom('config_items').where('kind', '=', kind).where('key', '=', key);
         if (expectedBody !== undefined) q = q.where('body', '=', expectedBody);
         const r = await q.executeTakeFirst();
         return r.numDeletedRows === 1n;
-      }),
+      })),
   };
 }
 
@@ -125,3 +145,24 @@ export function createConsoleSessionRepo(ctx: RepoContext): ConsoleSessionRepo {
   };
 }
 
+
+export function createNodeRepo(ctx: RepoContext): NodeRepo {
+  return {
+    heartbeat: (info) =>
+      ctx.run('nodes.heartbeat', async (db) => {
+        const now = ctx.clock.now();
+        const values = { started_at: toMs(info.startedAt, 'startedAt'), seen_at: now, sip: info.sip, http: info.http };
+        await db
+          .insertInto('nodes')
+          .values({ node_id: ctx.nodeId, ...values })
+          .onConflict((oc) => oc.column('node_id').doUpdateSet(values))
+          .execute();
+      }),
+
+    list: () =>
+      ctx.run('nodes.list', async (db) => {
+        const rows = await db.selectFrom('nodes').selectAll().orderBy('node_id').execute();
+        return rows.map((r) => ({ nodeId: r.node_id, startedAt: fromMs(r.started_at), seenAt: fromMs(r.seen_at), sip: r.sip, http: r.http }));
+      }),
+  };
+}

@@ -27,6 +27,7 @@ export function toCall(r: Selectable<CallsTable>): CallRecord {
     passThrough: r.pass_through,
     monitoredSeconds: r.monitored_seconds,
     ...(r.test === 1 ? { test: true } : {}),
+    ...(r.node_id ? { nodeId: r.node_id } : {}),
   };
 }
 
@@ -72,6 +73,7 @@ export function createCallRepo(ctx: RepoContext): CallRepo {
             // Whole seconds, as monitored time is reported and billed.
             monitored_seconds: whole(call.monitoredSeconds, 'monitoredSeconds'),
             test: call.test === true ? 1 : 0,
+            node_id: call.nodeId ?? ctx.nodeId,
           })
           .execute();
       }),

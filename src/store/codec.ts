@@ -1,11 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../lib/clock.js';
 import { StoreError } from './errors.js';
-import type { Database } from './schema.js';
+import type { Database, SqlFlavor } from './schema.js';
 
 /** What every repository gets: the database, the clock, and `run`, which turns failures into StoreErrors. */
 export interface RepoContext {
   readonly clock: Clock;
+  /** This process's node (HOOKLINE_NODE_ID): stamped on the calls it creates and the work it claims. */
+  readonly nodeId: string;
+  readonly flavor: SqlFlavor;
   run<T>(operation: string, fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
 }
 

@@ -21,7 +21,7 @@ describe('call history query plans (SQLite)', () => {
       if (e.level === 'query') queries.push(e.query);
     } });
     await migrateToLatest(db, 'sqlite');
-    store = createKyselyStore(db, { classify: classifySqliteError });
+    store = createKyselyStore(db, { classify: classifySqliteError, flavor: 'sqlite' });
   });
   afterAll(() => store.close());
 

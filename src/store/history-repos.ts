@@ -124,6 +124,21 @@ export function createCallHistoryRepo(ctx: RepoContext): CallHistoryRepo {
         return rows.map(toCall);
       }),
 
+    inProgress: (limit) =>
+      ctx.run('history.inProgress', async (db) => {
+        // end_reason and ended_at are written together; `end_reason is null` uses calls_end_reason.
+        const rows = await db
+          .selectFrom('calls')
+          .selectAll()
+          .where('end_reason', 'is', null)
+          .where('ended_at', 'is', null)
+          .orderBy('started_at', 'desc')
+          .orderBy('session_id', 'desc')
+          .limit(checkLimit(limit))
+          .execute();
+        return rows.map(toCall);
+      }),
+
     callStats: (since, until) =>
       ctx.run('history.callStats', async (db) => {
         const from = toMs(since, 'since');

@@ -5,13 +5,13 @@ import type { RepoContext } from './codec.js';
 import { StoreError, type ErrorClassifier } from './errors.js';
 import { createRecordingRepo, createWebhookLogRepo } from './log-repos.js';
 import { createOutboxRepo } from './outbox-repo.js';
-import { createApiKeyRepo, createConfigItemRepo, createConsoleSessionRepo } from './admin-repos.js';
+import { createApiKeyRepo, createConfigItemRepo, createConsoleSessionRepo, createNodeRepo } from './admin-repos.js';
 import { createRegisteredNumberRepo, createReportRepo } from './report-repos.js';
 import { createCallHistoryRepo } from './history-repos.js';
 import { createRecoveryRepo } from './recovery-repos.js';
 import { createSourcetrakRepo } from './sourcetrak-repos.js';
 import { createTranscriptionRepo } from './transcription-repos.js';
-import type { Database } from './schema.js';
+import type { Database, SqlFlavor } from './schema.js';
 import type { Store } from './types.js';
 
 export interface KyselyStoreOptions {
@@ -19,15 +19,21 @@ export interface KyselyStoreOptions {
   clock?: Clock;
   /** Turns the dialect's driver errors into StoreError codes. */
   classify: ErrorClassifier;
+  flavor: SqlFlavor;
+  /**
+   * This process's node id (HOOKLINE_NODE_ID): stamped on the calls it creates, on the outbox items it
+   * claims, and the only calls its start after a crash closes. Default '' (a store nobody shares).
+   */
+  nodeId?: string;
 }
 
 /**
  * The repositories over any Kysely database that has run the migrations. Dialect-specific concerns
- * (opening, PRAGMAs, error codes) stay in `sqlite.ts` and a future `postgres.ts`; the queries here are
+ * (opening, PRAGMAs, pools, error codes) stay in `sqlite.ts` and `postgres.ts`; the queries here are
  * the portable subset both understand (RETURNING, ON CONFLICT ... DO UPDATE).
  *
- * There are no explicit transactions: every repository method is a single statement, or a statement
- * followed by a read-only check, and a single statement in autocommit mode is committed by the time
+ * There are few explicit transactions: every repository method is a single statement, or a statement
+ * followed by a read-only check (a configuration write and the revision it moves are the exception), and a single statement in autocommit mode is committed by the time
  * its promise resolves. That is what lets the flow write each event as it happens and lose nothing
  * already said or pressed when the process dies.
  */
@@ -37,6 +43,8 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
 
   const ctx: RepoContext = {
     clock: options.clock ?? systemClock,
+    nodeId: options.nodeId ?? '',
+    flavor: options.flavor,
     async run(operation, fn) {
       if (closed) throw new StoreError('closed', `${operation}: the store is closed`);
       try {
@@ -65,6 +73,8 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     recovery: createRecoveryRepo(ctx),
     sourcetrak: createSourcetrakRepo(ctx),
     transcriptions: createTranscriptionRepo(ctx),
+    nodes: createNodeRepo(ctx),
+    nodeId: ctx.nodeId,
     close() {
       // Idempotent, and calls made after close fail with a StoreError instead of a driver TypeError.
       closed = true;

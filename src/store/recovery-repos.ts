@@ -6,9 +6,9 @@ import type { RecoveryRepo } from './types.js';
  * What a start after a crash needs (src/server/recover.ts): the calls a dead process left open, and a
  * way to close each one exactly once.
  *
- * Every call here is "this node's": one server per SQLite file. When several servers share a Postgres
- * database, `calls` needs an owner column (the node id that created the row) and both statements below
- * a `where node_id = ?`, or one server's start would close the calls another is still running.
+ * Only this node's calls: when several nodes share a Postgres database, the others' open calls are
+ * calls they are running now. Calls recorded without a node ('' : from before migration 009) count as
+ * this node's, which is what they were with one server per SQLite file.
  */
 export function createRecoveryRepo(ctx: RepoContext): RecoveryRepo {
   return {
@@ -22,6 +22,7 @@ export function createRecoveryRepo(ctx: RepoContext): RecoveryRepo {
           )
           // The runner writes ended_at and end_reason together: `end_reason is null` lets the
           // calls_end_reason index find the open ones without reading every call.
+          .where('calls.node_id', 'in', [ctx.nodeId, ''])
           .where('calls.end_reason', 'is', null)
           .where('calls.ended_at', 'is', null)
           .orderBy('calls.started_at')
@@ -41,6 +42,7 @@ export function createRecoveryRepo(ctx: RepoContext): RecoveryRepo {
           .updateTable('calls')
           .set({ ended_at: toMs(endedAt, 'endedAt'), end_reason: endReason })
           .where('session_id', '=', sessionId)
+          .where('node_id', 'in', [ctx.nodeId, ''])
           .where('ended_at', 'is', null)
           .executeTakeFirst();
         return r.numUpdatedRows > 0n;

@@ -28,6 +28,8 @@ export interface CallsTable {
   monitored_seconds: number;
   /** 1 for a test call (migration 005). */
   test: ColumnType<number, number | undefined, number>;
+  /** The node that runs (ran) the call; '' before migration 009. */
+  node_id: ColumnType<string, string | undefined, string>;
 }
 
 /** One row per IVR run; its `id` is the `ivr_response_id` sent in webhooks. */
@@ -95,6 +97,9 @@ export interface OutboxTable {
   expires_at: Millis;
   state: string;
   last_error: string | null;
+  /** The node that holds the item while it sends it, until `lease_until` (migration 009, store/lease.ts). */
+  claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  lease_until: ColumnType<number | string | null, number | null | undefined, number | null>;
 }
 
 /** One building block (or number route, post-call action) made through the API: its flows-file JSON. */
@@ -222,6 +227,22 @@ export interface TranscriptionJobsTable {
   outbox_id: number | null;
 }
 
+/** Each node's heartbeat (migration 009). */
+export interface NodesTable {
+  node_id: string;
+  started_at: Millis;
+  seen_at: Millis;
+  /** Where it takes SIP and HTTP, as it advertises them. */
+  sip: string;
+  http: string;
+}
+
+/** Change counters of what nodes cache (migration 009): `config` moves with each configuration item write. */
+export interface RevisionsTable {
+  name: string;
+  value: ColumnType<number, number, number>;
+}
+
 export interface Database {
   calls: CallsTable;
   interactions: InteractionsTable;
@@ -239,6 +260,8 @@ export interface Database {
   sourcetrak_shown: SourcetrakShownTable;
   sourcetrak_matches: SourcetrakMatchesTable;
   transcription_jobs: TranscriptionJobsTable;
+  nodes: NodesTable;
+  revisions: RevisionsTable;
 }
 
 /** Which SQL the migrations emit where the two databases differ (identity columns). */

@@ -12,6 +12,7 @@ import { runHistoryStoreSuite } from './history.suite.js';
 import { runRecoveryStoreSuite } from './recovery.suite.js';
 import { runSourcetrakStoreSuite } from './sourcetrak.suite.js';
 import { runTranscriptionStoreSuite } from './transcription.suite.js';
+import { runNodesStoreSuite } from './nodes.suite.js';
 import { migrationProvider } from './migrations/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hookline-store-'));
@@ -31,6 +32,11 @@ runRecoveryStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memo
 runSourcetrakStoreSuite('sqlite :memory:', ({ clock }) => createSqliteStore(':memory:', { clock }));
 // A file too: the transaction that stores a text and queues its post-back runs over WAL there.
 runTranscriptionStoreSuite('sqlite file', ({ clock }) => createSqliteStore(freshFile(), { clock }));
+// Two stores on one file: the closest SQLite comes to two nodes (it is meant for one).
+runNodesStoreSuite('sqlite file', async ({ clock }) => {
+  const file = freshFile();
+  return (nodeId) => createSqliteStore(file, { clock, nodeId });
+});
 
 describe('SQLite specifics', () => {
   it('creates the parent directory and sets the PRAGMAs', () => {

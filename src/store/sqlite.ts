@@ -13,6 +13,8 @@ export interface SqliteStoreOptions {
   clock?: Clock;
   /** How long a write waits for another connection's lock before failing with `busy`. */
   busyTimeoutMs?: number;
+  /** This process's node id (see KyselyStoreOptions.nodeId). */
+  nodeId?: string;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
@@ -69,5 +71,5 @@ export async function createSqliteStore(path: string, options: SqliteStoreOption
     await db.destroy();
     throw err;
   }
-  return createKyselyStore(db, { clock: options.clock, classify: classifySqliteError });
+  return createKyselyStore(db, { clock: options.clock, classify: classifySqliteError, flavor: 'sqlite', ...(options.nodeId !== undefined ? { nodeId: options.nodeId } : {}) });
 }

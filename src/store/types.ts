@@ -17,6 +17,11 @@ export interface CallRecord {
   monitoredSeconds: number;
   /** A test call (the console's Test panel); absent means false. */
   test?: boolean;
+  /**
+   * The node that runs (ran) the call (HOOKLINE_NODE_ID). On create, absent means the store's own node;
+   * read back absent when none was recorded (calls from before nodes, a store without a node id).
+   */
+  nodeId?: string;
 }
 
 export interface InteractionRecord {
@@ -192,6 +197,8 @@ export interface CallHistoryRepo {
   /** Newest first by (startedAt, sessionId), after `after` when given. */
   search(filter: CallFilter, after: CallPageKey | undefined, limit: number): Promise<CallRecord[]>;
   callStats(since: Date, until: Date): Promise<CallStats>;
+  /** Calls without an end, on every node, newest first. */
+  inProgress(limit: number): Promise<CallRecord[]>;
   webhookStats(since: Date, until: Date): Promise<WebhookStats[]>;
 }
 
@@ -211,13 +218,25 @@ export interface OutboxItem {
   expiresAt: Date;
   state: 'pending' | 'delivered' | 'failed';
   lastError?: string;
+  /** The node holding the item while it sends it, and until when (store/lease.ts); absent when free. */
+  claimedBy?: string;
+  leaseUntil?: Date;
 }
 
 export interface OutboxRepo {
   enqueue(item: { kind: string; payload: string; nextAttemptAt: Date; expiresAt: Date }): Promise<number>;
-  /** Pending items whose next attempt is due at `now`, oldest first. */
+  /** Pending items whose next attempt is due at `now`, oldest first (claimed or not: a look, not a claim). */
   due(now: Date, limit: number): Promise<OutboxItem[]>;
+  /**
+   * Claims for this node up to `limit` pending items due at `now` that no running lease holds, for
+   * `leaseMs`; oldest first. Nodes sharing the database never get the same item while its lease runs.
+   */
+  claim(now: Date, limit: number, leaseMs: number): Promise<OutboxItem[]>;
+  /** Frees the claims this node holds on pending items (at its start, when nothing of its own is in flight). */
+  releaseClaims(): Promise<number>;
+  /** Final, whoever holds the claim (a 2xx that arrives after the lease ran out still counts). */
   markDelivered(id: number): Promise<void>;
+  /** These two free the claim; a no-op when another node holds it now (this node's lease ran out). */
   markRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
   markFailed(id: number, error: string): Promise<void>;
   get(id: number): Promise<OutboxItem | undefined>;
@@ -231,9 +250,9 @@ export interface UnfinishedCall {
   lastEventAt?: Date;
 }
 
-/** What a start after a crash reads and writes (src/store/recovery-repos.ts says why "this node's"). */
+/** What a start after a crash reads and writes: only this node's calls (src/store/recovery-repos.ts). */
 export interface RecoveryRepo {
-  /** Calls without an end, oldest first. */
+  /** This node's calls without an end (and those recorded without a node), oldest first. */
   unfinishedCalls(limit: number): Promise<UnfinishedCall[]>;
   /** Ends a call that is still open; false when it already had an end (or does not exist). */
   closeInterrupted(sessionId: string, endedAt: Date, endReason: string): Promise<boolean>;
@@ -258,6 +277,29 @@ export interface ConfigItemRepo {
   put(item: { kind: string; key: string; body: string }, expected?: { absent: true } | { body: string }): Promise<boolean>;
   /** Deletes; with `expectedBody` only if unchanged. Returns whether a row was deleted. */
   delete(kind: string, key: string, expectedBody?: string): Promise<boolean>;
+  /**
+   * A counter that every write above moves (in the same transaction): a node that saw it at N and reads
+   * N again knows its copy of the items is current, without reading them.
+   */
+  revision(): Promise<number>;
+}
+
+/** A node sharing the database, as its last heartbeat says (migration 009). */
+export interface NodeRecord {
+  nodeId: string;
+  startedAt: Date;
+  /** The last heartbeat. */
+  seenAt: Date;
+  /** Where it takes SIP (host:port) and HTTP (a base URL), as it advertises them; '' when unknown. */
+  sip: string;
+  http: string;
+}
+
+export interface NodeRepo {
+  /** Records that this node is alive at the clock's now (creating its row the first time). */
+  heartbeat(info: { startedAt: Date; sip: string; http: string }): Promise<void>;
+  /** Every node that ever beat, by id. */
+  list(): Promise<NodeRecord[]>;
 }
 
 export type ApiScope = 'read' | 'calls' | 'admin';
@@ -311,6 +353,9 @@ export interface Store {
   recovery: RecoveryRepo;
   sourcetrak: SourcetrakRepo;
   transcriptions: TranscriptionRepo;
+  nodes: NodeRepo;
+  /** This process's node id as the store stamps it ('' when none was given). */
+  readonly nodeId: string;
   close(): Promise<void>;
 }
 

@@ -372,3 +372,42 @@ describe('OutboxWorker', () => {
     expect(await states(store2)).toEqual(['delivered', 'delivered', 'delivered', 'delivered', 'delivered']);
   });
 });
+
+describe('OutboxWorker on several nodes sharing a database', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hookline-outbox-nodes-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('delivers each item once between two nodes, and a dead node\'s claimed item once its lease runs out', async () => {
+    const clock = new FakeClock();
+    const file = join(dir, 'shared.db');
+    const a = await createSqliteStore(file, { clock, nodeId: 'a' });
+    const b = await createSqliteStore(file, { clock, nodeId: 'b' });
+    cleanups.push(() => a.close(), () => b.close());
+    const srv = await receiver((_r, res) => res.end('ok'));
+    const wa = worker(a, clock, { leaseMs: 60_000 });
+    const wb = worker(b, clock, { leaseMs: 60_000 });
+    // A third node claimed an item and died before sending it (its claim is all that is left of it).
+    const dead = await createSqliteStore(file, { clock, nodeId: 'dead' });
+    const orphan = await dead.outbox.enqueue({ kind: 'post_call', payload: JSON.stringify({ v: 1, method: 'GET', url: srv.url('/orphan'), params: [] }), nextAttemptAt: new Date(clock.now()), expiresAt: new Date(clock.now() + HOUR) });
+    expect(await dead.outbox.claim(new Date(clock.now()), 1, 60_000)).toHaveLength(1);
+    await dead.close();
+    const ids: number[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await wa.enqueue('post_call', { method: 'GET', url: srv.url(`/${i}`), params: [] }));
+    wa.start();
+    wb.start();
+    await waitFor(() => srv.received.length === 12, 'twelve requests');
+    await Promise.all([wa.settled(), wb.settled()]);
+    expect(srv.received.map((r) => r.url).sort()).toEqual(ids.map((_, i) => `/${i}`).sort());
+    // The orphan waits for its lease, then goes out once.
+    await tick(clock, wa, 59_000);
+    await tick(clock, wb, 0);
+    expect(srv.received.some((r) => r.url === '/orphan')).toBe(false);
+    await tick(clock, wa, 2_000);
+    await tick(clock, wb, 1_000);
+    await waitFor(() => srv.received.some((r) => r.url === '/orphan'), 'the orphan');
+    await Promise.all([wa.settled(), wb.settled()]);
+    expect(srv.received.filter((r) => r.url === '/orphan')).toHaveLength(1);
+    expect(await a.outbox.get(orphan)).toMatchObject({ state: 'delivered', attempts: 1 });
+    expect(await a.outbox.pendingCount()).toBe(0);
+  });
+});

@@ -70,6 +70,12 @@ export interface OutboxWorkerOptions {
   backoff?: Partial<BackoffOptions>;
   /** How long a request is retried; default 24 h. */
   ttlMs?: number;
+  /**
+   * How long a claimed item stays this node's before another node may take it over (store/lease.ts);
+   * default 30 s, and never less than twice `timeoutMs`, so a slow delivery is not claimed again while
+   * it is still in flight. It is how long a dead node's deliveries wait before a survivor sends them.
+   */
+  leaseMs?: number;
   /** DNS resolver, injectable for tests. */
   lookup?: LookupFunction;
   /** Deliveries by kind and outcome, latency, give-ups and the backlog, for /metrics. */
@@ -89,6 +95,10 @@ export interface OutboxWorkerOptions {
  *
  * Delivery is at least once: a crash between the 2xx and markDelivered sends the request again after
  * the restart. Receivers that must not double-count can key on the request's content (session id).
+ *
+ * Several nodes on one database share the queue: each poll claims due items with a lease (the outbox's
+ * `claim`), so one item is in one node's hands at a time, and the items of a node that died are claimed
+ * by another once their lease runs out. A node's start frees what its previous run had claimed.
  */
 export class OutboxWorker {
   private readonly clock: Clock;
@@ -99,8 +109,11 @@ export class OutboxWorker {
   private readonly concurrency: number;
   private readonly backoff: BackoffOptions;
   private readonly ttlMs: number;
+  private readonly leaseMs: number;
 
   private running = false;
+  /** The claims a previous run of this node left, being freed before the first poll. */
+  private released: Promise<void> = Promise.resolve();
   private cancelTimer: (() => void) | undefined;
   private polling: Promise<void> | undefined;
   /** A wake-up came while a poll ran: poll again as soon as it ends, or the new item waits a full interval. */
@@ -117,6 +130,7 @@ export class OutboxWorker {
     this.concurrency = Math.max(1, Math.trunc(opts.concurrency ?? 4));
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     this.ttlMs = opts.ttlMs ?? DEFAULT_TTL_MS;
+    this.leaseMs = Math.max(opts.leaseMs ?? 30_000, 2 * this.timeoutMs);
     opts.metrics?.countOutboxWith(() => opts.outbox.pendingCount());
   }
 
@@ -152,6 +166,11 @@ export class OutboxWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    // Nothing of this node is in flight yet: what its previous run claimed (and never finished) is free again.
+    this.released = this.opts.outbox.releaseClaims().then(
+      (n) => void (n > 0 && this.logger.info({ items: n }, 'outbox: took back what the previous run had claimed')),
+      (err: unknown) => this.logger.warn({ err }, 'outbox: cannot free the previous run\'s claims; they come back when their lease runs out'),
+    );
     this.wake();
   }
 
@@ -200,9 +219,11 @@ export class OutboxWorker {
     const free = this.concurrency - this.inFlight.size;
     if (free <= 0) return; // a finishing delivery wakes the loop
     let items: OutboxItem[];
+    await this.released;
     try {
-      // Asks for the in-flight ones too: they are still pending and would otherwise fill the page.
-      items = await this.opts.outbox.due(new Date(this.clock.now()), free + this.inFlight.size);
+      // A claim: other nodes do not get these while the lease runs, and the ones in flight here are
+      // leased already, so they do not come back.
+      items = await this.opts.outbox.claim(new Date(this.clock.now()), free, this.leaseMs);
     } catch (err) {
       this.logger.error({ err }, 'outbox: cannot read due items; retrying at the next poll');
       return;

@@ -5,6 +5,7 @@
  * media file names and its log files stay out of the repository.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { copyFile, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dtmfTones } from '../../src/media/dtmf-tones.js';
@@ -224,6 +225,36 @@ export async function writeInbandDtmf(file: string, groups: Array<{ keys: string
 // ---------------------------------------------------------------------------------------------------------
 // SIPp
 
+/** Sends one INVITE from a socket of our own and resolves with the first final response's text. */
+export async function invite(sipPort: number, number: string, caller: string): Promise<string> {
+  const sock = createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  const me = sock.address().port;
+  const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
+  const msg =
+    `INVITE sip:${number}@127.0.0.1:${sipPort} SIP/2.0\r\n` +
+    `Via: SIP/2.0/UDP 127.0.0.1:${me};branch=z9hG4bK-drain-${me}\r\n` +
+    `From: <sip:${caller}@127.0.0.1:${me}>;tag=drain-${me}\r\n` +
+    `To: <sip:${number}@127.0.0.1>\r\nCall-ID: drain-${me}@127.0.0.1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n` +
+    `Contact: <sip:${caller}@127.0.0.1:${me}>\r\nContent-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`;
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no final response to the INVITE within 3 s')), 3000);
+      sock.on('message', (m) => {
+        const text = m.toString('latin1');
+        if (/^SIP\/2\.0 [2-6]\d\d /.test(text)) {
+          clearTimeout(t);
+          resolve(text);
+        }
+      });
+      sock.send(Buffer.from(msg), sipPort, '127.0.0.1');
+    });
+  } finally {
+    sock.close();
+  }
+}
+
+
 export interface SippRun {
   code: number | null;
   ms: number;
@@ -250,6 +281,8 @@ export interface SippOptions {
   mediaPort?: number;
   rate?: number;
   timeoutS: number;
+  /** More SIPp arguments (-trace_rtt, say). */
+  extraArgs?: string[];
 }
 
 export async function runSipp(o: SippOptions): Promise<SippRun> {
@@ -275,6 +308,7 @@ export async function runSipp(o: SippOptions): Promise<SippRun> {
     '-timeout_error',
     '-trace_err', '-error_file', 'sipp-errors.log',
     '-trace_screen', '-screen_file', 'sipp-screen.log',
+    ...(o.extraArgs ?? []),
   ];
   const start = Date.now();
   const code = await new Promise<number | null>((resolve) => {

@@ -8,7 +8,6 @@
  *
  * Needs `npm run build` first; skipped without SIPp except under CI.
  */
-import { createSocket } from 'node:dgram';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -17,7 +16,7 @@ import { tempDir } from '../helpers.js';
 import { HANGUP, NUMBER, expectIvrWebhook, interopFlows } from './flows.js';
 import { captureRtpTo, HAS_TSHARK, loud, type Capture } from './capture.js';
 import {
-  RUN_INTEROP, errorLogs, freeMediaPort, metric, preparePcaps, removeUnlessFailed, runSipp, startHookline, until,
+  RUN_INTEROP, errorLogs, freeMediaPort, invite, metric, preparePcaps, removeUnlessFailed, runSipp, startHookline, until,
   type HooklineProcess,
 } from './harness.js';
 
@@ -28,35 +27,6 @@ const TEST_TIMEOUT = 120_000;
 /** The server's JSON log lines. */
 function logLines(out: string): Array<Record<string, unknown>> {
   return out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-/** Sends one INVITE from a socket of our own and resolves with the first final response's text. */
-async function invite(sipPort: number): Promise<string> {
-  const sock = createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-  const me = sock.address().port;
-  const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
-  const msg =
-    `INVITE sip:${NUMBER}@127.0.0.1:${sipPort} SIP/2.0\r\n` +
-    `Via: SIP/2.0/UDP 127.0.0.1:${me};branch=z9hG4bK-drain-${me}\r\n` +
-    `From: <sip:${CALLER}@127.0.0.1:${me}>;tag=drain-${me}\r\n` +
-    `To: <sip:${NUMBER}@127.0.0.1>\r\nCall-ID: drain-${me}@127.0.0.1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n` +
-    `Contact: <sip:${CALLER}@127.0.0.1:${me}>\r\nContent-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`;
-  try {
-    return await new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no final response to the INVITE within 3 s')), 3000);
-      sock.on('message', (m) => {
-        const text = m.toString('latin1');
-        if (/^SIP\/2\.0 [2-6]\d\d /.test(text)) {
-          clearTimeout(t);
-          resolve(text);
-        }
-      });
-      sock.send(Buffer.from(msg), sipPort, '127.0.0.1');
-    });
-  } finally {
-    sock.close();
-  }
 }
 
 describe.skipIf(!RUN_INTEROP)('hookline serve stopped during calls (SIGTERM drain)', () => {
@@ -96,7 +66,7 @@ describe.skipIf(!RUN_INTEROP)('hookline serve stopped during calls (SIGTERM drai
     // Out of rotation, and no new call: a proxy or trunk tries elsewhere, or here again later.
     await until('/healthz says draining', async () => (await fetch(`${s.httpBase}/healthz`)).status === 503);
     expect(await (await fetch(`${s.httpBase}/healthz`)).text()).toBe('draining');
-    const refused = await invite(s.sipPort);
+    const refused = await invite(s.sipPort, NUMBER, CALLER);
     expect(refused.split('\r\n')[0]).toBe('SIP/2.0 503 Service Unavailable');
     expect(refused).toMatch(/\r\nRetry-After: 30\r\n/i);
 

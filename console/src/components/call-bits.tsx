@@ -24,10 +24,20 @@ export function Blocks({ blocks }: { blocks: string[] }) {
   );
 }
 
+/**
+ * Whether a list should say which node each call is on: only when its calls come from more than one
+ * node (several nodes sharing a database, deploy/README.md); a lone server's list stays as it was, calls
+ * recorded before nodes were (no node) included.
+ */
+export function severalNodes(calls: ReadonlyArray<{ node: string | null }>): boolean {
+  return new Set(calls.flatMap((c) => (c.node ? [c.node] : []))).size > 1;
+}
+
 export function LiveTable({ calls }: { calls: LiveCall[] }) {
   if (calls.length === 0) return <p>No calls in progress.</p>;
+  const nodes = severalNodes(calls);
   return (
-    <ListTable caption="Calls in progress" columns={['Caller', 'Number', 'Started', 'Now in']}>
+    <ListTable caption="Calls in progress" columns={['Caller', 'Number', 'Started', 'Now in', ...(nodes ? ['Node'] : [])]}>
       {calls.map((c) => (
         <tr key={c.session_id}>
           <th scope="row">
@@ -41,6 +51,7 @@ export function LiveTable({ calls }: { calls: LiveCall[] }) {
             {c.current_block ? <BlockLink refText={c.current_block} /> : '–'}
             {c.bridged_to ? ` (connected to ${c.bridged_to})` : ''}
           </td>
+          {nodes ? <td>{c.node ?? '–'}</td> : null}
         </tr>
       ))}
     </ListTable>

@@ -69,6 +69,12 @@ export function CallPage({ sessionId }: { sessionId: string }) {
         <dd>
           <code>{call.session_id}</code>
         </dd>
+        {call.node ? (
+          <>
+            <dt>Node</dt>
+            <dd>{call.node}</dd>
+          </>
+        ) : null}
         {call.pass_through ? (
           <>
             <dt>Pass-through</dt>

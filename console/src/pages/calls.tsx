@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { PageTitle, Time } from '../components/common';
-import { Blocks, LiveTable } from '../components/call-bits';
+import { Blocks, LiveTable, severalNodes } from '../components/call-bits';
 import { FormContext, TextField } from '../components/fields';
 import { ListTable, ListView, Pager } from '../components/list';
 import { query } from '../lib/api';
@@ -91,7 +91,7 @@ export function CallsPage() {
         </FormContext.Provider>
         <ListView items={list.data?.items} error={list.error} what="calls" empty="No calls match.">
           {(items) => (
-            <ListTable caption="Calls, newest first" columns={['Started', 'Caller', 'Number', 'Went through', 'Length', 'Ended by']}>
+            <ListTable caption="Calls, newest first" columns={['Started', 'Caller', 'Number', 'Went through', 'Length', 'Ended by', ...(severalNodes(items) ? ['Node'] : [])]}>
               {items.map((c) => (
                 <tr key={c.session_id}>
                   <th scope="row">
@@ -106,6 +106,7 @@ export function CallsPage() {
                   </td>
                   <td>{duration(c.duration_s)}</td>
                   <td>{c.in_progress ? <span class="badge ok">in progress</span> : (c.end_reason ?? '–')}</td>
+                  {severalNodes(items) ? <td>{c.node ?? '–'}</td> : null}
                 </tr>
               ))}
             </ListTable>

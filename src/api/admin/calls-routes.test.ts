@@ -63,7 +63,7 @@ describe('call history API', () => {
       expect(first.items[0]).toEqual({
         session_id: sid(5), direction: 'inbound', from: '3125550199', to: '8005550100',
         started_at: '2026-12-06T11:05:00.000Z', ended_at: '2026-12-06T11:05:42.000Z', duration_s: 42, end_reason: 'caller_hangup',
-        in_progress: false, blocks: [], pass_through: '', monitored_seconds: 0, test: false,
+        in_progress: false, blocks: [], pass_through: '', monitored_seconds: 0, test: false, node: null,
       });
       expect(first.items[1]).toMatchObject({ ended_at: null, duration_s: null, end_reason: null, blocks: ['ivr/10'] });
       await kit.store.calls.create(call(6)); // a new call does not shift the pages already handed out
@@ -181,8 +181,8 @@ describe('call history API', () => {
       started(2);
       live.update(sid(1), { block: 'findme/4', bridgedTo: '3125550101' });
       expect(await get('/calls/active')).toEqual({ items: [
-        { session_id: sid(2), direction: 'inbound', from: '3125550199', to: '8005550100', started_at: new Date(T0 + 2).toISOString(), current_block: null, bridged_to: null, test: false },
-        { session_id: sid(1), direction: 'inbound', from: '3125550199', to: '8005550100', started_at: new Date(T0 + 1).toISOString(), current_block: 'findme/4', bridged_to: '3125550101', test: false },
+        { session_id: sid(2), direction: 'inbound', from: '3125550199', to: '8005550100', started_at: new Date(T0 + 2).toISOString(), current_block: null, bridged_to: null, test: false, node: null },
+        { session_id: sid(1), direction: 'inbound', from: '3125550199', to: '8005550100', started_at: new Date(T0 + 1).toISOString(), current_block: 'findme/4', bridged_to: '3125550101', test: false, node: null },
       ] });
     });
 

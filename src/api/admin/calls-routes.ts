@@ -43,6 +43,7 @@ const callSummaryObject = z.object({
   pass_through: z.string(),
   monitored_seconds: z.int(),
   test: z.boolean().meta({ description: 'Run from the console\'s Test panel or POST /test-calls' }),
+  node: z.string().nullable().meta({ description: 'The node that runs (ran) the call (HOOKLINE_NODE_ID); null for calls recorded before nodes were' }),
 });
 export const callSummarySchema: z.ZodType<CallSummaryView> = callSummaryObject;
 
@@ -120,6 +121,7 @@ const callDetailSchema: z.ZodType<CallDetailView> = callSummaryObject.extend({
 
 const liveCallSchema: z.ZodType<LiveCallView> = z.object({
   session_id: z.string(),
+  node: z.string().nullable().meta({ description: 'The node running the call (HOOKLINE_NODE_ID)' }),
   direction: z.enum(['inbound', 'outbound']),
   from: z.string(),
   to: z.string(),
@@ -153,8 +155,8 @@ const listQuery = strict({
   ...pageQuery,
 });
 
-function liveEventData(e: LiveCallEvent): LiveCallEventView {
-  return { ...liveCallView(e.call), ended_at: e.type === 'ended' ? e.endedAt.toISOString() : null, end_reason: e.type === 'ended' ? (e.endReason ?? null) : null };
+function liveEventData(e: LiveCallEvent, node: string | null): LiveCallEventView {
+  return { ...liveCallView(e.call, node), ended_at: e.type === 'ended' ? e.endedAt.toISOString() : null, end_reason: e.type === 'ended' ? (e.endReason ?? null) : null };
 }
 
 export function registerCallRoutes(router: AdminRouter, deps: CallRoutesDeps): CallHistory {
@@ -197,9 +199,10 @@ export function registerCallRoutes(router: AdminRouter, deps: CallRoutesDeps): C
     path: '/calls/active',
     tag: 'calls',
     summary: 'Calls in progress, newest first',
+    description: 'On every node sharing the database: this node\'s calls with the building block each is in, and those of the other live nodes as the store has them (`current_block` null).',
     scope: 'read',
-    responses: { 200: { description: 'Calls this server is running now', schema: z.object({ items: z.array(liveCallSchema) }) } },
-    handle: (c) => c.json({ items: history.active() }),
+    responses: { 200: { description: 'Calls in progress now', schema: z.object({ items: z.array(liveCallSchema) }) } },
+    handle: async (c) => c.json({ items: history.active(await history.otherActive()) }),
   });
 
   router.add({
@@ -226,9 +229,11 @@ export function registerCallRoutes(router: AdminRouter, deps: CallRoutesDeps): C
           chain = chain.then(() => write(stream)).then(() => void queued--, () => void queued--);
         };
         const event = (name: string, data: unknown): void => send((s) => s.writeSSE({ event: name, data: JSON.stringify(data), id: String(++seq) }));
-        const stop = deps.live.subscribe((e) => event(`call.${e.type}`, liveEventData(e)));
+        // The other nodes' calls are read before subscribing, so the snapshot still goes first.
+        const others = await history.otherActive();
+        const stop = deps.live.subscribe((e) => event(`call.${e.type}`, liveEventData(e, history.nodeId || null)));
         send((s) => s.write('retry: 3000\n\n'));
-        event('snapshot', { items: history.active() });
+        event('snapshot', { items: history.active(others) });
         let cancelPing = (): void => undefined;
         const ping = (): void => {
           cancelPing = deps.clock.setTimer(SSE_PING_MS, () => {

@@ -42,6 +42,11 @@ export interface TelephonyOptions {
   dialLimits?: DialLimits;
   /** A new call is ready for the flow (which answers it). */
   onCall(call: TelephonyCall): void;
+  /**
+   * Asked at each new INVITE: false refuses it with 503 and Retry-After 5 (the database is away), so a
+   * proxy in front (Kamailio's dispatcher) sends it to another node. Calls in progress are not affected.
+   */
+  admitting?: () => boolean;
 }
 
 /** How long shutdown waits for the registrar to answer our unREGISTER. */
@@ -210,6 +215,7 @@ export class TelephonyServer {
   private onRequest(req: SipRequest, tx: ServerTransaction): void {
     if (req.method === 'INVITE' && !tagOf(req.to) && tx instanceof InviteServerTransaction) {
       if (this.refusingFor !== undefined) return void tx.respond(503, 'Service Unavailable', { headers: { 'Retry-After': this.refusingFor } });
+      if (this.o.admitting && !this.o.admitting()) return void tx.respond(503, 'Service Unavailable', { headers: { 'Retry-After': 5 } });
       // Everything this call does from here on runs in its scope, so that a fault nobody caught ends
       // this call and no other (src/lib/fault-net.ts).
       const holder: { call?: TelephonyCall } = {};

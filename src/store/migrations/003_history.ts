@@ -64,7 +64,7 @@ export function historyMigration(flavor: SqlFlavor): Migration {
 
       // No `if not exists` for a column in SQLite: a re-run after a crash finds it already there.
       const hasReplayOf = await sql<{ n: number }>`select count(*) as n from ${sql.raw(
-        flavor === 'sqlite' ? `pragma_table_info('webhook_log') where name = 'replay_of'` : `information_schema.columns where table_name = 'webhook_log' and column_name = 'replay_of'`,
+        flavor === 'sqlite' ? `pragma_table_info('webhook_log') where name = 'replay_of'` : `information_schema.columns where table_schema = current_schema() and table_name = 'webhook_log' and column_name = 'replay_of'`,
       )}`.execute(db);
       if (Number(hasReplayOf.rows[0]?.n ?? 0) === 0) await db.schema.alterTable('webhook_log').addColumn('replay_of', 'integer').execute();
       await db.schema.createIndex('webhook_log_kind').ifNotExists().on('webhook_log').columns(['kind', 'id']).execute();

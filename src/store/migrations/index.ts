@@ -8,6 +8,7 @@ import { registeredMigration } from './004_registered.js';
 import { testCallsMigration } from './005_test_calls.js';
 import { transcriptionMigration } from './007_transcription.js';
 import { sourcetrakMigration } from './008_sourcetrak.js';
+import { nodesMigration } from './009_nodes.js';
 
 /**
  * Migrations live in code rather than being discovered on disk (Kysely's FileMigrationProvider), so they
@@ -24,6 +25,7 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
       '005_test_calls': testCallsMigration(flavor),
       '007_transcription': transcriptionMigration(flavor),
       '008_sourcetrak': sourcetrakMigration(flavor),
+      '009_nodes': nodesMigration(flavor),
     }),
   };
 }
