@@ -1,6 +1,7 @@
 import type { LookupFunction } from 'node:net';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { systemClock, type Clock } from '../lib/clock.js';
+import { PollLoop } from '../lib/poll-loop.js';
 import type { OutboxItem, OutboxRepo, WebhookLogRepo } from '../store/types.js';
 import type { WebhookMethod } from './encode.js';
 import type { NetworkPolicy } from './policy.js';
@@ -105,19 +106,15 @@ export class OutboxWorker {
   private readonly random: () => number;
   private readonly logger: Logger;
   private readonly timeoutMs: number;
-  private readonly pollMs: number;
+  private readonly loop: PollLoop;
   private readonly concurrency: number;
   private readonly backoff: BackoffOptions;
   private readonly ttlMs: number;
   private readonly leaseMs: number;
 
-  private running = false;
   /** The claims a previous run of this node left, being freed before the first poll. */
   private released: Promise<void> = Promise.resolve();
-  private cancelTimer: (() => void) | undefined;
-  private polling: Promise<void> | undefined;
   /** A wake-up came while a poll ran: poll again as soon as it ends, or the new item waits a full interval. */
-  private pollAgain = false;
   /** Keyed by outbox id: `due` keeps returning an item until its outcome is written, so skip these. */
   private readonly inFlight = new Map<number, Promise<void>>();
 
@@ -126,7 +123,7 @@ export class OutboxWorker {
     this.random = opts.random ?? Math.random;
     this.logger = opts.logger ?? silentLogger;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.pollMs = opts.pollMs ?? 1_000;
+    this.loop = new PollLoop(this.clock, opts.pollMs ?? 1_000, () => this.poll());
     this.concurrency = Math.max(1, Math.trunc(opts.concurrency ?? 4));
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     this.ttlMs = opts.ttlMs ?? DEFAULT_TTL_MS;
@@ -140,7 +137,7 @@ export class OutboxWorker {
    */
   async enqueue(kind: OutboxKind, request: OutboxRequest, options: { sessionId?: string; ttlMs?: number } = {}): Promise<number> {
     const id = await this.opts.outbox.enqueue(this.row(kind, request, options));
-    if (this.running) this.wake();
+    if (this.loop.isRunning) this.loop.wake();
     return id;
   }
 
@@ -159,33 +156,30 @@ export class OutboxWorker {
 
   /** Something was written to the outbox behind the worker's back: look now rather than at the next poll. */
   poke(): void {
-    if (this.running) this.wake();
+    if (this.loop.isRunning) this.loop.wake();
   }
 
   /** Starts the loop; the first poll runs at once, so items left pending by a previous process go out. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
+    if (this.loop.isRunning) return;
     // Nothing of this node is in flight yet: what its previous run claimed (and never finished) is free again.
     this.released = this.opts.outbox.releaseClaims().then(
       (n) => void (n > 0 && this.logger.info({ items: n }, 'outbox: took back what the previous run had claimed')),
       (err: unknown) => this.logger.warn({ err }, 'outbox: cannot free the previous run\'s claims; they come back when their lease runs out'),
     );
-    this.wake();
+    this.loop.start();
   }
 
   /** Stops polling and resolves once every delivery in flight has its outcome written. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.cancelTimer?.();
-    this.cancelTimer = undefined;
+    this.loop.stop();
     await this.settled();
   }
 
   /** Resolves when no poll is running and nothing is in flight (tests drive the clock, then wait here). */
   async settled(): Promise<void> {
-    while (this.polling || this.inFlight.size > 0) {
-      await Promise.all([this.polling, ...this.inFlight.values()]);
+    while (this.loop.current || this.inFlight.size > 0) {
+      await Promise.all([this.loop.current, ...this.inFlight.values()]);
     }
   }
 
@@ -194,26 +188,6 @@ export class OutboxWorker {
   }
 
   /** Polls now (or right after the poll that is running) instead of at the next tick. */
-  private wake(): void {
-    if (!this.running) return;
-    if (this.polling) {
-      this.pollAgain = true;
-      return;
-    }
-    this.cancelTimer?.();
-    this.cancelTimer = undefined;
-    const run = this.poll().finally(() => {
-      if (this.polling === run) this.polling = undefined;
-      if (!this.running) return;
-      if (this.pollAgain) {
-        this.pollAgain = false;
-        this.wake();
-      } else {
-        this.cancelTimer = this.clock.setTimer(this.pollMs, () => this.wake());
-      }
-    });
-    this.polling = run;
-  }
 
   private async poll(): Promise<void> {
     const free = this.concurrency - this.inFlight.size;
@@ -228,11 +202,11 @@ export class OutboxWorker {
       this.logger.error({ err }, 'outbox: cannot read due items; retrying at the next poll');
       return;
     }
-    if (!this.running) return; // stop() came while the store answered
+    if (!this.loop.isRunning) return; // stop() came while the store answered
     for (const item of items.filter((i) => !this.inFlight.has(i.id)).slice(0, free)) {
       const p = this.attempt(item).finally(() => {
         this.inFlight.delete(item.id);
-        this.wake(); // a slot is free: there may be more due items than fitted in this poll
+        this.loop.wake(); // a slot is free: there may be more due items than fitted in this poll
       });
       this.inFlight.set(item.id, p);
     }

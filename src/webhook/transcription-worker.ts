@@ -4,6 +4,7 @@ import { Counter, Gauge } from 'prom-client';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { systemClock, type Clock } from '../lib/clock.js';
+import { PollLoop } from '../lib/poll-loop.js';
 import { decodeWav } from '../media/wav.js';
 import { SttError, type SpeechToText } from '../speech/transcribe/index.js';
 import type { TranscriptionJob, TranscriptionRepo } from '../store/types.js';
@@ -90,14 +91,10 @@ export class TranscriptionWorker {
   private readonly logger: Logger;
   private readonly random: () => number;
   private readonly concurrency: number;
-  private readonly pollMs: number;
+  private readonly loop: PollLoop;
   private readonly backoff: BackoffOptions;
   private readonly maxAttempts: number;
   private readonly attemptTimeoutMs: number;
-  private running = false;
-  private cancelTimer: (() => void) | undefined;
-  private polling: Promise<void> | undefined;
-  private pollAgain = false;
   private readonly inFlight = new Map<number, { done: Promise<void>; abort: AbortController }>();
   private readonly attempts: Counter<'engine' | 'outcome'> | undefined;
 
@@ -106,7 +103,7 @@ export class TranscriptionWorker {
     this.logger = opts.logger ?? silentLogger;
     this.random = opts.random ?? Math.random;
     this.concurrency = Math.max(1, Math.trunc(opts.concurrency ?? 2));
-    this.pollMs = opts.pollMs ?? 5_000;
+    this.loop = new PollLoop(this.clock, opts.pollMs ?? 5_000, () => this.poll());
     this.backoff = { ...TRANSCRIBE_BACKOFF, ...opts.backoff };
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? 10);
     this.attemptTimeoutMs = opts.attemptTimeoutMs ?? 600_000;
@@ -137,47 +134,28 @@ export class TranscriptionWorker {
 
   /** Starts the loop; jobs a previous process left pending are picked up by the first poll. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.wake();
+    this.loop.start();
   }
 
   /** Stops polling, cancels attempts in flight (their jobs stay pending for the next start) and waits for them. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.cancelTimer?.();
-    this.cancelTimer = undefined;
+    this.loop.stop();
     for (const { abort } of this.inFlight.values()) abort.abort();
     await this.settled();
   }
 
+  /** A job was written: look now rather than at the next poll. */
+  wake(): void {
+    this.loop.wake();
+  }
+
   async settled(): Promise<void> {
-    while (this.polling || this.inFlight.size > 0) {
-      await Promise.all([this.polling, ...[...this.inFlight.values()].map((f) => f.done)]);
+    while (this.loop.current || this.inFlight.size > 0) {
+      await Promise.all([this.loop.current, ...[...this.inFlight.values()].map((f) => f.done)]);
     }
   }
 
   /** A job was written: look now rather than at the next poll. */
-  wake(): void {
-    if (!this.running) return;
-    if (this.polling) {
-      this.pollAgain = true;
-      return;
-    }
-    this.cancelTimer?.();
-    this.cancelTimer = undefined;
-    const run = this.poll().finally(() => {
-      if (this.polling === run) this.polling = undefined;
-      if (!this.running) return;
-      if (this.pollAgain) {
-        this.pollAgain = false;
-        this.wake();
-      } else {
-        this.cancelTimer = this.clock.setTimer(this.pollMs, () => this.wake());
-      }
-    });
-    this.polling = run;
-  }
 
   private async poll(): Promise<void> {
     const free = this.concurrency - this.inFlight.size;
@@ -189,12 +167,12 @@ export class TranscriptionWorker {
       this.logger.error({ err }, 'transcription: cannot read due jobs; retrying at the next poll');
       return;
     }
-    if (!this.running) return;
+    if (!this.loop.isRunning) return;
     for (const job of jobs.filter((j) => !this.inFlight.has(j.id)).slice(0, free)) {
       const abort = new AbortController();
       const done = this.attempt(job, abort.signal).finally(() => {
         this.inFlight.delete(job.id);
-        this.wake();
+        this.loop.wake();
       });
       this.inFlight.set(job.id, { done, abort });
     }
@@ -219,7 +197,7 @@ export class TranscriptionWorker {
       try {
         text = await withDeadline(engine.transcribe(wav, { signal }), this.attemptTimeoutMs, signal);
       } catch (err) {
-        if (signal.aborted && !this.running) {
+        if (signal.aborted && !this.loop.isRunning) {
           log.info({ engine: engine.name, attempt }, 'transcription: attempt stopped by shutdown; the job stays pending');
           return;
         }
