@@ -3,12 +3,15 @@
  * does not move with the load on the machine, for comparing commits. Each case runs twice, with `frames`
  * and with 2 × `frames` measured frames after the same warm-up; the difference over the extra frames is
  * the cost of a frame, start-up (node, tsx, binding sockets) cancelling out. User-space instructions only:
- * the kernel's side of a system call is not counted (media-cost.ts's cpu_us_per_frame has it).
+ * the kernel's side of a system call is not counted (media-cost.ts's cpu_us_per_frame has it). Node runs
+ * --single-threaded (no concurrent compiler or GC threads): without it two runs of the same case differed by
+ * up to a third (receive:silence 40,000 and 56,000 a frame), with it by about 1 % (27,900 and 28,100); what
+ * is left is lumpy (a garbage collection more or less), so differences under ~1,000 a frame are noise.
  *
- *   node --import tsx bench/instructions.ts [--cases send:silence,receive:silence,...] [--sessions 50] [--frames 200]
+ *   node --import tsx bench/instructions.ts [--cases send:silence,receive:silence,...] [--sessions 50] [--frames 400]
  *
  * A case is path:audio[:no-te] (see media-cost.ts). Needs valgrind (Debian: apt-get install valgrind);
- * about a minute a run.
+ * about a minute and a half a case (its two runs in parallel).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -19,14 +22,14 @@ const { values } = parseArgs({
   options: {
     cases: { type: 'string', default: DEFAULT_CASES },
     sessions: { type: 'string', default: '50' },
-    frames: { type: 'string', default: '200' },
+    frames: { type: 'string', default: '400' },
     warm: { type: 'string', default: '100' },
   },
 });
 
 function callgrind(args: string[]): Promise<{ instructions: number; line: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--import', 'tsx', path.join(import.meta.dirname, 'media-cost.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', '--import', 'tsx', path.join(import.meta.dirname, 'media-cost.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
