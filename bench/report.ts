@@ -61,7 +61,7 @@ export function buildRows(r: Results): string[][] {
       `${s.calls - s.failed_calls}/${s.calls} ok; keys lost ${s.keys.lost}, doubled ${s.keys.doubled}; ${s.keys.calls_without_webhook} without webhook`,
       base ? `SIPp→SIPp UAS: ${base.successful}/${base.calls} ok` : '', '', '0 failed, 0 lost', yes(s.failed_calls === 0 && s.keys.lost + s.keys.doubled + s.keys.calls_without_webhook === 0));
     add(C, `${tag} server CPU, memory`,
-      `${fmt(s.server.cpu_ms_per_call, 1)} ms CPU/call (${fmt(s.server.cpu_core_share, 2)} core over ${s.wall_s} s); RSS ${s.server.idle_rss_mib}→${s.server.peak_rss_mib} MiB (${fmt(s.server.rss_kib_per_call, 0)} KiB/call)${s.server.vcpu_steal_ms > 0 ? `; vCPU steal ${s.server.vcpu_steal_ms} ms` : ''}`,
+      `${fmt(s.server.cpu_ms_per_call, 1)} ms CPU/call${s.server.cpu_split_ms_per_call ? ` (main thread ${fmt(s.server.cpu_split_ms_per_call.main_user, 1)} user + ${fmt(s.server.cpu_split_ms_per_call.main_system, 1)} system, other threads ${fmt(s.server.cpu_split_ms_per_call.other_threads, 1)})` : ''} (${fmt(s.server.cpu_core_share, 2)} core over ${s.wall_s} s); RSS ${s.server.idle_rss_mib}→${s.server.peak_rss_mib} MiB (${fmt(s.server.rss_kib_per_call, 0)} KiB/call)${s.server.vcpu_steal_ms > 0 ? `; vCPU steal ${s.server.vcpu_steal_ms} ms` : ''}`,
       `SIPp CPU ${fmt(s.sipp.cpu_ms / s.calls, 1)} ms/call`);
     const j = r.concurrency.rtp_jitter.find((x) => x.calls === s.calls);
     const timers = j?.timers?.capture;

@@ -11,7 +11,7 @@ import { WebhookReceiver, paramsOf } from '../../src/testkit/webhook-receiver.js
 import { analyzeMedia, analyzeSignalling, type JitterFigures, type MediaAnalysis } from '../lib/analysis.js';
 import { Capture } from '../lib/capture.js';
 import { EXPECTED, HANGUP, NUMBERS, benchFlows, keyErrors } from '../lib/flows.js';
-import { cpuMsOf, memoryOf, rssSampler, sleep, stealMs, type Pinning } from '../lib/proc.js';
+import { cpuMsOf, cpuSplitOf, memoryOf, rssSampler, sleep, stealMs, type Pinning } from '../lib/proc.js';
 import { errorLogs, metric, startServer } from '../lib/server.js';
 import { failureSummary, preparePcaps, runUac, startUas, STOCK_PCAP_EVENT_PT } from '../lib/sipp.js';
 import { quantiles, round, type Quantiles } from '../lib/stats.js';
@@ -44,7 +44,11 @@ export interface StepResult {
   failed_calls: number;
   webhooks: number;
   keys: { lost: number; doubled: number; calls_wrong: number; calls_without_webhook: number; wrong_samples: Array<{ caller: string; account: string; dept: string; completed: string }> };
-  server: { cpu_ms_per_call: number; cpu_core_share: number; idle_rss_mib: number; peak_rss_mib: number; rss_kib_per_call: number; error_logs: number; vcpu_steal_ms: number };
+  server: {
+    cpu_ms_per_call: number;
+    /** cpu_ms_per_call split: the main thread's user and system time, and all other threads. */
+    cpu_split_ms_per_call?: { main_user: number; main_system: number; other_threads: number };
+    cpu_core_share: number; idle_rss_mib: number; peak_rss_mib: number; rss_kib_per_call: number; error_logs: number; vcpu_steal_ms: number };
   send_jitter: JitterFigures & { window_streams: number; window_s: number; capture_dropped: number };
   send_jitter_whole_step: JitterFigures;
   /** A 20 ms timer alone on the server's core (bench/core-canary.ts), same window: the core's own noise. */
@@ -96,6 +100,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
     const canary = await startCanary(CANARY_PORT, ctx.pin.server);
     const idle = await memoryOf(server.pid);
     const cpu0 = await cpuMsOf(server.pid);
+    const split0 = await cpuSplitOf(server.pid);
     const steal0 = await stealMs(ctx.pin.server);
     const rss = rssSampler(server.pid);
     const t0 = Date.now();
@@ -121,6 +126,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
     while (Date.now() < until && (arrivals.size < run.successful || (metric(await server.metrics().catch(() => ''), 'hookline_calls_active') ?? 0) > 0)) await sleep(100);
     const wallS = (Date.now() - t0) / 1000;
     const cpuMs = (await cpuMsOf(server.pid)) - cpu0;
+    const split1 = await cpuSplitOf(server.pid);
     const steal = (await stealMs(ctx.pin.server)) - steal0;
     const peak = await rss.stop();
     await canary.stop();
@@ -177,6 +183,11 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
       keys,
       server: {
         cpu_ms_per_call: round(cpuMs / n, 1),
+        cpu_split_ms_per_call: {
+          main_user: round((split1.mainUserMs - split0.mainUserMs) / n, 1),
+          main_system: round((split1.mainSystemMs - split0.mainSystemMs) / n, 1),
+          other_threads: round((split1.otherMs - split0.otherMs) / n, 1),
+        },
         cpu_core_share: round(cpuMs / 1000 / wallS, 2),
         idle_rss_mib: Math.round(idle.rssMiB),
         peak_rss_mib: Math.round(peak.peakMiB),
