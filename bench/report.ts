@@ -4,6 +4,7 @@
  */
 import type { BaselineResult, StepResult } from './sections/concurrency.js';
 import type { RateStep } from './sections/call-rate.js';
+import type { SoakResult } from './sections/soak.js';
 import type { FirstAudioResult } from './sections/first-audio.js';
 import type { RtpJitterResult, WebhookOverheadResult } from './sections/in-process.js';
 import { fmt } from './lib/stats.js';
@@ -11,7 +12,8 @@ import { renderTable } from './lib/table.js';
 
 export const GOALS = {
   concurrentCalls: 1000,
-  jitterP99Ms: 2,
+  /** Send jitter p99 at 1,000 calls (bench/compare.ts has the other media-plane goals). */
+  jitterP99Ms: 20,
   setupsPerS: 100,
   webhookP99Ms: 5,
   firstAudioP99Ms: 150,
@@ -24,11 +26,14 @@ export interface Results {
     stopped: string;
     break_limits: { jitter_p99_ms: number };
     sipp_baseline?: BaselineResult;
+    /** The same N as a step (1,000 when reached) with short calls started beside it (--churn). */
+    churn_step?: StepResult;
     rtp_jitter: Array<{ calls: number; pacer?: RtpJitterResult; timers?: RtpJitterResult }>;
   };
   call_rate: { hookline: RateStep[]; sipp_uas: RateStep[]; seconds_per_step: number };
   webhook_overhead: WebhookOverheadResult[];
   first_audio?: FirstAudioResult;
+  soak?: SoakResult;
   errors: string[];
   table?: string[][];
 }
@@ -56,7 +61,7 @@ export function buildRows(r: Results): string[][] {
       `${s.calls - s.failed_calls}/${s.calls} ok; keys lost ${s.keys.lost}, doubled ${s.keys.doubled}; ${s.keys.calls_without_webhook} without webhook`,
       base ? `SIPp→SIPp UAS: ${base.successful}/${base.calls} ok` : '', '', '0 failed, 0 lost', yes(s.failed_calls === 0 && s.keys.lost + s.keys.doubled + s.keys.calls_without_webhook === 0));
     add(C, `${tag} server CPU, memory`,
-      `${fmt(s.server.cpu_ms_per_call, 1)} ms CPU/call (${fmt(s.server.cpu_core_share, 2)} core over ${s.wall_s} s); RSS ${s.server.idle_rss_mib}→${s.server.peak_rss_mib} MiB (${fmt(s.server.rss_kib_per_call, 0)} KiB/call)${s.server.vcpu_steal_ms > 0 ? `; vCPU steal ${s.server.vcpu_steal_ms} ms` : ''}`,
+      `${fmt(s.server.cpu_ms_per_call, 1)} ms CPU/call${s.server.cpu_split_ms_per_call ? ` (main thread ${fmt(s.server.cpu_split_ms_per_call.main_user, 1)} user + ${fmt(s.server.cpu_split_ms_per_call.main_system, 1)} system, other threads ${fmt(s.server.cpu_split_ms_per_call.other_threads, 1)})` : ''} (${fmt(s.server.cpu_core_share, 2)} core over ${s.wall_s} s); RSS ${s.server.idle_rss_mib}→${s.server.peak_rss_mib} MiB (${fmt(s.server.rss_kib_per_call, 0)} KiB/call)${s.server.vcpu_steal_ms > 0 ? `; vCPU steal ${s.server.vcpu_steal_ms} ms` : ''}`,
       `SIPp CPU ${fmt(s.sipp.cpu_ms / s.calls, 1)} ms/call`);
     const j = r.concurrency.rtp_jitter.find((x) => x.calls === s.calls);
     const timers = j?.timers?.capture;
@@ -72,6 +77,10 @@ export function buildRows(r: Results): string[][] {
       `interval dev ${q3(s.send_jitter.interval_deviation_ms)}; RFC 3550 J (mean over window) median stream ${fmt(s.send_jitter.rfc3550_jitter_ms.mean_median_stream)}, worst ${fmt(s.send_jitter.rfc3550_jitter_ms.mean_worst_stream)} ms`,
       jitterBase, timers ? `${fmt(p99 / timers.interval_deviation_ms.p99)}× timers` : '', `p99 ≤ ${GOALS.jitterP99Ms} ms`, yes(p99 <= GOALS.jitterP99Ms));
     add(C, `${tag} webhook after last key (capture)`, `${q3(s.webhook_after_last_key_ms)} (n ${s.webhook_after_last_key_ms.n})`, '', '', `p99 < ${GOALS.webhookP99Ms} ms`, yes(s.webhook_after_last_key_ms.p99 < GOALS.webhookP99Ms));
+  }
+  if (r.concurrency.churn_step?.churn) {
+    const c = r.concurrency.churn_step;
+    add(C, `N=${c.calls} + ${c.churn!.cps} short calls/s (churn)`, `${c.calls - c.failed_calls}/${c.calls} ok, short calls ${c.churn!.successful}/${c.churn!.calls}; keys lost ${c.keys.lost}, doubled ${c.keys.doubled}; jitter ${q3(c.send_jitter.interval_deviation_ms)}; webhook after last key ${q3(c.webhook_after_last_key_ms)}; ${fmt(c.server.cpu_ms_per_call, 1)} ms CPU/call`);
   }
   add(C, 'stepping stopped', r.concurrency.stopped);
 
@@ -121,6 +130,12 @@ export function buildRows(r: Results): string[][] {
     '', '', `p99 < ${GOALS.webhookP99Ms} ms`, yes(wh.length > 0 && Math.max(...wh, loaded?.p99 ?? 0) < GOALS.webhookP99Ms));
   if (r.first_audio) {
     add(G, `first audio ≤ ${GOALS.firstAudioP99Ms} ms p99 after a webhook answers with an uncached prompt`, `p99 ${fmt(r.first_audio.cold_ms.p99, 1)} ms (${r.first_audio.cold_ms.n} calls)`, `cached: p99 ${fmt(r.first_audio.warm_ms.p99, 1)} ms`, '', `≤ ${GOALS.firstAudioP99Ms} ms`, yes(r.first_audio.cold_ms.p99 <= GOALS.firstAudioP99Ms));
+  }
+  if (r.soak) {
+    const k = r.soak;
+    add('soak', `${k.calls_at_once} calls at once for ${k.minutes} min (${k.calls} calls)`,
+      `${k.successful}/${k.calls} ok; keys lost ${k.keys.lost}, doubled ${k.keys.doubled}, ${k.keys.calls_without_webhook} without webhook; ${fmt(k.cpu_ms_per_call, 1)} ms CPU/call`, '', '', '0 failed, 0 lost', yes(k.failed === 0 && k.keys.lost + k.keys.doubled + k.keys.calls_without_webhook === 0));
+    add('soak', 'RSS after the first fifth → end', `${fmt(k.rss_after_warmup_mib, 0)} → ${fmt(k.rss_end_mib, 0)} MiB; fitted slope ${fmt(k.rss_slope_mib_per_10min, 2)} MiB per 10 min`, '', '', 'flat', yes(k.flat));
   }
   for (const e of r.errors) add('errors', 'section failed', e);
   return rows;

@@ -12,10 +12,18 @@
  *
  *   npm run bench [-- --quick] [--no-build] [--no-pin] [--keep] [--only concurrency,rate,webhook,first-audio]
  *                 [--steps 50,100] [--rates 50,100] [--budget-s 540] [--jitter-break-ms 40]
+ *                 [--churn 30] [--churn-call-ms 1000] [--compare bench/results/<file>.json]
+ *   npm run bench -- --soak [--soak-calls 300] [--soak-min 30]     (not in CI: half an hour)
+ *
+ * After the steps, the step at 1,000 calls (or the highest below it that held) runs again with --churn short
+ * calls a second started beside it: the webhook after the last key must not suffer from control-plane work.
+ * Under the main table a second one puts the media plane's figures beside an earlier run's (--compare; by
+ * default bench/reference/before-media-plane.json). --soak holds --soak-calls calls for --soak-min minutes
+ * instead of everything else and reports whether RSS stays flat.
  *
  * A concurrency step breaks on a failed call, a lost or doubled key, or send jitter p99 above
  * --jitter-break-ms (default 40 ms: two frames, about where a phone's default jitter buffer starts to
- * drop late packets); the goals (e.g. p99 ≤ 2 ms) are reported against, not used to stop.
+ * drop late packets); the goals (bench/compare.ts) are reported against, not used to stop.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -28,6 +36,8 @@ import { HAS_TASKSET, killAll, openFileLimit, pinSelf, pinning } from './lib/pro
 import { ROOT } from './lib/server.js';
 import { STOCK_PCAPS, sippVersion } from './lib/sipp.js';
 import { buildRows, methodNotes, renderReport, type Results } from './report.js';
+import { DEFAULT_REFERENCE, loadReference, renderComparison } from './compare.js';
+import { soak } from './sections/soak.js';
 import { concurrencyBaseline, concurrencyStep, holdFor, type Ctx } from './sections/concurrency.js';
 import { rateSteps } from './sections/call-rate.js';
 import { firstAudio } from './sections/first-audio.js';
@@ -44,6 +54,12 @@ const { values: opt } = parseArgs({
     rates: { type: 'string' },
     'budget-s': { type: 'string' },
     'jitter-break-ms': { type: 'string', default: '40' },
+    churn: { type: 'string', default: '30' },
+    'churn-call-ms': { type: 'string', default: '1000' },
+    compare: { type: 'string' },
+    soak: { type: 'boolean', default: false },
+    'soak-calls': { type: 'string', default: '300' },
+    'soak-min': { type: 'string', default: '30' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -60,9 +76,12 @@ const P = quick
 const list = (s: string | undefined, d: number[]): number[] => (s ? s.split(',').map(Number).filter((n) => n > 0) : d);
 let steps = list(opt.steps, P.steps);
 const rates = list(opt.rates, P.rates);
-const budgetS = Number(opt['budget-s'] ?? P.budgetS);
+const budgetS = opt.soak ? Number(opt['soak-min']) * 60 + 300 : Number(opt['budget-s'] ?? P.budgetS);
 const jitterBreakMs = Number(opt['jitter-break-ms']);
 const only = new Set((opt.only ?? 'concurrency,rate,webhook,first-audio').split(','));
+const churnCps = Number(opt.churn);
+const churnCallMs = Number(opt['churn-call-ms']);
+const before = loadReference(opt.compare ?? DEFAULT_REFERENCE);
 
 const started = Date.now();
 const elapsedS = (): number => (Date.now() - started) / 1000;
@@ -126,7 +145,7 @@ const results: Results = {
     date: new Date().toISOString(),
     git_sha: sha,
     git_dirty: dirty,
-    mode: quick ? 'quick' : 'full',
+    mode: opt.soak ? 'soak' : quick ? 'quick' : 'full',
     argv: process.argv.slice(2),
     node: process.version,
     sipp,
@@ -159,6 +178,7 @@ async function finish(code: number, why?: string): Promise<never> {
   await writeFile(file, JSON.stringify(results, null, 2) + '\n');
   console.log(`\nhookline bench ${quick ? '--quick ' : ''}at ${sha}${dirty ? ' (with uncommitted changes)' : ''}, ${new Date(started).toISOString()}, ${Math.round(elapsedS())} s; ${results.meta['pinning'] && typeof results.meta['pinning'] === 'object' ? `server pinned to core ${pin.server}, SIPp/dumpcap/bench to core ${pin.load}` : 'no CPU pinning'}; ${results.meta['cpu']} x${results.meta['cores']}; ${sipp}, node ${process.version}\n`);
   console.log(table);
+  if (results.concurrency.steps.length) console.log(`\n${renderComparison(results, before)}`);
   console.log(`\n${methodNotes(results)}`);
   console.log(`\nResults: ${path.relative(process.cwd(), file)}`);
   if (!opt.keep) await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
@@ -198,6 +218,12 @@ const reserveAfter = (done: number[]): number => done.reduce((s, n) => s + est.j
 // ---------------------------------------------------------------------------------------------------------
 // The run
 
+if (opt.soak) {
+  await section('soak', async () => {
+    results.soak = await soak(ctx, { calls: Number(opt['soak-calls']), minutes: Number(opt['soak-min']) });
+  });
+  await finish(results.errors.length || !results.soak?.flat ? 1 : 0);
+}
 log(`${quick ? 'quick' : 'full'} run, budget ${budgetS} s; work dir ${workDir}`);
 if (only.has('webhook')) {
   await section('webhook overhead', async () => {
@@ -253,6 +279,20 @@ if (only.has('concurrency')) {
       if (!s.held) {
         results.concurrency.stopped = `N=${n} broke: ${s.broke.join('; ')}`;
         break;
+      }
+    }
+    // The same N again with short calls started beside it: 1,000 if it held, else the highest step below that held.
+    const churnAt = results.concurrency.steps.filter((st) => st.held && st.calls <= 1000).at(-1)?.calls;
+    if (churnCps > 0 && churnAt !== undefined) {
+      const need = est.step(churnAt) + reserveAfter(done);
+      if (elapsedS() + need > budgetS) log(`churn step at N=${churnAt}: skipped (time budget)`);
+      else {
+        log(`concurrency N=${churnAt} with ${churnCps} short calls/s beside it`);
+        await section('churn step', async () => {
+          const c = await concurrencyStep(ctx, churnAt, { jitterP99Ms: jitterBreakMs }, steps.length + 1, { cps: churnCps, callMs: churnCallMs });
+          results.concurrency.churn_step = c;
+          log(`  N=${churnAt}+churn: ${c.calls - c.failed_calls}/${churnAt} ok, short calls ${c.churn?.successful}/${c.churn?.calls}, jitter p99 ${c.send_jitter.interval_deviation_ms.p99} ms, webhook after key p99 ${c.webhook_after_last_key_ms.p99} ms`);
+        });
       }
     }
     const top = Math.max(...done);

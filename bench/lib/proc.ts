@@ -93,6 +93,22 @@ export async function cpuMsOf(pid: number): Promise<number> {
   return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
 }
 
+/**
+ * CPU time of the process so far split three ways, in ms: the main thread's user and system time (its
+ * event loop: JavaScript, and the kernel's side of its system calls, sendto included), and every other
+ * thread (V8's compiler and GC helpers, libuv's pool, worker threads) together.
+ */
+export async function cpuSplitOf(pid: number): Promise<{ mainUserMs: number; mainSystemMs: number; otherMs: number }> {
+  const fields = async (file: string): Promise<[number, number]> => {
+    const stat = await readFile(file, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return [(Number(f[11]) * 1000) / CLK_TCK, (Number(f[12]) * 1000) / CLK_TCK];
+  };
+  const [u, s] = await fields(`/proc/${pid}/stat`);
+  const [mu, ms] = await fields(`/proc/${pid}/task/${pid}/stat`);
+  return { mainUserMs: mu, mainSystemMs: ms, otherMs: u + s - mu - ms };
+}
+
 /** Peak resident set size (VmHWM), current RSS (VmRSS) in MiB, and the thread count. */
 export async function memoryOf(pid: number): Promise<{ peakRssMiB: number; rssMiB: number; threads: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');

@@ -4,14 +4,14 @@
  * `hookline serve` (pinned to a core of its own when it can be), with two loopback captures running:
  * the server's RTP range (its send jitter, the callers' keys) and the signalling (SIP, the webhook's TCP).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 
 import path from 'node:path';
 import { WebhookReceiver, paramsOf } from '../../src/testkit/webhook-receiver.js';
 import { analyzeMedia, analyzeSignalling, type JitterFigures, type MediaAnalysis } from '../lib/analysis.js';
 import { Capture } from '../lib/capture.js';
 import { EXPECTED, HANGUP, NUMBERS, benchFlows, keyErrors } from '../lib/flows.js';
-import { cpuMsOf, memoryOf, rssSampler, sleep, stealMs, type Pinning } from '../lib/proc.js';
+import { cpuMsOf, cpuSplitOf, memoryOf, rssSampler, sleep, stealMs, type Pinning } from '../lib/proc.js';
 import { errorLogs, metric, startServer } from '../lib/server.js';
 import { failureSummary, preparePcaps, runUac, startUas, STOCK_PCAP_EVENT_PT } from '../lib/sipp.js';
 import { quantiles, round, type Quantiles } from '../lib/stats.js';
@@ -28,6 +28,13 @@ export interface Limits {
   jitterP99Ms: number;
 }
 
+/** Short calls (ivr/20's greeting, then BYE) started at `cps` a second beside the N callers: control-plane churn. */
+export interface Churn {
+  cps: number;
+  /** How long each short call lasts, ms. */
+  callMs: number;
+}
+
 export interface StepResult {
   calls: number;
   rate_cps: number;
@@ -37,7 +44,11 @@ export interface StepResult {
   failed_calls: number;
   webhooks: number;
   keys: { lost: number; doubled: number; calls_wrong: number; calls_without_webhook: number; wrong_samples: Array<{ caller: string; account: string; dept: string; completed: string }> };
-  server: { cpu_ms_per_call: number; cpu_core_share: number; idle_rss_mib: number; peak_rss_mib: number; rss_kib_per_call: number; error_logs: number; vcpu_steal_ms: number };
+  server: {
+    cpu_ms_per_call: number;
+    /** cpu_ms_per_call split: the main thread's user and system time, and all other threads. */
+    cpu_split_ms_per_call?: { main_user: number; main_system: number; other_threads: number };
+    cpu_core_share: number; idle_rss_mib: number; peak_rss_mib: number; rss_kib_per_call: number; error_logs: number; vcpu_steal_ms: number };
   send_jitter: JitterFigures & { window_streams: number; window_s: number; capture_dropped: number };
   send_jitter_whole_step: JitterFigures;
   /** A 20 ms timer alone on the server's core (bench/core-canary.ts), same window: the core's own noise. */
@@ -47,6 +58,8 @@ export interface StepResult {
   sip: { invites: number; oks: number; call_ids: number };
   /** Streams beyond one a call (none expected): what they were. */
   extra_streams: MediaAnalysis['list'];
+  /** The short calls run beside the N callers, when the step had churn. */
+  churn?: { cps: number; call_ms: number; calls: number; successful: number; failed: number };
   held: boolean;
   broke: string[];
 }
@@ -68,7 +81,7 @@ export function holdFor(n: number, extraS: number): { rate: number; holdMs: numb
   return { rate, holdMs: Math.ceil(n / rate) * 1000 + extraS * 1000 };
 }
 
-export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepNo: number): Promise<StepResult> {
+export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepNo: number, churn?: Churn): Promise<StepResult> {
   const { rate, holdMs } = holdFor(n, ctx.holdExtraS);
   const dir = await mkdtemp(path.join(ctx.workDir, `concurrency-${n}-`));
   await preparePcaps(dir);
@@ -87,19 +100,33 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
     const canary = await startCanary(CANARY_PORT, ctx.pin.server);
     const idle = await memoryOf(server.pid);
     const cpu0 = await cpuMsOf(server.pid);
+    const split0 = await cpuSplitOf(server.pid);
     const steal0 = await stealMs(ctx.pin.server);
     const rss = rssSampler(server.pid);
     const t0 = Date.now();
     const callers = Array.from({ length: n }, (_, i) => String(3_100_000_000 + stepNo * 100_000 + i));
+    // Churn runs from the start of the ramp until about when the callers' keys are in (ramp, hold, ~3 s of keys).
+    const churnCalls = churn ? Math.ceil(churn.cps * (n / rate + holdMs / 1000 + 4)) : 0;
+    const churnDir = churn ? path.join(dir, 'churn') : '';
+    if (churn) await mkdir(churnDir);
+    const churnRun = churn
+      ? runUac({
+          scenario: 'short-uac.xml', dir: churnDir, target: { host: '127.0.0.1', port: server.sipPort }, service: NUMBERS.short,
+          callers: Array.from({ length: churnCalls }, (_, i) => String(3_900_000_000 + stepNo * 100_000 + i)),
+          calls: churnCalls, limit: Math.max(50, churn.cps * 4), rate: churn.cps, pauseMs: churn.callMs, timeoutS: Math.ceil(churnCalls / churn.cps + 120), cores: ctx.pin.load,
+        })
+      : undefined;
     const run = await runUac({
       scenario: 'ivr-uac.xml', dir, target: { host: '127.0.0.1', port: server.sipPort }, service: NUMBERS.ivr, callers,
       calls: n, limit: n, rate, pauseMs: holdMs, timeoutS: Math.ceil(n / rate + holdMs / 1000 + 120), cores: ctx.pin.load,
     });
+    const churned = await churnRun;
     // Every webhook in and every call released, so the CPU figure holds the whole of every call.
     const until = Date.now() + 15_000;
     while (Date.now() < until && (arrivals.size < run.successful || (metric(await server.metrics().catch(() => ''), 'hookline_calls_active') ?? 0) > 0)) await sleep(100);
     const wallS = (Date.now() - t0) / 1000;
     const cpuMs = (await cpuMsOf(server.pid)) - cpu0;
+    const split1 = await cpuSplitOf(server.pid);
     const steal = (await stealMs(ctx.pin.server)) - steal0;
     const peak = await rss.stop();
     await canary.stop();
@@ -108,8 +135,10 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
     const errors = errorLogs(server.output());
 
     const s = await analyzeSignalling(path.join(dir, 'signalling.pcap'), { sipPort: server.sipPort, hookPort });
-    // Only this server's streams: the RTP ports its 200 OKs gave (nothing another process sends in the range).
-    const m = await analyzeMedia(path.join(dir, 'media.pcap'), RTP_RANGE, STOCK_PCAP_EVENT_PT, CANARY_PORT, new Set(s.serverPortOf.values()));
+    // Only this server's streams to the N callers: the RTP ports its 200 OKs gave them (not the churn's short
+    // calls, nor anything another process sends in the range).
+    const ports = new Set(callers.map((c) => s.serverPortOf.get(c)).filter((p): p is number => p !== undefined));
+    const m = await analyzeMedia(path.join(dir, 'media.pcap'), RTP_RANGE, STOCK_PCAP_EVENT_PT, CANARY_PORT, ports);
     const keys: StepResult['keys'] = { lost: 0, doubled: 0, calls_wrong: 0, calls_without_webhook: 0, wrong_samples: [] };
     for (const c of callers) {
       const p = arrivals.get(c);
@@ -132,8 +161,11 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
       if (lastKey !== undefined && at > lastKey) afterKey.push((at - lastKey) / 1000);
     }
     const failed = Math.max(run.failed || 0, n - (run.successful || 0));
+    const churnFailed = churned ? Math.max(churned.failed || 0, churnCalls - (churned.successful || 0)) : 0;
+    if (churned && churnFailed > 0) ctx.log(`  churn SIPp (${churnFailed} of ${churnCalls} short calls failed):\n${failureSummary(churned)}`);
     const broke: string[] = [];
     if (failed > 0) broke.push(`${failed} failed calls`);
+    if (churnFailed > 0) broke.push(`${churnFailed} failed short calls (churn)`);
     if (keys.lost + keys.doubled > 0 || keys.calls_without_webhook > 0) broke.push(`keys lost ${keys.lost}, doubled ${keys.doubled}, calls without webhook ${keys.calls_without_webhook}`);
     if (!(m.jitter.interval_deviation_ms.p99 <= limits.jitterP99Ms)) broke.push(`send jitter p99 ${m.jitter.interval_deviation_ms.p99} ms > ${limits.jitterP99Ms} ms`);
     if (m.streams > n) ctx.log(`  ${m.streams} RTP streams for ${n} calls; SIP: ${JSON.stringify(s.counts)}; odd ones: ${JSON.stringify(extraStreams(m.list))}`);
@@ -151,6 +183,11 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
       keys,
       server: {
         cpu_ms_per_call: round(cpuMs / n, 1),
+        cpu_split_ms_per_call: {
+          main_user: round((split1.mainUserMs - split0.mainUserMs) / n, 1),
+          main_system: round((split1.mainSystemMs - split0.mainSystemMs) / n, 1),
+          other_threads: round((split1.otherMs - split0.otherMs) / n, 1),
+        },
         cpu_core_share: round(cpuMs / 1000 / wallS, 2),
         idle_rss_mib: Math.round(idle.rssMiB),
         peak_rss_mib: Math.round(peak.peakMiB),
@@ -164,6 +201,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
       webhook_after_last_key_ms: quantiles(afterKey),
       sip: s.counts,
       extra_streams: m.streams > n ? extraStreams(m.list) : [],
+      ...(churn && churned ? { churn: { cps: churn.cps, call_ms: churn.callMs, calls: churnCalls, successful: churned.successful, failed: churnFailed } } : {}),
       held: broke.length === 0,
       broke,
     };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { DtmfDetector, type DtmfDetectorOptions } from './dtmf-detect.js';
 import { dbm0ToAmplitude, DTMF_COL_FREQS, DTMF_ROW_FREQS, dtmfFrequencies, dtmfTones, toInt16, tones } from './dtmf-tones.js';
 import { goertzelAmplitude, goertzelCoeff, goertzelPower } from './goertzel.js';
@@ -209,5 +210,48 @@ describe('DtmfDetector', () => {
     d.reset();
     expect(d.current).toBe('');
     expect(d.detect(x.subarray(100, 800)) + d.detect(new Int16Array(800))).toBe('4');
+  });
+
+  describe('the energy gate (quiet blocks skip the filters)', () => {
+    /** Frame by frame, the keys and the key held, with and without the gate. */
+    function bothWays(x: Int16Array): { gated: string[]; ungated: string[] } {
+      const g = new DtmfDetector();
+      const u = new DtmfDetector({ energyGate: false });
+      const gated: string[] = [];
+      const ungated: string[] = [];
+      for (let i = 0; i < x.length; i += 160) {
+        gated.push(g.detect(x.subarray(i, i + 160)) + '/' + g.current);
+        ungated.push(u.detect(x.subarray(i, i + 160)) + '/' + u.current);
+      }
+      return { gated, ungated };
+    }
+
+    it('changes nothing: keys at every level around the limit, in noise, fading, cut short', () => {
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...ALL),
+          fc.double({ min: -48, max: -24, noNaN: true }),
+          fc.double({ min: -12, max: 12, noNaN: true }),
+          fc.integer({ min: 20, max: 120 }),
+          fc.integer({ min: 1, max: 2 ** 31 }),
+          (key, level, twist, toneMs, seed) => {
+            const x = dtmfTones(key + key, { levelDbm0: level, twistDb: twist, toneMs, pauseMs: 60 });
+            // Noise at a level that keeps blocks near the gate's threshold too.
+            const y = withNoise(x, 30 + (seed % 30), seed);
+            const { gated, ungated } = bothWays(y);
+            expect(gated).toEqual(ungated);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    it('a key at the lowest level the relaxed checks could keep is still heard and held', () => {
+      // −32 dBm0 is the minimum; the gate sits below what even the relaxed level (3 dB lower) needs.
+      const x = dtmfTones('5', { levelDbm0: -31, toneMs: 120, pauseMs: 60 });
+      const { gated, ungated } = bothWays(x);
+      expect(gated).toEqual(ungated);
+      expect(gated.join('')).toContain('5/5');
+    });
   });
 });

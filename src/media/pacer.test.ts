@@ -111,6 +111,35 @@ describe('Pacer with a fake clock', () => {
     pacer.close();
   });
 
+  it('spins for the same budget per interval however many slots have sources', () => {
+    const spinTurns = (sources: number): { immediates: number; lateMaxNs: bigint; ticks: number } => {
+      const timers = new FakeTimers();
+      const pacer = new Pacer({ timers, slotSize: 1, maxSlots: 10 });
+      const rs = Array.from({ length: sources }, () => recorder(timers));
+      for (const r of rs) pacer.register(r.source);
+      timers.run(1_000n * MS + 19n * MS); // 50 intervals
+      pacer.close();
+      let lateMaxNs = 0n;
+      rs.forEach((r, k) =>
+        r.at.forEach((t, i) => {
+          const late = t - (BigInt(i + 1) * 20n * MS + BigInt(k) * 2n * MS);
+          if (late > lateMaxNs) lateMaxNs = late;
+        }),
+      );
+      return { immediates: timers.immediates, lateMaxNs, ticks: rs.reduce((n, r) => n + r.at.length, 0) };
+    };
+    const one = spinTurns(1);
+    const ten = spinTurns(10);
+    expect(one.ticks).toBe(50);
+    expect(ten.ticks).toBe(500);
+    // The timer wakes 0.8 ms late, 0.2 ms before the deadline: ~7 turns of 30 µs spin the rest, with one slot.
+    // Ten slots share the same 1 ms, a tenth before each: no more turns than one slot in all.
+    expect(one.immediates).toBeGreaterThan(5 * 50);
+    expect(ten.immediates).toBeLessThanOrEqual(one.immediates);
+    // Less spin, so the timer's lateness shows through, but never more than one late timer.
+    expect(ten.lateMaxNs).toBeLessThan(1n * MS);
+  });
+
   it('ticks every source once per interval; register/unregister; the loop stops when idle', () => {
     const timers = new FakeTimers();
     const pacer = new Pacer({ timers });
@@ -157,7 +186,9 @@ describe('Pacer with a fake clock', () => {
 
   it('slots that do not divide the interval evenly do not drift: each stays on start + n × 20 ms + its offset', () => {
     const timers = new FakeTimers();
-    const pacer = new Pacer({ timers, slotSize: 1, maxSlots: 7 }); // 2.857142… ms apart: 6 ns short per interval if summed
+    // 2.857142… ms apart: 6 ns short per interval if summed. A spin of 1 ms before each of the 7 slots (7 ms
+    // an interval), so that every tick lands within one turn of its deadline and a drift would show.
+    const pacer = new Pacer({ timers, slotSize: 1, maxSlots: 7, spinMs: 7 });
     const rs = Array.from({ length: 7 }, () => recorder(timers));
     for (const r of rs) pacer.register(r.source);
     timers.run(200_001n * MS); // 10,000 intervals: a summed sub-interval would be 60 µs early by now

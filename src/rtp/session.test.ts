@@ -140,6 +140,35 @@ describe('RtpSession on 127.0.0.1', () => {
     expect(sink.got).toHaveLength(4);
   });
 
+  it('sends many frames back to back, each packet its own bytes, to an IP literal or a host name', async () => {
+    const allocator = new PortAllocator(BASE, BASE + 19);
+    const sink = await rawSocket();
+    const a = await session({ allocator, remote: { address: HOST, port: sink.port } });
+    // More than the ring of packet buffers, without yielding: a buffer reused too early would repeat bytes.
+    for (let i = 0; i < 40; i++) a.sendFrame(frame(i));
+    await waitFor(() => sink.got.length === 40);
+    const ps = sink.got.map((m) => parseRtp(m));
+    expect(ps.map((p) => p.payload[0])).toEqual([...Array(40).keys()]);
+    expect(ps.map((p) => (p.header.sequenceNumber - ps[0]!.header.sequenceNumber) & 0xffff)).toEqual([...Array(40).keys()]);
+    expect(ps.every((p) => p.payload.length === 160 && p.payload.every((v) => v === p.payload[0]))).toBe(true);
+
+    // A host name goes through the resolver (its answer comes later): still every packet, in order.
+    a.update({ payloadType: 0, remote: { address: 'localhost', port: sink.port } });
+    for (let i = 0; i < 20; i++) a.sendFrame(frame(100 + i));
+    await waitFor(() => sink.got.length === 60);
+    expect(sink.got.slice(40).map((m) => parseRtp(m).payload[0])).toEqual([...Array(20).keys()].map((i) => 100 + i));
+    expect(a.stats.sendErrors).toBe(0);
+  });
+
+  it('counts a send the kernel refuses (the first to a destination is always checked)', async () => {
+    const allocator = new PortAllocator(BASE, BASE + 19);
+    // Broadcast without SO_BROADCAST: sendto fails with EACCES.
+    const a = await session({ allocator, remote: { address: '255.255.255.255', port: 9 } });
+    a.sendFrame(frame(1));
+    await waitFor(() => a.stats.sendErrors === 1);
+    expect(a.stats.packetsSent).toBe(1);
+  });
+
   it('ignores packets from a foreign source once latched, and payload types not negotiated', async () => {
     const allocator = new PortAllocator(BASE, BASE + 19);
     const b = await session({ allocator });

@@ -11,7 +11,7 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { RtpError } from './errors.js';
-import { parseRtp, writeRtp, type RtpHeader } from './packet.js';
+import { parseRtp, type RtpHeader } from './packet.js';
 import type { PortAllocator } from './ports.js';
 import { digitPackets, TelephoneEventReceiver, type DigitInfo, type EventPacket, type TelephoneEventReceiverOptions } from './rfc4733.js';
 import { RtcpSender } from './rtcp-sender.js';
@@ -71,6 +71,7 @@ export interface RtpStats {
   remoteFractionLost?: number;
   /** Datagrams that were not RTP, or had a payload type not negotiated, or came from a foreign source. */
   dropped: number;
+  /** Failed sends among those checked: the first to each destination and one in 50 after it (see send()). */
   sendErrors: number;
   /** clock.now() of the last RTP packet received, for media timeouts. */
   lastReceivedAt?: number;
@@ -88,6 +89,18 @@ export interface RtpSessionEvents {
 
 const RING = 16;
 const MAX_PACKET = 12 + 480; // header + 60 ms of G.711
+/** One send in this many is checked for errors (see send()). */
+const CHECK_EVERY = 50;
+/** 12-byte header + 20 ms of G.711: nearly every packet the server sends. */
+const USUAL_PACKET = 12 + 160;
+
+/** Where packets go, worked out once per change of destination rather than once a packet. */
+interface Destination {
+  address: string;
+  port: number;
+  /** An IP literal: dgram sends at once (see socket-pair.ts) and a ring buffer may be reused. */
+  literal: boolean;
+}
 
 interface Pending {
   packets: EventPacket[];
@@ -107,7 +120,18 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private ts: number;
   private marker = true; // the first packet starts a talkspurt (RFC 3551 §4.1)
   private readonly ring = Array.from({ length: RING }, () => Buffer.alloc(MAX_PACKET));
+  /** ring[i] cut to USUAL_PACKET once, so that the usual packet needs no new Buffer view. */
+  private readonly ringUsual = this.ring.map((b) => b.subarray(0, USUAL_PACKET));
   private ringIdx = 0;
+  /** Where sendFrame sends now (undefined: nowhere); recomputed by update(), latching and direction. */
+  private dest: Destination | undefined;
+  /** The destination whose first send was checked. */
+  private checkedDest: Destination | undefined;
+  /** packetsSent at the last RTCP report: whether to send an SR or an RR (§6.4). */
+  private reportedPackets = 0;
+  private readonly onSent = (err: Error | null): void => {
+    if (err) this.counters.sendErrors++;
+  };
   private readonly pending = Buffer.alloc(MAX_PACKET * 2);
   private pendingLen = 0;
   private pendingTs = 0;
@@ -121,7 +145,6 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private closing: Promise<void> | undefined;
   private readonly counters = { packetsSent: 0, octetsSent: 0, octetsReceived: 0, dropped: 0, sendErrors: 0 };
   private lastReceivedAt: number | undefined;
-  private lastSentAt: number | undefined;
 
   private constructor(
     readonly localPort: number,
@@ -146,7 +169,12 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       intervalMs: opts.rtcpIntervalMs ?? 5000,
       socket: rtcpSocket,
       destination: () => this.rtcpDestination(),
-      sender: () => ({ packets: this.counters.packetsSent, octets: this.counters.octetsSent, rtpTimestamp: this.rtpNow(), sentSinceLast: this.lastSentAt }),
+      sender: () => {
+        // A clock reading per report rather than per packet: "sent since the last report" is all §6.4 asks.
+        const sent = this.counters.packetsSent !== this.reportedPackets;
+        this.reportedPackets = this.counters.packetsSent;
+        return { packets: this.counters.packetsSent, octets: this.counters.octetsSent, rtpTimestamp: this.rtpNow(), sentSinceLast: sent ? this.clock.now() : undefined };
+      },
       receiver: () => (this.remoteSsrc === undefined ? undefined : { ssrc: this.remoteSsrc, stats: this.recv }),
       onError: () => this.counters.sendErrors++,
     });
@@ -178,6 +206,12 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.latched = undefined;
       this.latchedRtcp = undefined;
     }
+    this.refreshDestination();
+  }
+
+  private refreshDestination(): void {
+    const r = this.params.direction === 'sendrecv' || this.params.direction === 'sendonly' ? this.remoteAddress : undefined;
+    this.dest = r && { address: r.address, port: r.port, literal: isIP(r.address) !== 0 };
   }
 
   /** Where RTP goes now: the latched source, else the SDP address (none for 0.0.0.0 / hold). */
@@ -210,7 +244,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   sendFrame(payload: Uint8Array | null, frameSamples = 160): void {
     if (this.closed) return;
     if (payload && payload.length > MAX_PACKET - 12) throw new RtpError('invalid_argument', `frame of ${payload.length} bytes`);
-    const dest = this.params.direction === 'sendrecv' || this.params.direction === 'sendonly' ? this.remoteAddress : undefined;
+    const dest = this.dest;
     const digit = this.digits[0];
     if (digit && digit.packets.length > 0) {
       this.flushPending(dest);
@@ -238,6 +272,13 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     }
     // Re-packetise 20 ms frames to the negotiated ptime (10, 20, 30 … ms of G.711 = 8 bytes per ms).
     const bytes = Math.min(MAX_PACKET - 12, this.params.ptime * 8);
+    if (this.pendingLen === 0 && payload.length === bytes) {
+      // The usual case, a frame that is one packet: straight into the packet, no staging copy.
+      this.send(dest, this.params.payloadType, this.marker, this.ts, payload);
+      this.marker = false;
+      this.ts = (this.ts + frameSamples) >>> 0;
+      return;
+    }
     if (this.pendingLen === 0) this.pendingTs = this.ts;
     this.pending.set(payload, this.pendingLen);
     this.pendingLen += payload.length;
@@ -295,21 +336,36 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     return this.closing;
   }
 
-  private send(dest: { address: string; port: number }, pt: number, marker: boolean, timestamp: number, payload: Uint8Array): void {
-    // dgram resolves the destination before sending (a tick later), so the buffer must stay untouched until
-    // then: a ring of buffers, or a fresh one for a host name whose lookup may take longer.
-    const buf = isIP(dest.address) ? this.ring[(this.ringIdx = (this.ringIdx + 1) % RING)]! : Buffer.alloc(MAX_PACKET);
-    const n = writeRtp({ marker, payloadType: pt, sequenceNumber: this.seq, timestamp, ssrc: this.ssrc }, payload, buf);
+  private send(dest: Destination, pt: number, marker: boolean, timestamp: number, payload: Uint8Array): void {
+    // With an IP literal dgram hands the packet to the kernel within this call (socket-pair.ts answers the
+    // lookup at once); should the kernel's buffer be full, libuv sends it later from the buffer, so a ring
+    // of buffers is reused only every RING packets. A host name's lookup may take longer: a fresh buffer.
+    let buf: Buffer;
+    if (dest.literal) {
+      this.ringIdx = (this.ringIdx + 1) % RING;
+      buf = this.ring[this.ringIdx]!;
+    } else buf = Buffer.alloc(MAX_PACKET);
+    buf[0] = 0x80; // V=2, no padding, extension or CSRC
+    buf[1] = (marker ? 0x80 : 0) | pt;
+    buf.writeUInt16BE(this.seq, 2);
+    buf.writeUInt32BE(timestamp >>> 0, 4);
+    buf.writeUInt32BE(this.ssrc, 8);
+    buf.set(payload, 12);
+    const n = 12 + payload.length;
     this.seq = (this.seq + 1) & 0xffff;
     this.counters.packetsSent++;
     this.counters.octetsSent += payload.length;
-    this.lastSentAt = this.clock.now();
-    this.rtpSocket.send(buf, 0, n, dest.port, dest.address, (err) => {
-      if (err) this.counters.sendErrors++;
-    });
+    // A view already cut for the usual size: dgram would otherwise make one for the offset and length.
+    const packet = n === USUAL_PACKET && dest.literal ? this.ringUsual[this.ringIdx]! : buf.subarray(0, n);
+    // A completion callback costs a deferred call per packet (a third of what is left of this path, measured with
+    // bench/instructions.ts), so only some sends are checked: the first to each destination and then one a second.
+    if (this.counters.packetsSent % CHECK_EVERY === 1 || dest !== this.checkedDest) {
+      this.checkedDest = dest;
+      this.rtpSocket.send(packet, dest.port, dest.address, this.onSent);
+    } else this.rtpSocket.send(packet, dest.port, dest.address);
   }
 
-  private flushPending(dest: { address: string; port: number } | undefined): void {
+  private flushPending(dest: Destination | undefined): void {
     if (this.pendingLen > 0 && dest) this.send(dest, this.params.payloadType, this.marker, this.pendingTs, this.pending.subarray(0, this.pendingLen));
     this.pendingLen = 0;
   }
@@ -346,6 +402,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       const l = this.latched;
       if (!l) {
         this.latched = { address: rinfo.address, port: rinfo.port };
+        this.refreshDestination();
         this.emit('latched', rinfo.address, rinfo.port);
       } else if (l.address !== rinfo.address || l.port !== rinfo.port) {
         // Same SSRC from a new address: the NAT rebound the stream; anything else is not our peer.
@@ -354,6 +411,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
           return;
         }
         this.latched = { address: rinfo.address, port: rinfo.port };
+        this.refreshDestination();
         this.emit('latched', rinfo.address, rinfo.port);
       }
     }

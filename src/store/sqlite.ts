@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { Clock } from '../lib/clock.js';
 import { StoreError, classifySqliteError } from './errors.js';
 import { createKyselyStore } from './kysely-store.js';
+import { withStatementCache } from './statement-cache.js';
 import { migrateToLatest } from './migrations/index.js';
 import type { Database } from './schema.js';
 import type { Store } from './types.js';
@@ -64,7 +65,7 @@ export async function createSqliteStore(path: string, options: SqliteStoreOption
     const detail = err instanceof Error ? err.message : String(err);
     throw new StoreError('open_failed', `cannot open SQLite database ${path}: ${detail}`, { cause: err });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
     await migrateToLatest(db, 'sqlite');
   } catch (err) {
