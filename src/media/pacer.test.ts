@@ -140,6 +140,25 @@ describe('Pacer with a fake clock', () => {
     expect(ten.lateMaxNs).toBeLessThan(1n * MS);
   });
 
+  it('a loop that never catches up (each tick longer than the interval) neither overflows the stack nor starves I/O', () => {
+    const timers = new FakeTimers();
+    const pacer = new Pacer({ timers, slotSize: 1, maxSlots: 10 });
+    // Ten slots, each tick costing 3 ms of "CPU": 30 ms of work per 20 ms interval, forever behind. Before,
+    // schedule() recursed once per back-to-back tick and ran out of stack; it also never let I/O in.
+    const ticks: bigint[] = [];
+    for (let k = 0; k < 10; k++) pacer.register({ tick: () => { ticks.push(timers.t); timers.t += 3n * MS; } });
+    let io = 0;
+    const ioEvery = (): void => void timers.setTimeout(() => { io++; ioEvery(); }, 1);
+    ioEvery();
+    expect(() => timers.run(60_000n * MS)).not.toThrow();
+    // Work keeps being done at the core's pace (one 3 ms tick after another) and I/O turns keep coming
+    // between rounds of at most one interval's sub-ticks.
+    expect(ticks.length).toBeGreaterThan(15_000);
+    expect(io).toBeGreaterThan(ticks.length / 20);
+    expect(pacer.stats().skipped).toBeGreaterThan(0); // what cannot be caught up is dropped, not queued
+    pacer.close();
+  });
+
   it('ticks every source once per interval; register/unregister; the loop stops when idle', () => {
     const timers = new FakeTimers();
     const pacer = new Pacer({ timers });

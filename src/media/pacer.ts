@@ -279,31 +279,31 @@ export class Pacer implements FrameClock {
 
   private schedule(): void {
     this.cancel = undefined;
-    if (!this.running) return;
-    // Empty slots have nothing to send: plan for the next sub-tick whose slot has sources.
-    for (let i = 0; i < this.slots.length && (this.slots[this.n % this.slots.length] as Set<PacedSource>).size === 0; i++) this.n++;
-    const now = this.timers.nowNs();
-    const deadline = this.deadlineOf(this.n);
-    const spin = this.activeSlots > 1 ? this.spinNs / BigInt(this.activeSlots) : this.spinNs;
-    const action = plan(now, deadline, this.subIntervalNs, spin, this.maxCatchUp);
-    switch (action.kind) {
-      case 'sleep':
+    // A loop, not recursion: a loop that stays behind (an overloaded core) once ran out of stack. At most one
+    // interval's sub-ticks run back to back in one turn; then I/O (SIP, webhooks) gets its turn before the
+    // catch-up goes on, so an overload slows the audio instead of stopping everything else.
+    for (let ran = 0; this.running; ran++) {
+      // Empty slots have nothing to send: plan for the next sub-tick whose slot has sources.
+      for (let i = 0; i < this.slots.length && (this.slots[this.n % this.slots.length] as Set<PacedSource>).size === 0; i++) this.n++;
+      const now = this.timers.nowNs();
+      const deadline = this.deadlineOf(this.n);
+      const spin = this.activeSlots > 1 ? this.spinNs / BigInt(this.activeSlots) : this.spinNs;
+      const action = plan(now, deadline, this.subIntervalNs, spin, this.maxCatchUp);
+      if (action.kind === 'sleep') {
         this.cancel = this.timers.setTimeout(() => this.schedule(), action.ms);
         return;
-      case 'spin':
+      }
+      if (action.kind === 'spin' || ran >= this.slots.length) {
         this.cancel = this.timers.setImmediate(() => this.schedule());
         return;
-      case 'tick': {
-        const generation = this.generation;
-        // Dropped: the skipped sub-ticks of slots with sources (one frame of each of their sources).
-        for (let m = this.n; m < this.n + action.skip; m++) if ((this.slots[m % this.slots.length] as Set<PacedSource>).size > 0) this.counters.skipped++;
-        this.n += action.skip;
-        this.runTick(now, this.deadlineOf(this.n), this.n % this.slots.length);
-        if (generation !== this.generation) return; // a source stopped and restarted the loop: that loop goes on
-        this.n++;
-        // Back-to-back catch-up stays within this turn; otherwise plan the next deadline.
-        this.schedule();
       }
+      const generation = this.generation;
+      // Dropped: the skipped sub-ticks of slots with sources (one frame of each of their sources).
+      for (let m = this.n; m < this.n + action.skip; m++) if ((this.slots[m % this.slots.length] as Set<PacedSource>).size > 0) this.counters.skipped++;
+      this.n += action.skip;
+      this.runTick(now, this.deadlineOf(this.n), this.n % this.slots.length);
+      if (generation !== this.generation) return; // a source stopped and restarted the loop: that loop goes on
+      this.n++;
     }
   }
 
