@@ -14,7 +14,7 @@ import { OutboundLeg } from './outbound-leg.js';
 import type { DialRequest, OutboundHost } from './outbound.js';
 import { REDIRECT_STATUSES, redirectTargets, type Attempt } from './redirect.js';
 import { applyMedia } from './sdp-media.js';
-import type { DialogEntry } from './server.js';
+import type { DialogEntry } from './dialog-entry.js';
 import type { TrunkConfig } from './trunk.js';
 
 /**

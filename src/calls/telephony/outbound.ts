@@ -9,7 +9,7 @@ import { createOffer } from '../../sdp/index.js';
 import type { MediaChannel, MediaChannelDeps } from './media-channel.js';
 import { OutboundAttempt, outcomeOf } from './outbound-attempt.js';
 import type { Attempt } from './redirect.js';
-import type { DialogEntry } from './server.js';
+import type { DialogEntry } from './dialog-entry.js';
 import type { TrunkConfig } from './trunk.js';
 
 /** What placing a leg needs from the SIP server it shares the port, the RTP range and the pacer with. */

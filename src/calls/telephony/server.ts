@@ -2,7 +2,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import { newSessionId } from '../../lib/ids.js';
 import { runInCallScope, type CallScope } from '../../lib/fault-net.js';
-import { Registration, createSipEndpoint, Dialog, InviteServerTransaction, SipError, quote, tagOf, type SipEndpoint, type SipRequest, type ServerTransaction, type RemoteInfo, type Destination } from '../../sip/index.js';
+import { Registration, createSipEndpoint, Dialog, InviteServerTransaction, SipError, quote, tagOf, type SipEndpoint, type SipRequest, type ServerTransaction, type Destination } from '../../sip/index.js';
 import { RtpSession } from '../../rtp/session.js';
 import { PortAllocator } from '../../rtp/ports.js';
 import { negotiate, createOffer, parseAnswer, SdpError } from '../../sdp/index.js';
@@ -11,13 +11,13 @@ import type { Pacer } from '../../media/pacer.js';
 import { MediaChannel, type MediaChannelDeps } from './media-channel.js';
 import type { PromptRenderer } from './renderer.js';
 import { TelephonyCall } from './call.js';
-import type { CallEndReason } from '../types.js';
 import type { DialLimits } from '../dial-limits.js';
 import { applyMedia, infoDigit } from './sdp-media.js';
 import { sendBye } from './bye.js';
 import type { OutboundHost } from './outbound.js';
 import { Trunk, type TrunkConfig } from './trunk.js';
 import { SipAccess, type SipAccessSettings } from './access.js';
+import type { DialogEntry } from './dialog-entry.js';
 
 export interface TelephonyOptions {
   /** Address to bind SIP and RTP to. */
@@ -52,28 +52,6 @@ export interface TelephonyOptions {
 /** How long shutdown waits for the registrar to answer our unREGISTER. */
 const UNREGISTER_WAIT_MS = 2000;
 
-/** Either end of a dialog the server routes in-dialog requests to: an inbound call or an outbound leg. */
-export interface SipParty {
-  readonly sessionId: string;
-  readonly media: MediaChannel;
-  hangup(): Promise<void>;
-  remoteHangup(reason?: CallEndReason): Promise<void>;
-  /** A key that came by SIP INFO. */
-  infoDigit(key: string): void;
-}
-
-export interface DialogEntry {
-  call: SipParty;
-  session: RtpSession;
-  dialog?: Dialog;
-  origin: SdpOrigin;
-  /** Our SDP went in the 200 as an offer (INVITE without SDP): the answer comes in the ACK. */
-  awaitingAnswer: boolean;
-  /** Where the dialog's requests come from (inbound) or go to (outbound: the trunk). */
-  source: RemoteInfo;
-  /** The call whose work in-dialog requests are (the process-level net ends it on a fault). */
-  scope?: CallScope;
-}
 type Entry = DialogEntry;
 
 /**
