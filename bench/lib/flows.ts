@@ -82,6 +82,35 @@ export function keyErrors(account: string, dept: string): { lost: number; double
   return { lost: KEYS.length - common, doubled: got.length - common };
 }
 
+export interface KeyTally {
+  lost: number;
+  doubled: number;
+  /** Calls whose webhook carried other answers than the keys pressed, or no ivr_completed=1. */
+  calls_wrong: number;
+  calls_without_webhook: number;
+  wrong_samples: Array<{ caller: string; account: string; dept: string; completed: string }>;
+}
+
+/** Lost and doubled keys over every caller, from the webhook parameters each caller's IVR sent (by caller id). */
+export function tallyKeys(callers: Iterable<string>, arrivals: ReadonlyMap<string, URLSearchParams | Map<string, string>>): KeyTally {
+  const keys: KeyTally = { lost: 0, doubled: 0, calls_wrong: 0, calls_without_webhook: 0, wrong_samples: [] };
+  for (const c of callers) {
+    const p = arrivals.get(c);
+    if (!p) {
+      keys.calls_without_webhook++;
+      continue;
+    }
+    const e = keyErrors(p.get('account') ?? '', p.get('dept') ?? '');
+    keys.lost += e.lost;
+    keys.doubled += e.doubled;
+    if (p.get('account') !== EXPECTED.account || p.get('dept') !== EXPECTED.dept || p.get('ivr_completed') !== '1') {
+      keys.calls_wrong++;
+      if (keys.wrong_samples.length < 10) keys.wrong_samples.push({ caller: c, account: p.get('account') ?? '', dept: p.get('dept') ?? '', completed: p.get('ivr_completed') ?? '' });
+    }
+  }
+  return keys;
+}
+
 function lcs(a: string, b: string): number {
   const prev = new Array<number>(b.length + 1).fill(0);
   for (let i = 1; i <= a.length; i++) {

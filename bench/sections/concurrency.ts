@@ -10,7 +10,7 @@ import path from 'node:path';
 import { WebhookReceiver, paramsOf } from '../../src/testkit/webhook-receiver.js';
 import { analyzeMedia, analyzeSignalling, type JitterFigures, type MediaAnalysis } from '../lib/analysis.js';
 import { Capture } from '../lib/capture.js';
-import { EXPECTED, HANGUP, NUMBERS, benchFlows, keyErrors } from '../lib/flows.js';
+import { HANGUP, NUMBERS, benchFlows, tallyKeys } from '../lib/flows.js';
 import { cpuMsOf, cpuSplitOf, memoryOf, rssSampler, sleep, stealMs, type Pinning } from '../lib/proc.js';
 import { errorLogs, metric, startServer } from '../lib/server.js';
 import { failureSummary, preparePcaps, runUac, startUas, STOCK_PCAP_EVENT_PT } from '../lib/sipp.js';
@@ -139,21 +139,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
     // calls, nor anything another process sends in the range).
     const ports = new Set(callers.map((c) => s.serverPortOf.get(c)).filter((p): p is number => p !== undefined));
     const m = await analyzeMedia(path.join(dir, 'media.pcap'), RTP_RANGE, STOCK_PCAP_EVENT_PT, CANARY_PORT, ports);
-    const keys: StepResult['keys'] = { lost: 0, doubled: 0, calls_wrong: 0, calls_without_webhook: 0, wrong_samples: [] };
-    for (const c of callers) {
-      const p = arrivals.get(c);
-      if (!p) {
-        keys.calls_without_webhook++;
-        continue;
-      }
-      const e = keyErrors(p.get('account') ?? '', p.get('dept') ?? '');
-      keys.lost += e.lost;
-      keys.doubled += e.doubled;
-      if (p.get('account') !== EXPECTED.account || p.get('dept') !== EXPECTED.dept || p.get('ivr_completed') !== '1') {
-        keys.calls_wrong++;
-        if (keys.wrong_samples.length < 10) keys.wrong_samples.push({ caller: c, account: p.get('account') ?? '', dept: p.get('dept') ?? '', completed: p.get('ivr_completed') ?? '' });
-      }
-    }
+    const keys: StepResult['keys'] = tallyKeys(callers, arrivals);
     const afterKey: number[] = [];
     for (const [caller, at] of s.webhookAt) {
       const port = s.serverPortOf.get(caller);

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { WebhookReceiver, paramsOf } from '../../src/testkit/webhook-receiver.js';
-import { EXPECTED, HANGUP, NUMBERS, benchFlows, keyErrors } from '../lib/flows.js';
+import { HANGUP, NUMBERS, benchFlows, tallyKeys } from '../lib/flows.js';
 import { cpuMsOf, memoryOf, sleep } from '../lib/proc.js';
 import { errorLogs, startServer } from '../lib/server.js';
 import { failureSummary, preparePcaps, runUac } from '../lib/sipp.js';
@@ -76,18 +76,7 @@ export async function soak(ctx: Ctx, o: { calls: number; minutes: number }): Pro
     running = false;
     await sampler;
     const cpuMs = (await cpuMsOf(server.pid)) - cpu0;
-    const keys = { lost: 0, doubled: 0, calls_wrong: 0, calls_without_webhook: 0 };
-    for (const c of callers) {
-      const p = arrivals.get(c);
-      if (!p) {
-        keys.calls_without_webhook++;
-        continue;
-      }
-      const e = keyErrors(p.get('account') ?? '', p.get('dept') ?? '');
-      keys.lost += e.lost;
-      keys.doubled += e.doubled;
-      if (p.get('account') !== EXPECTED.account || p.get('dept') !== EXPECTED.dept) keys.calls_wrong++;
-    }
+    const keys = tallyKeys(callers, arrivals);
     const failed = Math.max(run.failed || 0, total - (run.successful || 0));
     if (failed > 0) ctx.log(`  SIPp:\n${failureSummary(run)}`);
     const after = rss.filter(([t]) => t >= (o.minutes * 60) / 5);
