@@ -136,6 +136,10 @@ export function buildRows(r: Results): string[][] {
     add('soak', `${k.calls_at_once} calls at once for ${k.minutes} min (${k.calls} calls)`,
       `${k.successful}/${k.calls} ok; keys lost ${k.keys.lost}, doubled ${k.keys.doubled}, ${k.keys.calls_without_webhook} without webhook; ${fmt(k.cpu_ms_per_call, 1)} ms CPU/call`, '', '', '0 failed, 0 lost', yes(k.failed === 0 && k.keys.lost + k.keys.doubled + k.keys.calls_without_webhook === 0));
     add('soak', 'RSS after the first fifth → end', `${fmt(k.rss_after_warmup_mib, 0)} → ${fmt(k.rss_end_mib, 0)} MiB; fitted slope ${fmt(k.rss_slope_mib_per_10min, 2)} MiB per 10 min`, '', '', 'flat', yes(k.flat));
+    for (const w of k.jitter ?? []) {
+      const d = w.interval_deviation_ms;
+      add('soak', `send jitter at ${fmt(w.at_s / 60, 1)} min (${w.streams} streams, 20 s)`, `interval dev p50 ${fmt(d.p50, 2)} / p99 ${fmt(d.p99, 2)} / max ${fmt(d.max, 2)} ms${w.capture_dropped > 0 ? `; capture dropped ${w.capture_dropped}` : ''}`, '', '', 'steady', '');
+    }
   }
   for (const e of r.errors) add('errors', 'section failed', e);
   return rows;

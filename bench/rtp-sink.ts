@@ -40,6 +40,9 @@ sock.on('message', (msg) => {
   s.count++;
 });
 sock.bind(port, '127.0.0.1', () => process.send?.({ ready: true }));
+// A sender that died (it once overflowed its stack) would leave this sink holding the port, and every later
+// run's sink failing to bind: go when the parent's IPC channel goes.
+process.on('disconnect', () => process.exit(0));
 
 process.on('SIGTERM', () => {
   deviationsUs.sort((a, b) => a - b);

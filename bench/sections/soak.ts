@@ -3,16 +3,20 @@
  * walking ivr/10 with its keys and webhook as in the concurrency steps, a new caller replacing each one that
  * hangs up. The question is whether the server's memory stays flat: RSS is sampled every 10 s, and the
  * growth over the run after its first fifth (the warm-up: caches, the heap reaching its working size) is
- * fitted with a line. Not in CI and not in the usual run: it takes as long as it says.
+ * fitted with a line. The server's outgoing audio is captured in three windows of WINDOW_S (after the first
+ * minute, at the middle, before the end), so the send jitter of the first minutes can be set beside the last's.
+ * Not in CI and not in the usual run: it takes as long as it says.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { WebhookReceiver, paramsOf } from '../../src/testkit/webhook-receiver.js';
 import { HANGUP, NUMBERS, benchFlows, tallyKeys } from '../lib/flows.js';
+import { analyzeMedia } from '../lib/analysis.js';
+import { Capture, HAS_DUMPCAP } from '../lib/capture.js';
 import { cpuMsOf, memoryOf, sleep } from '../lib/proc.js';
 import { errorLogs, startServer } from '../lib/server.js';
-import { failureSummary, preparePcaps, runUac } from '../lib/sipp.js';
-import { round } from '../lib/stats.js';
+import { STOCK_PCAP_EVENT_PT, failureSummary, preparePcaps, runUac } from '../lib/sipp.js';
+import { round, type Quantiles } from '../lib/stats.js';
 import { RTP_RANGE, type Ctx } from './concurrency.js';
 
 export interface SoakResult {
@@ -34,9 +38,12 @@ export interface SoakResult {
   rss_slope_mib_per_10min: number;
   /** Growth the fitted line predicts over the measured part, within max(16 MiB, 5 %). */
   flat: boolean;
+  /** Send jitter (interval deviation, ms) of every stream in each capture window; at_s: the window's start. */
+  jitter: Array<{ at_s: number; streams: number; interval_deviation_ms: Quantiles; capture_dropped: number }>;
 }
 
 const HOLD_MS = 20_000;
+const WINDOW_S = 20;
 
 export async function soak(ctx: Ctx, o: { calls: number; minutes: number }): Promise<SoakResult> {
   const dir = await mkdtemp(path.join(ctx.workDir, 'soak-'));
@@ -67,6 +74,23 @@ export async function soak(ctx: Ctx, o: { calls: number; minutes: number }): Pro
         await sleep(10_000);
       }
     })();
+    const jitter: SoakResult['jitter'] = [];
+    const windows = (async () => {
+      if (!HAS_DUMPCAP) return;
+      const starts = [60, (o.minutes * 60) / 2, o.minutes * 60 - WINDOW_S - 30].filter((at, i, a) => at > 0 && (i === 0 || at > (a[i - 1] as number) + WINDOW_S));
+      for (const at of starts) {
+        await sleep(t0 + at * 1000 - Date.now());
+        if (!running) return;
+        const file = path.join(dir, `media-${at}.pcap`);
+        const cap = await Capture.start({ file, filter: `udp src portrange ${RTP_RANGE.min}-${RTP_RANGE.max}`, snaplen: 64, cores: ctx.pin.load });
+        await sleep(WINDOW_S * 1000);
+        const st = await cap.stop();
+        const m = await analyzeMedia(file, RTP_RANGE, STOCK_PCAP_EVENT_PT);
+        jitter.push({ at_s: Math.round(at), streams: m.jitterWholeStep.streams, interval_deviation_ms: m.jitterWholeStep.interval_deviation_ms, capture_dropped: st.dropped });
+        ctx.log(`  soak jitter at ${Math.round(at / 60)} min: p50 ${m.jitterWholeStep.interval_deviation_ms.p50} / p99 ${m.jitterWholeStep.interval_deviation_ms.p99} / max ${m.jitterWholeStep.interval_deviation_ms.max} ms over ${m.jitterWholeStep.streams} streams`);
+        await rm(file, { force: true });
+      }
+    })();
     const callers = Array.from({ length: total }, (_, i) => String(3_500_000_000 + i));
     const run = await runUac({
       scenario: 'ivr-uac.xml', dir, target: { host: '127.0.0.1', port: server.sipPort }, service: NUMBERS.ivr, callers,
@@ -75,6 +99,7 @@ export async function soak(ctx: Ctx, o: { calls: number; minutes: number }): Pro
     await sleep(3000); // the last webhooks
     running = false;
     await sampler;
+    await windows;
     const cpuMs = (await cpuMsOf(server.pid)) - cpu0;
     const keys = tallyKeys(callers, arrivals);
     const failed = Math.max(run.failed || 0, total - (run.successful || 0));
@@ -100,6 +125,7 @@ export async function soak(ctx: Ctx, o: { calls: number; minutes: number }): Pro
       rss_end_mib: last,
       rss_slope_mib_per_10min: round(slope * 600, 2),
       flat: after.length >= 3 && growth <= Math.max(16, 0.05 * first),
+      jitter,
     };
   } finally {
     await server.stop();
