@@ -87,7 +87,7 @@ export async function soak(ctx: Ctx, o: { calls: number; minutes: number }): Pro
         const st = await cap.stop();
         const m = await analyzeMedia(file, RTP_RANGE, STOCK_PCAP_EVENT_PT);
         jitter.push({ at_s: Math.round(at), streams: m.jitterWholeStep.streams, interval_deviation_ms: m.jitterWholeStep.interval_deviation_ms, capture_dropped: st.dropped });
-        ctx.log(`  soak jitter at ${Math.round(at / 60)} min: p50 ${m.jitterWholeStep.interval_deviation_ms.p50} / p99 ${m.jitterWholeStep.interval_deviation_ms.p99} / max ${m.jitterWholeStep.interval_deviation_ms.max} ms over ${m.jitterWholeStep.streams} streams`);
+        ctx.log(`  soak jitter at ${(at / 60).toFixed(1)} min: p50 ${m.jitterWholeStep.interval_deviation_ms.p50} / p99 ${m.jitterWholeStep.interval_deviation_ms.p99} / max ${m.jitterWholeStep.interval_deviation_ms.max} ms over ${m.jitterWholeStep.streams} streams`);
         await rm(file, { force: true });
       }
     })();
