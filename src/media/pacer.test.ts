@@ -152,9 +152,9 @@ describe('Pacer with a fake clock', () => {
     ioEvery();
     expect(() => timers.run(60_000n * MS)).not.toThrow();
     // Work keeps being done at the core's pace (one 3 ms tick after another) and I/O turns keep coming
-    // between rounds of at most one interval's sub-ticks.
+    // between rounds of at most the catch-up window's sub-ticks (5 intervals of 10 slots: 50).
     expect(ticks.length).toBeGreaterThan(15_000);
-    expect(io).toBeGreaterThan(ticks.length / 20);
+    expect(io).toBeGreaterThan(ticks.length / 60);
     expect(pacer.stats().skipped).toBeGreaterThan(0); // what cannot be caught up is dropped, not queued
     pacer.close();
   });
