@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { HostileEntry as Entry } from '../test/hostile-report.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const TESTS = [
@@ -36,14 +37,6 @@ const TESTS = [
 /** The webhook client's and reader's own failure tests, by their describe blocks. */
 const WEBHOOK_FAULT_BLOCKS = ['deliver: failures', 'deliver: redirects', 'deliver: outbound-request policy', 'parseNextAction: failures'];
 
-interface Entry {
-  section: string;
-  case: string;
-  tried: number;
-  answered?: number;
-  dropped?: number;
-  heard: string;
-}
 interface VitestJson {
   success: boolean;
   numPassedTests: number;

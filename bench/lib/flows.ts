@@ -11,6 +11,20 @@
  * ivr/30 → ivr/31 (time to first audio): a short greeting, a webhook that answers with ivr/31 and a user
  * parameter `code`, and ivr/31 says "Your code is @code.": a text the prompt cache has never seen.
  */
+import { WebhookReceiver, paramsOf } from '../../src/testkit/webhook-receiver.js';
+
+/** A webhook receiver for ivr/10 that answers with a hang-up and keeps each caller's parameters, by caller id. */
+export async function startArrivals(): Promise<{ receiver: WebhookReceiver; arrivals: Map<string, Map<string, string>>; hookBase: string }> {
+  const arrivals = new Map<string, Map<string, string>>();
+  const receiver = new WebhookReceiver((r) => {
+    const p = paramsOf(r);
+    arrivals.set(p.get('ivr_caller_id') ?? '', p);
+    return { body: HANGUP };
+  });
+  const hookBase = (await receiver.start()).replace(/\/$/, '');
+  return { receiver, arrivals, hookBase };
+}
+
 export const NUMBERS = { ivr: '8005550100', short: '8005550200', firstAudio: '8005550300' } as const;
 export const HANGUP = '<action><app>hangup</app></action>';
 /** The keys ivr-uac.xml presses and what the webhook must then carry. */

@@ -7,10 +7,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 
 import path from 'node:path';
-import { WebhookReceiver, paramsOf } from '../../src/testkit/webhook-receiver.js';
 import { analyzeMedia, analyzeSignalling, type JitterFigures, type MediaAnalysis } from '../lib/analysis.js';
 import { Capture } from '../lib/capture.js';
-import { HANGUP, NUMBERS, benchFlows, tallyKeys } from '../lib/flows.js';
+import { NUMBERS, benchFlows, startArrivals, tallyKeys } from '../lib/flows.js';
 import { cpuMsOf, cpuSplitOf, memoryOf, rssSampler, sleep, stealMs, type Pinning } from '../lib/proc.js';
 import { errorLogs, metric, startServer } from '../lib/server.js';
 import { failureSummary, preparePcaps, runUac, startUas, STOCK_PCAP_EVENT_PT } from '../lib/sipp.js';
@@ -85,13 +84,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
   const { rate, holdMs } = holdFor(n, ctx.holdExtraS);
   const dir = await mkdtemp(path.join(ctx.workDir, `concurrency-${n}-`));
   await preparePcaps(dir);
-  const arrivals = new Map<string, Map<string, string>>();
-  const receiver = new WebhookReceiver((r) => {
-    const p = paramsOf(r);
-    arrivals.set(p.get('ivr_caller_id') ?? '', p);
-    return { body: HANGUP };
-  });
-  const hookBase = (await receiver.start()).replace(/\/$/, '');
+  const { receiver, arrivals, hookBase } = await startArrivals();
   const hookPort = Number(new URL(hookBase).port);
   const server = await startServer(benchFlows(hookBase), { rtp: RTP_RANGE, cores: ctx.pin.server });
   try {

@@ -9,8 +9,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { WebhookReceiver, paramsOf } from '../../src/testkit/webhook-receiver.js';
-import { HANGUP, NUMBERS, benchFlows, tallyKeys } from '../lib/flows.js';
+import { NUMBERS, benchFlows, startArrivals, tallyKeys } from '../lib/flows.js';
 import { analyzeMedia } from '../lib/analysis.js';
 import { Capture, HAS_DUMPCAP } from '../lib/capture.js';
 import { cpuMsOf, memoryOf, sleep } from '../lib/proc.js';
@@ -52,13 +51,7 @@ export async function soak(ctx: Ctx, o: { calls: number; minutes: number }): Pro
   const callS = HOLD_MS / 1000 + 4;
   const rate = Math.max(1, Math.round(o.calls / callS));
   const total = Math.round(rate * o.minutes * 60);
-  const arrivals = new Map<string, Map<string, string>>();
-  const receiver = new WebhookReceiver((r) => {
-    const p = paramsOf(r);
-    arrivals.set(p.get('ivr_caller_id') ?? '', p);
-    return { body: HANGUP };
-  });
-  const hookBase = (await receiver.start()).replace(/\/$/, '');
+  const { receiver, arrivals, hookBase } = await startArrivals();
   const server = await startServer(benchFlows(hookBase), { rtp: RTP_RANGE, cores: ctx.pin.server });
   try {
     ctx.log(`soak: ${o.calls} calls at once for ${o.minutes} min (${total} calls at ${rate}/s, hold ${HOLD_MS / 1000} s)`);
