@@ -155,6 +155,8 @@ const results: Results = {
     ulimit_nofile: nofile,
     build: built,
     budget_s: budgetS,
+    // Settings given to the server under test (bench/lib/server.ts), e.g. HOOKLINE_MEDIA_PRIORITY=audio.
+    server_env: process.env['BENCH_SERVER_ENV'] ?? '',
   },
   concurrency: { steps: [], stopped: '', break_limits: { jitter_p99_ms: jitterBreakMs }, rtp_jitter: [] },
   call_rate: { hookline: [], sipp_uas: [], seconds_per_step: P.rateSeconds },

@@ -37,6 +37,11 @@ export async function startServer(flowsYaml: string, o: { rtp: { min: number; ma
   // Every benchmark load (SIPp, the fuzzer) comes from one address, 127.0.0.1: the per-source budgets
   // would measure themselves instead of the server. test/interop/flood.test.ts measures them.
   Object.assign(env, { HOOKLINE_SIP_MESSAGE_RATE: '0', HOOKLINE_SIP_CALL_RATE: '0' });
+  // BENCH_SERVER_ENV: settings for the server under test, space-separated, e.g. "HOOKLINE_MEDIA_PRIORITY=audio".
+  for (const kv of (process.env['BENCH_SERVER_ENV'] ?? '').split(' ').filter(Boolean)) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
   const child = track(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

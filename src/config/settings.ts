@@ -37,6 +37,7 @@ export interface CliOptions {
   sipMessageRate: string | number;
   sipCallRate: string | number;
   drainS: string | number;
+  mediaPriority: string;
   sourcetrakRetentionDays: string | number;
   transcribeEngine: string;
   transcribeUrl: string;
@@ -119,6 +120,13 @@ export interface Settings {
    * they hear a goodbye and are hung up; default 300 (src/server/drain.ts).
    */
   drainS: number;
+  /**
+   * HOOKLINE_MEDIA_PRIORITY: `balanced` (default) or `audio`. With `audio`, frames that fell due while the
+   * control plane was busy go out at its preemption points (lib/preempt.ts), before the next SIP message,
+   * RTP packet, store statement or webhook answer is handled: steadier audio under load, slower control
+   * work when the core is full (docs/operations.md "Audio or control first").
+   */
+  mediaPriority: MediaPriority;
   /**
    * HOOKLINE_SOURCETRAK_RETENTION_DAYS: how long SourceTrak keeps visitors' data (sessions, IP
    * addresses, and the identifying st_* values stored with calls); default 90 (docs/sourcetrak.md).
@@ -254,6 +262,9 @@ function count(min: number, max: number): Parse<number> {
   };
 }
 
+export const MEDIA_PRIORITIES = ['balanced', 'audio'] as const;
+export type MediaPriority = (typeof MEDIA_PRIORITIES)[number];
+
 function oneOf<T extends string>(values: readonly T[]): Parse<T> {
   return (v) => ((values as readonly string[]).includes(v) ? (v as T) : { error: `expected one of ${values.join(', ')}, got ${JSON.stringify(v)}` });
 }
@@ -287,6 +298,7 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
     sipMessageRate: get('sipMessageRate', 'SIP_MESSAGE_RATE', count(0, 100_000)) ?? DEFAULT_SIP_MESSAGE_RATE,
     sipCallRate: get('sipCallRate', 'SIP_CALL_RATE', count(0, 10_000)) ?? DEFAULT_SIP_CALL_RATE,
     drainS: get('drainS', 'DRAIN_S', count(0, 86_400)) ?? 300,
+    mediaPriority: get('mediaPriority', 'MEDIA_PRIORITY', oneOf(MEDIA_PRIORITIES)) ?? 'balanced',
     sourcetrakRetentionDays: get('sourcetrakRetentionDays', 'SOURCETRAK_RETENTION_DAYS', count(1, 3650)) ?? 90,
     nodeId: get('nodeId', 'NODE_ID', nodeId) ?? defaultNodeId(),
   };

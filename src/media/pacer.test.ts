@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { onPreemptionPoint, preemptionPoint } from '../lib/preempt.js';
 import { Pacer, plan, type PacerTimers } from './pacer.js';
 
 const MS = 1_000_000n;
@@ -314,5 +315,86 @@ describe('Pacer on the real clock', () => {
     expect(n).toBeGreaterThanOrEqual(15);
     expect(Math.abs(s.interval.meanMs - 20)).toBeLessThan(2);
     expect(s.interval.p50Ms).toBeGreaterThan(19);
+  });
+});
+
+describe('Pacer.runDue (preemption points)', () => {
+  /** A source ticking at 20, 40, … ms; then `busyMs` of control work during which no timer can fire. */
+  function busyAfterFirstTick(busyMs: bigint) {
+    const timers = new FakeTimers();
+    const pacer = new Pacer({ timers, spinMs: 0 });
+    const r = recorder(timers);
+    pacer.register(r.source);
+    timers.run(25n * MS); // first tick at 20 ms (+ the timer's lateness)
+    expect(r.at).toHaveLength(1);
+    timers.t += busyMs * MS; // the event loop is busy: the pacer's timer cannot fire
+    return { timers, pacer, r };
+  }
+
+  it('sends the frame that fell due during control work at once, and only once', () => {
+    const { timers, pacer, r } = busyAfterFirstTick(23n); // now 48 ms, the 40 ms frame 8 ms late
+    pacer.runDue();
+    expect(r.at).toEqual([r.at[0], 48n * MS]);
+    pacer.runDue(); // nothing more is due
+    expect(r.at).toHaveLength(2);
+    timers.run(15n * MS); // the loop's own timer comes back and plans from there: the 60 ms frame next
+    expect(r.at).toHaveLength(3);
+    expect(r.at[2]! - 60n * MS).toBeLessThan(1n * MS);
+    pacer.close();
+  });
+
+  it('runs from the control plane\'s preemption points once registered there (HOOKLINE_MEDIA_PRIORITY=audio)', () => {
+    const { pacer, r } = busyAfterFirstTick(23n);
+    preemptionPoint(); // not registered yet: the frame waits for the loop's timer
+    expect(r.at).toHaveLength(1);
+    const off = onPreemptionPoint(() => pacer.runDue());
+    preemptionPoint();
+    expect(r.at).toHaveLength(2);
+    off();
+    pacer.close();
+  });
+
+  it('does nothing before the deadline', () => {
+    const { pacer, r } = busyAfterFirstTick(10n); // now 35 ms
+    pacer.runDue();
+    expect(r.at).toHaveLength(1);
+    pacer.close();
+  });
+
+  it('leaves a backlog of a whole interval or more to the loop, which sheds what it cannot catch up', () => {
+    const { timers, pacer, r } = busyAfterFirstTick(45n); // now 70 ms: the 40 ms frame is 30 ms late
+    pacer.runDue();
+    expect(r.at).toHaveLength(1);
+    timers.run(1n * MS);
+    expect(r.at.length).toBeGreaterThanOrEqual(3); // the loop catches up the 40 and 60 ms frames
+    pacer.close();
+  });
+
+  it('does not tick again from inside a tick', () => {
+    const timers = new FakeTimers();
+    const pacer = new Pacer({ timers, spinMs: 0 });
+    let depth = 0;
+    let deepest = 0;
+    let ticks = 0;
+    pacer.register({
+      tick() {
+        ticks++;
+        deepest = Math.max(deepest, ++depth);
+        timers.t += 15n * MS; // a slow tick, inside which its own frame still counts as due
+        pacer.runDue(); // a preemption point reached from inside the tick
+        depth--;
+      },
+    });
+    timers.run(70n * MS);
+    expect(ticks).toBeGreaterThanOrEqual(2); // the loop itself went on with the frame that fell due
+    expect(deepest).toBe(1);
+    pacer.close();
+  });
+
+  it('does nothing once the loop stopped', () => {
+    const { pacer, r } = busyAfterFirstTick(23n);
+    pacer.close();
+    pacer.runDue();
+    expect(r.at).toHaveLength(1);
   });
 });

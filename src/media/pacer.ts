@@ -184,6 +184,10 @@ export class Pacer implements FrameClock {
   private startNs = 0n;
   /** Sub-tick counter: sub-tick n is slot n % slots.length, due at start + n × interval / slots.length. */
   private n = 0;
+  /** The next sub-tick's deadline as last planned: runDue() does nothing before it. */
+  private nextDueNs = 0n;
+  /** True while ticks run, so that a preemption point reached from inside a tick does not tick again. */
+  private ticking = false;
   private readonly subIntervalNs: bigint;
   private counters = { ticks: 0, skipped: 0, errors: 0 };
   private hist = { interval: new Histogram(), lateness: new Histogram(), tickDuration: new Histogram() };
@@ -279,34 +283,66 @@ export class Pacer implements FrameClock {
 
   private schedule(): void {
     this.cancel = undefined;
-    // A loop, not recursion: a loop that stays behind (an overloaded core) once ran out of stack. Catch-up
-    // runs back to back for at most the catch-up window (maxCatchUp intervals' sub-ticks) in one turn, so that
-    // audio keeps its priority over a burst of control-plane work; then I/O gets its turn before it goes on,
-    // so an overload that never ends slows the audio instead of stopping everything else. (Yielding after one
-    // interval instead was measured: at 1,000 calls the webhook tail fell from 482 to 155 ms but send jitter
-    // p99 rose from 14 to 41 ms.)
-    for (let ran = 0; this.running; ran++) {
-      // Empty slots have nothing to send: plan for the next sub-tick whose slot has sources.
-      for (let i = 0; i < this.slots.length && (this.slots[this.n % this.slots.length] as Set<PacedSource>).size === 0; i++) this.n++;
-      const now = this.timers.nowNs();
-      const deadline = this.deadlineOf(this.n);
-      const spin = this.activeSlots > 1 ? this.spinNs / BigInt(this.activeSlots) : this.spinNs;
-      const action = plan(now, deadline, this.subIntervalNs, spin, this.maxCatchUp);
-      if (action.kind === 'sleep') {
-        this.cancel = this.timers.setTimeout(() => this.schedule(), action.ms);
-        return;
+    const next = this.advance();
+    if (next === undefined) return;
+    if (next.kind === 'sleep') this.cancel = this.timers.setTimeout(() => this.schedule(), next.ms);
+    else this.cancel = this.timers.setImmediate(() => this.schedule());
+  }
+
+  /**
+   * Runs the sub-ticks that are due now, if any, without waiting for the loop's timer: called at
+   * preemption points of the control plane (lib/preempt.ts), so that a burst of control work delays the
+   * audio by one task at most, not by the whole burst. The loop's pending timer stays armed and plans
+   * again from wherever this left the counter. Cheap when nothing is due: one clock read.
+   * A backlog of a whole interval or more is left to the loop: it catches up only as much as its window
+   * allows and lets I/O run between, so an overloaded core sheds audio frames rather than starving the
+   * control plane from every preemption point.
+   */
+  runDue(): void {
+    if (!this.running || this.ticking) return;
+    const late = this.timers.nowNs() - this.nextDueNs;
+    if (late < 0n || late >= this.intervalNs) return;
+    this.advance();
+  }
+
+  /**
+   * Runs due sub-ticks back to back and returns what to wait for next: a sleep, a spin turn, or (the
+   * catch-up window used up) a turn for I/O before going on; undefined once the loop stopped or was
+   * restarted from inside a tick.
+   *
+   * A loop, not recursion: a loop that stays behind (an overloaded core) once ran out of stack. Catch-up
+   * runs back to back for at most the catch-up window (maxCatchUp intervals' sub-ticks) in one turn, so that
+   * audio keeps its priority over a burst of control-plane work; then I/O gets its turn before it goes on,
+   * so an overload that never ends slows the audio instead of stopping everything else. (Yielding after one
+   * interval instead was measured: at 1,000 calls the webhook tail fell from 482 to 155 ms but send jitter
+   * p99 rose from 14 to 41 ms.)
+   */
+  private advance(): Exclude<PlanAction, { kind: 'tick' }> | undefined {
+    // Restored, not cleared, at the end: a loop restarted from inside a tick runs inside that tick.
+    const outer = this.ticking;
+    this.ticking = true;
+    try {
+      for (let ran = 0; this.running; ran++) {
+        // Empty slots have nothing to send: plan for the next sub-tick whose slot has sources.
+        for (let i = 0; i < this.slots.length && (this.slots[this.n % this.slots.length] as Set<PacedSource>).size === 0; i++) this.n++;
+        const now = this.timers.nowNs();
+        const deadline = this.deadlineOf(this.n);
+        this.nextDueNs = deadline;
+        const spin = this.activeSlots > 1 ? this.spinNs / BigInt(this.activeSlots) : this.spinNs;
+        const action = plan(now, deadline, this.subIntervalNs, spin, this.maxCatchUp);
+        if (action.kind === 'sleep' || action.kind === 'spin') return action;
+        if (ran >= this.maxCatchUp) return { kind: 'spin' };
+        const generation = this.generation;
+        // Dropped: the skipped sub-ticks of slots with sources (one frame of each of their sources).
+        for (let m = this.n; m < this.n + action.skip; m++) if ((this.slots[m % this.slots.length] as Set<PacedSource>).size > 0) this.counters.skipped++;
+        this.n += action.skip;
+        this.runTick(now, this.deadlineOf(this.n), this.n % this.slots.length);
+        if (generation !== this.generation) return undefined; // a source stopped and restarted the loop: that loop goes on
+        this.n++;
       }
-      if (action.kind === 'spin' || ran >= this.maxCatchUp) {
-        this.cancel = this.timers.setImmediate(() => this.schedule());
-        return;
-      }
-      const generation = this.generation;
-      // Dropped: the skipped sub-ticks of slots with sources (one frame of each of their sources).
-      for (let m = this.n; m < this.n + action.skip; m++) if ((this.slots[m % this.slots.length] as Set<PacedSource>).size > 0) this.counters.skipped++;
-      this.n += action.skip;
-      this.runTick(now, this.deadlineOf(this.n), this.n % this.slots.length);
-      if (generation !== this.generation) return; // a source stopped and restarted the loop: that loop goes on
-      this.n++;
+      return undefined;
+    } finally {
+      this.ticking = outer;
     }
   }
 

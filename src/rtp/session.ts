@@ -17,6 +17,7 @@ import { RtcpSender } from './rtcp-sender.js';
 import { ReceptionStats } from './stats.js';
 import { bindPair, closeSocket } from './socket-pair.js';
 import type { RtpMediaParams, RtpSessionEvents, RtpSessionOptions, RtpStats } from './session-types.js';
+import { preemptionPoint } from '../lib/preempt.js';
 export type * from './session-types.js';
 
 const RING = 16;
@@ -316,6 +317,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   }
 
   private onRtp(msg: Buffer, rinfo: RemoteInfo): void {
+    preemptionPoint(); // a key in this packet may end an IVR: due audio goes out before that work
     if (this.closed) return;
     let pkt;
     try {

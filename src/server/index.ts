@@ -55,6 +55,7 @@ import { startHeartbeat } from './node-presence.js';
 import { StartupError, checkRtpPorts, startStep } from './startup-error.js';
 import { recoverInterruptedCalls } from './recover.js';
 import { drainCalls, RESTARTING, type DrainReport } from './drain.js';
+import { onPreemptionPoint } from '../lib/preempt.js';
 
 /** How often a node asks the store whether the configuration changed on another node. */
 const CONFIG_POLL_MS = 3_000;
@@ -141,6 +142,8 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
     const renderer = new PromptRenderer(prompts, audioLibrary, dataDir);
     const pacer = new Pacer({ onError: (err) => logger.error({ err }, 'media tick failed') });
     closers.push(() => pacer.close());
+    // HOOKLINE_MEDIA_PRIORITY=audio: due frames go out at the control plane's preemption points (lib/preempt.ts).
+    if (settings.mediaPriority === 'audio') closers.push(onPreemptionPoint(() => pacer.runDue()));
     const testCalls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: app.flows, clock, logger, dataDir, dialLimits: app.dialLimits });
     const audio = new AudioFiles({ dataDir, library: audioLibrary, usedBy: (name) => audioUsedBy(config.current(), name) });
     closers.push(() => audio.close());

@@ -6,6 +6,7 @@ import { stripBrackets } from './uri.js';
 import { SipRequest, type SipMessage } from './message.js';
 import { parseMessage } from './parse.js';
 import { serialize } from './serialize.js';
+import { preemptionPoint } from '../lib/preempt.js';
 
 /** What the transports share: addresses, the Transport interface, and receive-side processing (§18). */
 
@@ -63,6 +64,7 @@ export interface InboundContext {
  * budget is dropped before anything is parsed, and only sources allowed to call are told what was wrong.
  */
 export function receiveMessage(data: Buffer, source: RemoteInfo, ctx: InboundContext): void {
+  preemptionPoint(); // the call audio that is due goes out before this message's work (lib/preempt.ts)
   if (ctx.guard && !ctx.guard.admitMessage(source)) return;
   let msg: SipMessage;
   try {

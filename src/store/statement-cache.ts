@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import { preemptionPoint } from '../lib/preempt.js';
 
 /**
  * The database as Kysely's SQLite dialect sees it, with prepared statements kept by their SQL text.
@@ -14,6 +15,8 @@ export function withStatementCache(db: BetterSqlite3.Database, max = 500): Sqlit
   return {
     close: () => db.close(),
     prepare(sql: string): SqliteStatement {
+      // Every query passes here, where its caller is suspended at an await: due audio goes out first.
+      preemptionPoint();
       let stmt = cache.get(sql);
       if (stmt && !stmt.busy) {
         // Most recently used last, so that the first key is the one to evict.

@@ -8,6 +8,7 @@ import { WebhookError } from './errors.js';
 import { checkLiteralHost, guardedLookup, policyPredicate, type NetworkPolicy } from './policy.js';
 import { SIGNATURE_HEADER, signatureHeader } from './sign.js';
 import { MAX_BODY_BYTES } from './xml.js';
+import { preemptionPoint } from '../lib/preempt.js';
 
 export interface DeliveryRequest {
   method: WebhookMethod;
@@ -200,6 +201,7 @@ export async function deliver(req: DeliveryRequest, opts: DeliveryOptions): Prom
         const res = await request(hop.url, { dispatcher: agent, method: hop.method, headers, body: hop.body, signal: ac.signal });
         status = res.statusCode;
         const read = await readCapped(res.body, MAX_BODY_BYTES);
+        preemptionPoint(); // what the answer sets off (parsing, the next step, store writes) waits for due audio
         body = read.text;
         const location = header(res.headers, 'location');
         if (REDIRECTS.has(status) && location !== undefined) {
