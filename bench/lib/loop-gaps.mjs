@@ -11,6 +11,8 @@ import { appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
+import process from 'node:process';
+import { setInterval } from 'node:timers';
 
 const file = path.join(process.env['LOOP_GAPS_DIR'] ?? tmpdir(), `loop-gaps-${process.pid}.log`);
 const lines = [];
