@@ -1,6 +1,6 @@
 /**
- * Preemption points: places in the control plane — a SIP message or an RTP packet arriving, a store
- * statement about to run, a webhook answer read — where media work that is due now (the pacer's next
+ * Preemption points: places in the control plane — a SIP message or an RTP packet arriving, a SQLite
+ * statement about to run or a Postgres answer come back, a webhook answer read — where media work that is due now (the pacer's next
  * 20 ms frames) may run first. Nothing runs at them unless a handler is registered, which the server
  * does with HOOKLINE_MEDIA_PRIORITY=audio (docs/operations.md "Audio or control first").
  *

@@ -13,6 +13,7 @@ import { createSourcetrakRepo } from './sourcetrak-repos.js';
 import { createTranscriptionRepo } from './transcription-repos.js';
 import type { Database, SqlFlavor } from './schema.js';
 import type { Store } from './types.js';
+import { preemptionPoint } from '../lib/preempt.js';
 
 export interface KyselyStoreOptions {
   /** Stamps `createdAt` on outbox items; inject a FakeClock in tests. */
@@ -48,7 +49,11 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     async run(operation, fn) {
       if (closed) throw new StoreError('closed', `${operation}: the store is closed`);
       try {
-        return await fn(db);
+        const result = await fn(db);
+        // SQLite runs the statement synchronously (its preemption point is in statement-cache.ts); a
+        // Postgres answer arrives on a socket, and the flow's work resumes here.
+        if (options.flavor === 'postgres') preemptionPoint();
+        return result;
       } catch (err) {
         if (err instanceof StoreError) throw err;
         const detail = err instanceof Error ? err.message : String(err);

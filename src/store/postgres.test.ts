@@ -15,6 +15,8 @@ import { runNodesStoreSuite } from './nodes.suite.js';
 import { createPostgresStore, describePostgresUrl } from './postgres.js';
 import { migrationProvider } from './migrations/index.js';
 import { StoreError, classifyPostgresError } from './errors.js';
+import { onPreemptionPoint } from '../lib/preempt.js';
+import { FakeClock } from '../lib/clock.js';
 
 const skip = skipWithoutPostgres();
 
@@ -59,6 +61,19 @@ describe.skipIf(skip)('Postgres store', () => {
   });
 
   describe('Postgres specifics', () => {
+    it('offers due audio a turn when an answer comes back (a preemption point, lib/preempt.ts)', async () => {
+      const store = await factory({ clock: new FakeClock() });
+      let points = 0;
+      const off = onPreemptionPoint(() => void points++);
+      try {
+        await store.calls.create(call());
+        expect(points).toBeGreaterThan(0);
+      } finally {
+        off();
+        await store.close();
+      }
+    });
+
     it('migrates once when several nodes start together on an empty database', async () => {
       const url = await cluster.createDatabase('race');
       const stores = await Promise.all(Array.from({ length: 5 }, () => createPostgresStore(url, { poolSize: 2 })));

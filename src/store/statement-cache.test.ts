@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { onPreemptionPoint } from '../lib/preempt.js';
 import { withStatementCache } from './statement-cache.js';
 
 let open: BetterSqlite3.Database[] = [];
@@ -17,6 +18,19 @@ function memory(): BetterSqlite3.Database {
 }
 
 describe('withStatementCache', () => {
+  it('offers due audio a turn before each statement (a preemption point, lib/preempt.ts)', () => {
+    const db = withStatementCache(memory());
+    let points = 0;
+    const off = onPreemptionPoint(() => void points++);
+    try {
+      db.prepare('SELECT 1');
+      db.prepare('SELECT 1');
+    } finally {
+      off();
+    }
+    expect(points).toBe(2);
+  });
+
   it('prepares a query once and reuses it, each run with its own parameters', () => {
     const raw = memory();
     let prepared = 0;
