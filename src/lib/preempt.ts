@@ -1,7 +1,7 @@
 /**
  * Preemption points: places in the control plane — a SIP message or an RTP packet arriving, a SQLite
- * statement about to run or a Postgres answer come back, a webhook answer read — where media work that is due now (the pacer's next
- * 20 ms frames) may run first. Nothing runs at them unless a handler is registered, which the server
+ * statement about to run or a Postgres answer come back, a webhook answer read — where media work that
+ * is due now (the pacer's next 20 ms frames) may run first. Nothing runs at them unless a handler is registered, which the server
  * does with HOOKLINE_MEDIA_PRIORITY=audio (docs/operations.md "Audio or control first").
  *
  * Why: every call's audio and every control-plane task share one event loop, and Node runs every I/O
@@ -32,5 +32,7 @@ export function onPreemptionPoint(fn: () => void): () => void {
 
 /** A point where due media work may run first. */
 export function preemptionPoint(): void {
+  // Reached for every RTP packet: with no handler (the default) not even an iterator is made.
+  if (handlers.size === 0) return;
   for (const fn of handlers) fn();
 }

@@ -12,6 +12,7 @@ import { dtmfTones } from '../../src/media/dtmf-tones.js';
 import { encodeUlaw } from '../../src/media/g711.js';
 import { ROOT, tempDir } from '../helpers.js';
 import { freeMediaPort, freePort } from '../../src/testkit/ports.js';
+import { CI } from '../../src/testkit/system-tools.js';
 export { errorLogs, metric } from '../../src/testkit/server-output.js';
 
 export { freeMediaPort, freePort };
@@ -23,7 +24,7 @@ export { STOCK_PCAPS } from '../../src/testkit/pcap.js';
 export const STOCK_PCAP_EVENT_PT = 101;
 
 export const HAS_SIPP = spawnSync('sipp', ['-v']).error === undefined;
-export const CI = ['1', 'true'].includes(String(process.env.CI ?? '').toLowerCase());
+export { CI };
 /** Run the interop suites when SIPp is here, and always under CI, where a missing SIPp must fail, not skip. */
 export const RUN_INTEROP = HAS_SIPP || CI;
 if (!RUN_INTEROP) {
