@@ -23,6 +23,10 @@ describe('hookline serve', () => {
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toContain('# TYPE hookline_calls_total counter');
       expect(metrics).toContain('# TYPE hookline_webhook_latency_seconds histogram');
+      // The process's own: memory and event-loop lag, under the names dashboards know.
+      expect(metrics).toMatch(/^process_resident_memory_bytes [1-9][0-9]*$/m);
+      expect(metrics).toMatch(/^nodejs_eventloop_lag_p99_seconds [0-9.e-]+$/m);
+      expect(metrics).toContain('hookline_sip_limit{limit="max_calls"} 0');
       const demo = await fetch(`${base}/demo/hook?step=lookup`, { method: 'POST', body: new URLSearchParams({ account: '12345' }) });
       expect(await demo.text()).toContain('<p_t>account|12345</p_t>');
       // --demo without HOOKLINE_ADMIN_PASSWORD: a password for this run, printed, that logs in to the console.

@@ -38,6 +38,7 @@ export interface CliOptions {
   sipCallRate: string | number;
   drainS: string | number;
   mediaPriority: string;
+  maxCalls: string | number;
   sourcetrakRetentionDays: string | number;
   transcribeEngine: string;
   transcribeUrl: string;
@@ -127,6 +128,12 @@ export interface Settings {
    * work when the core is full (docs/operations.md "Audio or control first").
    */
   mediaPriority: MediaPriority;
+  /**
+   * HOOKLINE_MAX_CALLS: incoming calls this node carries at once, counted from the INVITE; the next ones
+   * are answered 503 with Retry-After, so that a proxy in front sends them to another node. 0 (default):
+   * no limit but the RTP port range.
+   */
+  maxCalls: number;
   /**
    * HOOKLINE_SOURCETRAK_RETENTION_DAYS: how long SourceTrak keeps visitors' data (sessions, IP
    * addresses, and the identifying st_* values stored with calls); default 90 (docs/sourcetrak.md).
@@ -299,6 +306,7 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
     sipCallRate: get('sipCallRate', 'SIP_CALL_RATE', count(0, 10_000)) ?? DEFAULT_SIP_CALL_RATE,
     drainS: get('drainS', 'DRAIN_S', count(0, 86_400)) ?? 300,
     mediaPriority: get('mediaPriority', 'MEDIA_PRIORITY', oneOf(MEDIA_PRIORITIES)) ?? 'balanced',
+    maxCalls: get('maxCalls', 'MAX_CALLS', count(0, 100_000)) ?? 0,
     sourcetrakRetentionDays: get('sourcetrakRetentionDays', 'SOURCETRAK_RETENTION_DAYS', count(1, 3650)) ?? 90,
     nodeId: get('nodeId', 'NODE_ID', nodeId) ?? defaultNodeId(),
   };

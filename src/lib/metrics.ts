@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The server's Prometheus metrics, one registry per app so that tests and parallel apps don't collide. */
 export class Metrics {
@@ -36,7 +36,7 @@ export class Metrics {
     const sip = (): SipGuardReport | undefined => this.sip?.();
     this.sipRefused = new Counter({
       name: 'hookline_sip_refused_total',
-      help: 'SIP traffic refused by reason (not_allowed: source outside HOOKLINE_SIP_ALLOW; scanner: a scanner user agent; message_rate, call_rate: over the per-source budget; tcp_per_source, tcp_total, tcp_slow_message, tcp_idle, tcp_too_large: TCP limits) and by what was done (answered with 403 or 503, dropped, closed)',
+      help: 'SIP traffic refused by reason (not_allowed: source outside HOOKLINE_SIP_ALLOW; scanner: a scanner user agent; message_rate, call_rate: over the per-source budget; tcp_per_source, tcp_total, tcp_slow_message, tcp_idle, tcp_too_large: TCP limits; new calls answered 503: max_calls at HOOKLINE_MAX_CALLS, database while the database is away, draining during a shutdown) and by what was done (answered with 403 or 503, dropped, closed)',
       labelNames: ['reason', 'action'],
       registers: [this.registry],
       collect() {
@@ -48,7 +48,7 @@ export class Metrics {
     });
     this.sipLimit = new Gauge({
       name: 'hookline_sip_limit',
-      help: 'SIP limits in force, 0 = off: message and call rates and bursts per source (a second, at once), 403 answers per source, TCP connections per source and in all, TCP message and idle timeouts (seconds), TCP header and body sizes (bytes)',
+      help: 'SIP limits in force, 0 = off: message and call rates and bursts per source (a second, at once), 403 answers per source, TCP connections per source and in all, TCP message and idle timeouts (seconds), TCP header and body sizes (bytes), incoming calls at once (max_calls)',
       labelNames: ['limit'],
       registers: [this.registry],
       collect() {
@@ -77,6 +77,17 @@ export class Metrics {
   /** Where hookline_sip_refused_total and hookline_sip_limit come from (the SIP server's guard). */
   watchSip(report: () => SipGuardReport): void {
     this.sip = report;
+  }
+
+  /**
+   * Adds the process's own metrics under their usual names (process_resident_memory_bytes,
+   * process_cpu_seconds_total, nodejs_eventloop_lag_p99_seconds, nodejs_gc_duration_seconds, heap sizes):
+   * what tells an operator a node is near its limit before callers hear it. Only the server calls this:
+   * the event-loop monitor it starts runs for the life of the process, which tests building many apps
+   * should not collect.
+   */
+  collectProcessMetrics(): void {
+    collectDefaultMetrics({ register: this.registry });
   }
 
   /** Where hookline_outbox_pending comes from (the outbox worker's store). */

@@ -108,6 +108,7 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
     // Shared by the IVR webhooks and the outbox: one /metrics, and URLs written as paths (`/demo/hook`)
     // go to the HTTP server once it listens (the outbox starts then).
     const metrics = new Metrics();
+    metrics.collectProcessMetrics();
     const self = new SelfUrl();
     const outbox = new OutboxWorker({ outbox: store.outbox, log: store.webhooks, networks: settings.webhookNetworks, userAgentVersion: VERSION, clock, logger, metrics, self });
     // Transcriptions (docs/transcription.md): an engine that cannot work stops the start, naming the setting.
@@ -189,10 +190,14 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
         },
         // Without the database a new call could not be recorded: 503, and a proxy in front tries another node.
         admitting: () => store.reachable,
+        maxCalls: settings.maxCalls,
       }));
       sip = telephony;
       closers.push(() => telephony.close());
-      metrics.watchSip(() => ({ refusals: telephony.access.guard.refusals(), limits: telephony.access.guard.limitValues() }));
+      metrics.watchSip(() => ({
+        refusals: [...telephony.access.guard.refusals(), ...telephony.refusedCalls().map((r) => ({ ...r, action: 'answered' }))],
+        limits: { ...telephony.access.guard.limitValues(), max_calls: settings.maxCalls },
+      }));
       closers.push(() => testCalls.close());
       const http = await startStep('http', settings, () => startHttpServer({ host: settings.httpHost, port: settings.httpPort, metrics: app.metrics, demo: deps.demo, isReady: () => ready, unavailable: () => (store.reachable ? undefined : 'database unreachable'), isDraining: () => draining,
         callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: telephony.trunk, logger }), logger },

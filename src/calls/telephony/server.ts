@@ -2,7 +2,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import { newSessionId } from '../../lib/ids.js';
 import { runInCallScope, type CallScope } from '../../lib/fault-net.js';
-import { Registration, createSipEndpoint, Dialog, InviteServerTransaction, SipError, quote, tagOf, type SipEndpoint, type SipRequest, type ServerTransaction, type Destination } from '../../sip/index.js';
+import { createSipEndpoint, type Registration, Dialog, InviteServerTransaction, SipError, quote, tagOf, type SipEndpoint, type SipRequest, type ServerTransaction, type Destination } from '../../sip/index.js';
 import { RtpSession } from '../../rtp/session.js';
 import { PortAllocator } from '../../rtp/ports.js';
 import { negotiate, createOffer, parseAnswer, SdpError } from '../../sdp/index.js';
@@ -18,6 +18,8 @@ import type { OutboundHost } from './outbound.js';
 import { Trunk, type TrunkConfig } from './trunk.js';
 import { SipAccess, type SipAccessSettings } from './access.js';
 import type { DialogEntry } from './dialog-entry.js';
+import { CallAdmission, type AdmissionRefusal } from './admission.js';
+import { registerWithTrunk } from './trunk-registration.js';
 
 export interface TelephonyOptions {
   /** Address to bind SIP and RTP to. */
@@ -47,6 +49,8 @@ export interface TelephonyOptions {
    * proxy in front (Kamailio's dispatcher) sends it to another node. Calls in progress are not affected.
    */
   admitting?: () => boolean;
+  /** HOOKLINE_MAX_CALLS: incoming calls at once; beyond it new INVITEs get 503 (admission.ts). 0 or absent: no limit. */
+  maxCalls?: number;
 }
 
 /** How long shutdown waits for the registrar to answer our unREGISTER. */
@@ -64,8 +68,8 @@ export class TelephonyServer {
   private readonly allocator: PortAllocator;
   private endpoint!: SipEndpoint;
   private registration: Registration | undefined;
-  /** Set once a shutdown has begun: new INVITEs get 503 with this Retry-After (seconds). */
-  private refusingFor: number | undefined;
+  /** Which new INVITEs get 503 (shutdown, database away, the call limit), and the count of calls in progress. */
+  private readonly admission: CallAdmission;
   /** Present when a trunk is configured. */
   readonly trunk: Trunk | undefined;
   /** The guard in front of the SIP port, and the addresses it lets call. */
@@ -73,6 +77,7 @@ export class TelephonyServer {
 
   private constructor(private readonly o: TelephonyOptions) {
     this.allocator = new PortAllocator(o.rtpPorts.min, o.rtpPorts.max);
+    this.admission = new CallAdmission({ clock: o.clock, logger: o.logger, ...(o.maxCalls !== undefined ? { maxCalls: o.maxCalls } : {}), ...(o.admitting ? { admitting: o.admitting } : {}) });
     this.access = new SipAccess(o.access, { clock: o.clock, logger: o.logger, trunkHost: o.trunk?.host });
     this.trunk = o.trunk
       ? new Trunk(o.trunk, this.outboundHost(), { ...(o.checkDial ? { checkDial: o.checkDial } : {}), ...(o.dialLimits ? { perCall: o.dialLimits } : {}) })
@@ -123,7 +128,7 @@ export class TelephonyServer {
       });
     if (o.sipPort !== 0) {
       server.endpoint = await bind(o.sipPort, o.sipPort);
-      server.registerWithTrunk();
+      server.registration = registerWithTrunk(server.endpoint, o);
       return server;
     }
     // Port 0: UDP and TCP must share the one port the OS picks (it is announced as one SIP port, and
@@ -135,7 +140,7 @@ export class TelephonyServer {
       await probe.close();
       try {
         server.endpoint = await bind(port, port);
-        server.registerWithTrunk();
+        server.registration = registerWithTrunk(server.endpoint, o);
         return server;
       } catch (err) {
         if (attempt >= 10 || !(err instanceof SipError && err.code === 'SIP_TRANSPORT')) throw err;
@@ -145,34 +150,26 @@ export class TelephonyServer {
 
   /** A shutdown: new calls get 503 + Retry-After (a trunk tries elsewhere, or here later); calls in progress go on. */
   refuseNewCalls(retryAfterS: number): void {
-    this.refusingFor = retryAfterS;
+    this.admission.refuseNewCalls(retryAfterS);
   }
 
   get activeCalls(): number {
     return this.calls.size;
   }
 
+  /** Incoming calls from their INVITE to their end (what HOOKLINE_MAX_CALLS counts). */
+  get incomingCalls(): number {
+    return this.admission.calls;
+  }
+
+  /** New calls answered 503 so far, by reason (for /metrics). */
+  refusedCalls(): Array<{ reason: AdmissionRefusal; count: number }> {
+    return this.admission.refusals();
+  }
+
   /** The SIP port actually bound (useful with port 0). */
   port(protocol: 'UDP' | 'TCP' = 'UDP'): number {
     return Number(this.endpoint.sentBy(protocol).split(':').pop());
-  }
-
-  /** REGISTER with the trunk when its URI asks for it, refreshed until close (RFC 3261 §10). */
-  private registerWithTrunk(): void {
-    const t = this.o.trunk;
-    if (!t?.register) return;
-    const reg = new Registration(this.endpoint, {
-      registrar: `sip:${t.host}:${t.port};transport=${t.transport.toLowerCase()}`,
-      ...(t.credentials ? { credentials: t.credentials } : {}),
-      clock: this.o.clock,
-    });
-    reg.on('state', (state) => this.o.logger.info({ state }, 'trunk registration'));
-    reg.on('failed', (f) => {
-      const status = f.response ? `${f.response.status} ${f.response.reason}` : f.reason;
-      this.o.logger.warn({ reason: f.reason, status: f.response?.status, retryInMs: f.retryInMs, ...(f.error ? { err: f.error } : {}) }, `trunk registration failed (${status}); retrying`);
-    });
-    reg.start();
-    this.registration = reg;
   }
 
   async close(): Promise<void> {
@@ -192,8 +189,8 @@ export class TelephonyServer {
 
   private onRequest(req: SipRequest, tx: ServerTransaction): void {
     if (req.method === 'INVITE' && !tagOf(req.to) && tx instanceof InviteServerTransaction) {
-      if (this.refusingFor !== undefined) return void tx.respond(503, 'Service Unavailable', { headers: { 'Retry-After': this.refusingFor } });
-      if (this.o.admitting && !this.o.admitting()) return void tx.respond(503, 'Service Unavailable', { headers: { 'Retry-After': 5 } });
+      const release = this.admission.admit(tx);
+      if (!release) return;
       // Everything this call does from here on runs in its scope, so that a fault nobody caught ends
       // this call and no other (src/lib/fault-net.ts).
       const holder: { call?: TelephonyCall } = {};
@@ -202,10 +199,15 @@ export class TelephonyServer {
         end: () => (holder.call ? holder.call.hangup() : tx.answered ? undefined : tx.respond(500)),
       };
       runInCallScope(scope, () =>
-        this.newCall(req, tx, scope, holder).catch((err: unknown) => {
-          this.o.logger.error({ err, sessionId: scope.sessionId }, 'could not set up an incoming call');
-          if (!tx.answered) tx.respond(500, 'Server Internal Error');
-        }),
+        this.newCall(req, tx, scope, holder)
+          .catch((err: unknown) => {
+            this.o.logger.error({ err, sessionId: scope.sessionId }, 'could not set up an incoming call');
+            if (!tx.answered) tx.respond(500, 'Server Internal Error');
+            // A call set up halfway is ended too, so that it frees its media and its place in the count.
+            holder.call?.hangup().catch(() => undefined);
+          })
+          // Its place is free once the call is over, or at once when it never became one (488, CANCEL, no port).
+          .finally(() => (holder.call ? void holder.call.ended.then(release) : release())),
       );
       return;
     }

@@ -94,8 +94,12 @@ export abstract class SipPartyBase implements CallControlBase {
   async remoteHangup(reason: CallEndReason = 'remote_hangup'): Promise<void> {
     if (this.hungUp) return;
     this.hungUp = true;
-    await this.media.close();
-    this.resolveEnded(reason);
+    try {
+      await this.media.close();
+    } finally {
+      // Resolved whatever closing did: the call's place in HOOKLINE_MAX_CALLS is freed on it.
+      this.resolveEnded(reason);
+    }
   }
 }
 

@@ -1,0 +1,91 @@
+import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
+import type { InviteServerTransaction } from '../../sip/index.js';
+
+/** Why a new call was refused with 503: shutting down, the database away, or HOOKLINE_MAX_CALLS reached. */
+export type AdmissionRefusal = 'draining' | 'database' | 'max_calls';
+
+export interface AdmissionOptions {
+  clock: Clock;
+  logger: Logger;
+  /** HOOKLINE_MAX_CALLS: incoming calls this node carries at once; 0 or absent = no limit but the RTP ports. */
+  maxCalls?: number;
+  /** Asked at each new INVITE: false refuses it (the database is away). */
+  admitting?: () => boolean;
+}
+
+/** Retry-After (seconds) of a refusal while the database is away or the node is full. */
+const RETRY_AFTER_S = 5;
+/** At most one log line this often about calls refused at the limit: a busy node must not flood its log. */
+const LIMIT_LOG_EVERY_MS = 10_000;
+
+/**
+ * Decides whether a new incoming call may start, and counts the calls in progress from their INVITE
+ * to their end. The count starts at the INVITE, not when the flow sees the call, so that a burst of
+ * INVITEs arriving together cannot overshoot the limit while their RTP ports and SDP are being set up.
+ * A refusal is 503 with Retry-After: a proxy in front (Kamailio's dispatcher) then tries another node,
+ * as FreeSWITCH's max-sessions and Asterisk's maxcalls let it.
+ */
+export class CallAdmission {
+  private inProgress = 0;
+  private refusingFor: number | undefined;
+  private readonly tally = new Map<AdmissionRefusal, number>();
+  /** Refusals at the limit not yet reported in the log, and when it last was. */
+  private unlogged = 0;
+  private loggedAt = -Infinity;
+
+  constructor(private readonly o: AdmissionOptions) {}
+
+  /** A shutdown: every new call gets 503 with this Retry-After from now on. */
+  refuseNewCalls(retryAfterS: number): void {
+    this.refusingFor = retryAfterS;
+  }
+
+  /** Incoming calls admitted and not yet over. */
+  get calls(): number {
+    return this.inProgress;
+  }
+
+  /**
+   * Answers 503 and returns undefined when the call may not start; otherwise counts it and returns the
+   * function to call once it is over (calling it again does nothing).
+   */
+  admit(tx: InviteServerTransaction): (() => void) | undefined {
+    const refusal = this.refusal();
+    if (refusal) {
+      this.tally.set(refusal, (this.tally.get(refusal) ?? 0) + 1);
+      if (refusal === 'max_calls') this.logLimit();
+      tx.respond(503, 'Service Unavailable', { headers: { 'Retry-After': refusal === 'draining' ? (this.refusingFor ?? RETRY_AFTER_S) : RETRY_AFTER_S } });
+      return undefined;
+    }
+    this.inProgress++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inProgress--;
+    };
+  }
+
+  /** Calls refused so far, by reason (for /metrics). */
+  refusals(): Array<{ reason: AdmissionRefusal; count: number }> {
+    return [...this.tally].map(([reason, count]) => ({ reason, count }));
+  }
+
+  private refusal(): AdmissionRefusal | undefined {
+    if (this.refusingFor !== undefined) return 'draining';
+    if (this.o.admitting && !this.o.admitting()) return 'database';
+    const max = this.o.maxCalls ?? 0;
+    if (max > 0 && this.inProgress >= max) return 'max_calls';
+    return undefined;
+  }
+
+  private logLimit(): void {
+    this.unlogged++;
+    const now = this.o.clock.now();
+    if (now - this.loggedAt < LIMIT_LOG_EVERY_MS) return;
+    this.loggedAt = now;
+    this.o.logger.warn({ maxCalls: this.o.maxCalls, refused: this.unlogged }, `call limit reached (HOOKLINE_MAX_CALLS=${this.o.maxCalls}): new calls are answered 503 until calls in progress end`);
+    this.unlogged = 0;
+  }
+}
