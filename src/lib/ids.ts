@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random.js';
 
 /** `ivr_session_id`: 32 lowercase hex characters, one per phone call. */
 export function newSessionId(): string {
-  return randomBytes(16).toString('hex');
+  return randomHex(16);
 }

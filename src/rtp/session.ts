@@ -5,7 +5,7 @@
  *
  * It has no timer of its own for media: the one pacer calls `sendFrame` once per 20 ms for every call.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBase64, randomFraction } from '../lib/random.js';
 import { EventEmitter } from 'node:events';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { isIP } from 'node:net';
@@ -87,7 +87,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   ) {
     super();
     this.clock = opts.clock ?? systemClock;
-    const random = opts.random ?? (() => randomBytes(4).readUInt32BE(0) / 0x100000000);
+    const random = opts.random ?? randomFraction;
     this.seq = Math.floor(random() * 0x10000);
     this.ts = Math.floor(random() * 0x100000000) >>> 0;
     this.ssrc = Math.floor(random() * 0x100000000) >>> 0;
@@ -96,7 +96,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.dtmf = new TelephoneEventReceiver((d, info) => this.emit('dtmf', d, info), { ...opts.dtmf, clock: this.clock });
     this.rtcp = new RtcpSender({
       ssrc: this.ssrc,
-      cname: opts.cname ?? randomBytes(12).toString('base64'),
+      cname: opts.cname ?? randomBase64(12),
       clock: this.clock,
       random,
       intervalMs: opts.rtcpIntervalMs ?? 5000,

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../lib/random.js';
 import { SipError, type PartialMessage } from './errors.js';
 import { formatNameAddr, parseCallId, parseCSeq, parseNameAddr, parseVia, tagOf, type NameAddr } from './header-values.js';
 import { headerKey, splitList } from './headers.js';
@@ -12,7 +12,7 @@ export const MAGIC_COOKIE = 'z9hG4bK';
 
 /** Random lowercase hex; tags and Call-IDs need 32 bits of randomness at least (§19.3). */
 export function randomToken(bytes = 8): string {
-  return randomBytes(bytes).toString('hex');
+  return randomHex(bytes);
 }
 
 export function newBranch(random: () => string = randomToken): string {
