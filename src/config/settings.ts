@@ -39,6 +39,7 @@ export interface CliOptions {
   drainS: string | number;
   mediaPriority: string;
   maxCalls: string | number;
+  overloadLateMs: string | number;
   sourcetrakRetentionDays: string | number;
   transcribeEngine: string;
   transcribeUrl: string;
@@ -134,6 +135,11 @@ export interface Settings {
    * no limit but the RTP port range.
    */
   maxCalls: number;
+  /**
+   * HOOKLINE_OVERLOAD_LATE_MS: new calls are answered 503 while call audio went out later than this (ms)
+   * in the last second or two: the node's core is full. 0 (default): off.
+   */
+  overloadLateMs: number;
   /**
    * HOOKLINE_SOURCETRAK_RETENTION_DAYS: how long SourceTrak keeps visitors' data (sessions, IP
    * addresses, and the identifying st_* values stored with calls); default 90 (docs/sourcetrak.md).
@@ -307,6 +313,7 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
     drainS: get('drainS', 'DRAIN_S', count(0, 86_400)) ?? 300,
     mediaPriority: get('mediaPriority', 'MEDIA_PRIORITY', oneOf(MEDIA_PRIORITIES)) ?? 'balanced',
     maxCalls: get('maxCalls', 'MAX_CALLS', count(0, 100_000)) ?? 0,
+    overloadLateMs: get('overloadLateMs', 'OVERLOAD_LATE_MS', count(0, 10_000)) ?? 0,
     sourcetrakRetentionDays: get('sourcetrakRetentionDays', 'SOURCETRAK_RETENTION_DAYS', count(1, 3650)) ?? 90,
     nodeId: get('nodeId', 'NODE_ID', nodeId) ?? defaultNodeId(),
   };

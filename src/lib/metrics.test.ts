@@ -22,3 +22,26 @@ describe('Metrics: the SIP guard', () => {
     expect(text).not.toContain('hookline_sip_refused_total{');
   });
 });
+
+describe('Metrics: the media clock', () => {
+  it('reads the media clock once per scrape: streams and lateness since the last scrape, dropped frames added up', async () => {
+    const m = new Metrics();
+    const reports = [
+      { streams: 300, skipped: 4, lateP99Ms: 3.5, lateMaxMs: 41 },
+      { streams: 280, skipped: 0, lateP99Ms: 1.2, lateMaxMs: 2.5 },
+    ];
+    let reads = 0;
+    m.watchMedia(() => reports[reads++]!);
+    let text = await m.registry.metrics();
+    expect(reads).toBe(1);
+    expect(text).toContain('hookline_media_streams 300');
+    expect(text).toContain('hookline_media_lateness_p99_seconds 0.0035');
+    expect(text).toContain('hookline_media_lateness_max_seconds 0.041');
+    expect(text).toContain('hookline_media_frames_skipped_total 4');
+    text = await m.registry.metrics();
+    expect(reads).toBe(2);
+    expect(text).toContain('hookline_media_streams 280');
+    expect(text).toContain('hookline_media_lateness_max_seconds 0.0025');
+    expect(text).toContain('hookline_media_frames_skipped_total 4');
+  });
+});

@@ -24,6 +24,14 @@ export class Metrics {
     labelNames: ['kind'],
     registers: [this.registry],
   });
+  /** The media clock's report, read once per scrape by mediaStreams' collect (registered first) for all four. */
+  private media: (() => MediaReport) | undefined;
+  private lastMedia: MediaReport | undefined;
+  private skippedTotal = 0;
+  readonly mediaStreams: Gauge;
+  readonly mediaLatenessP99: Gauge;
+  readonly mediaLatenessMax: Gauge;
+  readonly mediaFramesSkipped: Counter;
   /** Read from the store when /metrics is scraped (one indexed count), so it is right across restarts. */
   readonly outboxPending: Gauge;
   private backlog: (() => Promise<number>) | undefined;
@@ -55,6 +63,50 @@ export class Metrics {
         const r = sip();
         if (!r) return;
         for (const [limit, value] of Object.entries(r.limits)) this.set({ limit }, value);
+      },
+    });
+    const media = (): MediaReport | undefined => {
+      const r = this.media?.();
+      if (r) this.skippedTotal += r.skipped;
+      this.lastMedia = r;
+      return r;
+    };
+    const lastMedia = (): MediaReport | undefined => this.lastMedia;
+    const skipped = (): number => this.skippedTotal;
+    this.mediaStreams = new Gauge({
+      name: 'hookline_media_streams',
+      help: 'Calls and legs whose audio the media clock sends now',
+      registers: [this.registry],
+      collect() {
+        const r = media();
+        if (r) this.set(r.streams);
+      },
+    });
+    this.mediaLatenessP99 = new Gauge({
+      name: 'hookline_media_lateness_p99_seconds',
+      help: 'How late the media clock sent audio frames since the previous scrape, 99th percentile (0.001 s is on time; a phone hides up to about 0.04 s)',
+      registers: [this.registry],
+      collect() {
+        const r = lastMedia();
+        if (r) this.set(r.lateP99Ms / 1000);
+      },
+    });
+    this.mediaLatenessMax = new Gauge({
+      name: 'hookline_media_lateness_max_seconds',
+      help: 'How late the media clock sent audio frames since the previous scrape, at most',
+      registers: [this.registry],
+      collect() {
+        const r = lastMedia();
+        if (r) this.set(r.lateMaxMs / 1000);
+      },
+    });
+    this.mediaFramesSkipped = new Counter({
+      name: 'hookline_media_frames_skipped_total',
+      help: 'Audio frames the media clock dropped because it was too far behind to catch up (an overloaded core)',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(skipped());
       },
     });
     const source = (): (() => Promise<number>) | undefined => this.backlog;
@@ -90,6 +142,14 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  /**
+   * Where the hookline_media_* metrics come from: the media clock's figures since the previous call
+   * (the caller resets them after reading, so that each scrape covers the time since the last).
+   */
+  watchMedia(report: () => MediaReport): void {
+    this.media = report;
+  }
+
   /** Where hookline_outbox_pending comes from (the outbox worker's store). */
   countOutboxWith(count: () => Promise<number>): void {
     this.backlog = count;
@@ -100,4 +160,13 @@ export class Metrics {
 export interface SipGuardReport {
   refusals: ReadonlyArray<{ reason: string; action: string; count: number }>;
   limits: Readonly<Record<string, number>>;
+}
+
+/** The media clock's figures since the previous report (src/media/pacer.ts stats), in plain data. */
+export interface MediaReport {
+  streams: number;
+  /** Frames dropped since the previous report. */
+  skipped: number;
+  lateP99Ms: number;
+  lateMaxMs: number;
 }

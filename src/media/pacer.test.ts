@@ -398,3 +398,27 @@ describe('Pacer.runDue (preemption points)', () => {
     expect(r.at).toHaveLength(1);
   });
 });
+
+describe('Pacer.recentLatenessMs (what admission control reads)', () => {
+  it('says how late ticks ran over the last second or two, and forgets a stall once two seconds have passed', () => {
+    const timers = new FakeTimers();
+    timers.timerLateNs = 0n;
+    const pacer = new Pacer({ timers, spinMs: 0 });
+    expect(pacer.recentLatenessMs()).toBe(0); // nothing paced yet
+    pacer.register({ tick: () => undefined });
+    timers.run(500n * MS);
+    expect(pacer.recentLatenessMs()).toBeLessThan(0.5); // on time
+    timers.t += 45n * MS; // the loop is held 45 ms: the frame due next runs 25-45 ms late
+    timers.run(100n * MS);
+    const stalled = pacer.recentLatenessMs();
+    expect(stalled).toBeGreaterThanOrEqual(25);
+    expect(stalled).toBeLessThanOrEqual(45);
+    timers.run(1000n * MS); // a new window: the stall is still in the previous one
+    expect(pacer.recentLatenessMs()).toBe(stalled);
+    timers.run(1100n * MS); // two windows later it is gone
+    expect(pacer.recentLatenessMs()).toBeLessThan(0.5);
+    pacer.close();
+    timers.t += 3000n * MS;
+    expect(pacer.recentLatenessMs()).toBe(0); // nothing paced for two seconds
+  });
+});

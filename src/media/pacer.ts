@@ -76,6 +76,9 @@ export function plan(nowNs: bigint, deadlineNs: bigint, intervalNs: bigint, spin
   return { kind: 'sleep', ms: Math.max(0, Math.floor(Number(early - spinNs) / 1e6)) };
 }
 
+/** The window of recentLatenessMs(): one second, and the one before it. */
+const RECENT_WINDOW_NS = 1_000_000_000n;
+
 export interface PacerOptions {
   /** Default 20 ms: one G.711 frame. */
   intervalMs?: number;
@@ -191,6 +194,8 @@ export class Pacer implements FrameClock {
   private readonly subIntervalNs: bigint;
   private counters = { ticks: 0, skipped: 0, errors: 0 };
   private hist = { interval: new Histogram(), lateness: new Histogram(), tickDuration: new Histogram() };
+  /** The latest tick's lateness in the current and the previous window of RECENT_WINDOW_NS (recentLatenessMs). */
+  private recent = { windowStartNs: 0n, maxNs: 0, previousMaxNs: 0 };
 
   constructor(opts: PacerOptions = {}) {
     this.intervalNs = BigInt(Math.round((opts.intervalMs ?? 20) * 1e6));
@@ -258,6 +263,18 @@ export class Pacer implements FrameClock {
       lateness: this.hist.lateness.snapshot(),
       tickDuration: this.hist.tickDuration.snapshot(),
     };
+  }
+
+  /**
+   * The latest any tick started, in milliseconds, over the last one to two seconds (0 when nothing was
+   * paced then): how late audio leaves right now, which the stats (kept since their last reset) do not say.
+   * Admission control reads it (HOOKLINE_OVERLOAD_LATE_MS).
+   */
+  recentLatenessMs(): number {
+    const age = this.timers.nowNs() - this.recent.windowStartNs;
+    if (age >= 2n * RECENT_WINDOW_NS) return 0;
+    const max = age >= RECENT_WINDOW_NS ? this.recent.maxNs : Math.max(this.recent.maxNs, this.recent.previousMaxNs);
+    return max / 1e6;
   }
 
   resetStats(): void {
@@ -346,6 +363,18 @@ export class Pacer implements FrameClock {
     }
   }
 
+  private noteRecent(now: bigint, lateNs: number): void {
+    const r = this.recent;
+    const age = now - r.windowStartNs;
+    if (age >= RECENT_WINDOW_NS) {
+      // A new window; the one that just ended is the previous only if it ended right before this one.
+      r.previousMaxNs = age < 2n * RECENT_WINDOW_NS ? r.maxNs : 0;
+      r.maxNs = 0;
+      r.windowStartNs = now;
+    }
+    if (lateNs > r.maxNs) r.maxNs = lateNs;
+  }
+
   /** Sub-tick n's deadline: whole intervals from the start, plus its slot's offset (no drift when the interval does not divide evenly). */
   private deadlineOf(n: number): bigint {
     const s = this.slots.length;
@@ -356,7 +385,9 @@ export class Pacer implements FrameClock {
     const last = this.lastSlotTickNs[slot];
     if (last !== undefined) this.hist.interval.add(Number(now - last));
     this.lastSlotTickNs[slot] = now;
-    this.hist.lateness.add(Number(now - deadline));
+    const late = Number(now - deadline);
+    this.hist.lateness.add(late);
+    this.noteRecent(now, late);
     for (const s of this.slots[slot] as Set<PacedSource>) {
       try {
         s.tick();

@@ -145,6 +145,12 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
     closers.push(() => pacer.close());
     // HOOKLINE_MEDIA_PRIORITY=audio: due frames go out at the control plane's preemption points (lib/preempt.ts).
     if (settings.mediaPriority === 'audio') closers.push(onPreemptionPoint(() => pacer.runDue()));
+    // /metrics: how late audio went out since the previous scrape.
+    metrics.watchMedia(() => {
+      const s = pacer.stats();
+      pacer.resetStats();
+      return { streams: s.sources, skipped: s.skipped, lateP99Ms: s.lateness.p99Ms, lateMaxMs: s.lateness.maxMs };
+    });
     const testCalls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: app.flows, clock, logger, dataDir, dialLimits: app.dialLimits });
     const audio = new AudioFiles({ dataDir, library: audioLibrary, usedBy: (name) => audioUsedBy(config.current(), name) });
     closers.push(() => audio.close());
@@ -191,12 +197,13 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
         // Without the database a new call could not be recorded: 503, and a proxy in front tries another node.
         admitting: () => store.reachable,
         maxCalls: settings.maxCalls,
+        overloadLateMs: settings.overloadLateMs,
       }));
       sip = telephony;
       closers.push(() => telephony.close());
       metrics.watchSip(() => ({
         refusals: [...telephony.access.guard.refusals(), ...telephony.refusedCalls().map((r) => ({ ...r, action: 'answered' }))],
-        limits: { ...telephony.access.guard.limitValues(), max_calls: settings.maxCalls },
+        limits: { ...telephony.access.guard.limitValues(), max_calls: settings.maxCalls, overload_late_ms: settings.overloadLateMs },
       }));
       closers.push(() => testCalls.close());
       const http = await startStep('http', settings, () => startHttpServer({ host: settings.httpHost, port: settings.httpPort, metrics: app.metrics, demo: deps.demo, isReady: () => ready, unavailable: () => (store.reachable ? undefined : 'database unreachable'), isDraining: () => draining,

@@ -64,6 +64,24 @@ describe('CallAdmission', () => {
     expect(a.refusals()).toEqual([{ reason: 'database', count: 1 }, { reason: 'draining', count: 1 }]);
   });
 
+  it('refuses while the audio of the calls in progress runs later than HOOKLINE_OVERLOAD_LATE_MS, and takes calls again once it is on time', () => {
+    const { logger, warnings } = recordingLogger();
+    let lateMs = 3;
+    const a = new CallAdmission({ clock: new FakeClock(), logger, overloadLateMs: 40, lateness: () => lateMs });
+    expect(a.admit(fakeTx().tx)).toBeDefined();
+    lateMs = 55;
+    const refused = fakeTx();
+    expect(a.admit(refused.tx)).toBeUndefined();
+    expect(refused.answers).toEqual([{ status: 503, retryAfter: 5 }]);
+    expect(warnings.map((w) => w.msg)).toEqual(['overloaded: call audio ran 55 ms late (HOOKLINE_OVERLOAD_LATE_MS=40); new calls are answered 503 until it is on time again']);
+    lateMs = 40; // at the limit is not over it
+    expect(a.admit(fakeTx().tx)).toBeDefined();
+    expect(a.refusals()).toEqual([{ reason: 'overload', count: 1 }]);
+    // Off by default, however late.
+    lateMs = 500;
+    expect(new CallAdmission({ clock: new FakeClock(), logger, lateness: () => lateMs }).admit(fakeTx().tx)).toBeDefined();
+  });
+
   it('says in the log that the limit is reached at most once every 10 s, with the refusals since', () => {
     const clock = new FakeClock();
     const { logger, warnings } = recordingLogger();

@@ -2,8 +2,11 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { InviteServerTransaction } from '../../sip/index.js';
 
-/** Why a new call was refused with 503: shutting down, the database away, or HOOKLINE_MAX_CALLS reached. */
-export type AdmissionRefusal = 'draining' | 'database' | 'max_calls';
+/**
+ * Why a new call was refused with 503: shutting down, the database away, HOOKLINE_MAX_CALLS reached, or
+ * the calls in progress' audio running late (HOOKLINE_OVERLOAD_LATE_MS).
+ */
+export type AdmissionRefusal = 'draining' | 'database' | 'max_calls' | 'overload';
 
 export interface AdmissionOptions {
   clock: Clock;
@@ -12,11 +15,18 @@ export interface AdmissionOptions {
   maxCalls?: number;
   /** Asked at each new INVITE: false refuses it (the database is away). */
   admitting?: () => boolean;
+  /**
+   * HOOKLINE_OVERLOAD_LATE_MS: new calls are refused while the media clock ran later than this in the last
+   * second or two (`lateness`, the pacer's recentLatenessMs): the node's core is full, and one more call
+   * would make every call's audio later still. 0 or absent: off.
+   */
+  overloadLateMs?: number;
+  lateness?: () => number;
 }
 
 /** Retry-After (seconds) of a refusal while the database is away or the node is full. */
 const RETRY_AFTER_S = 5;
-/** At most one log line this often about calls refused at the limit: a busy node must not flood its log. */
+/** At most one log line this often about calls refused at the limit or in overload: a busy node must not flood its log. */
 const LIMIT_LOG_EVERY_MS = 10_000;
 
 /**
@@ -30,9 +40,8 @@ export class CallAdmission {
   private inProgress = 0;
   private refusingFor: number | undefined;
   private readonly tally = new Map<AdmissionRefusal, number>();
-  /** Refusals at the limit not yet reported in the log, and when it last was. */
-  private unlogged = 0;
-  private loggedAt = -Infinity;
+  /** Refusals at the limit or in overload not yet reported in the log, and when it last was, by reason. */
+  private readonly unlogged = new Map<AdmissionRefusal, { count: number; at: number }>();
 
   constructor(private readonly o: AdmissionOptions) {}
 
@@ -54,7 +63,7 @@ export class CallAdmission {
     const refusal = this.refusal();
     if (refusal) {
       this.tally.set(refusal, (this.tally.get(refusal) ?? 0) + 1);
-      if (refusal === 'max_calls') this.logLimit();
+      if (refusal === 'max_calls' || refusal === 'overload') this.logRefusal(refusal);
       tx.respond(503, 'Service Unavailable', { headers: { 'Retry-After': refusal === 'draining' ? (this.refusingFor ?? RETRY_AFTER_S) : RETRY_AFTER_S } });
       return undefined;
     }
@@ -77,15 +86,24 @@ export class CallAdmission {
     if (this.o.admitting && !this.o.admitting()) return 'database';
     const max = this.o.maxCalls ?? 0;
     if (max > 0 && this.inProgress >= max) return 'max_calls';
+    const lateMs = this.o.overloadLateMs ?? 0;
+    if (lateMs > 0 && this.o.lateness && this.o.lateness() > lateMs) return 'overload';
     return undefined;
   }
 
-  private logLimit(): void {
-    this.unlogged++;
+  private logRefusal(reason: 'max_calls' | 'overload'): void {
+    const u = this.unlogged.get(reason) ?? { count: 0, at: -Infinity };
+    this.unlogged.set(reason, u);
+    u.count++;
     const now = this.o.clock.now();
-    if (now - this.loggedAt < LIMIT_LOG_EVERY_MS) return;
-    this.loggedAt = now;
-    this.o.logger.warn({ maxCalls: this.o.maxCalls, refused: this.unlogged }, `call limit reached (HOOKLINE_MAX_CALLS=${this.o.maxCalls}): new calls are answered 503 until calls in progress end`);
-    this.unlogged = 0;
+    if (now - u.at < LIMIT_LOG_EVERY_MS) return;
+    u.at = now;
+    if (reason === 'max_calls') {
+      this.o.logger.warn({ maxCalls: this.o.maxCalls, refused: u.count }, `call limit reached (HOOKLINE_MAX_CALLS=${this.o.maxCalls}): new calls are answered 503 until calls in progress end`);
+    } else {
+      const lateMs = Math.round(this.o.lateness?.() ?? 0);
+      this.o.logger.warn({ lateMs, overloadLateMs: this.o.overloadLateMs, calls: this.inProgress, refused: u.count }, `overloaded: call audio ran ${lateMs} ms late (HOOKLINE_OVERLOAD_LATE_MS=${this.o.overloadLateMs}); new calls are answered 503 until it is on time again`);
+    }
+    u.count = 0;
   }
 }

@@ -51,6 +51,8 @@ export interface TelephonyOptions {
   admitting?: () => boolean;
   /** HOOKLINE_MAX_CALLS: incoming calls at once; beyond it new INVITEs get 503 (admission.ts). 0 or absent: no limit. */
   maxCalls?: number;
+  /** HOOKLINE_OVERLOAD_LATE_MS: new INVITEs get 503 while the pacer runs later than this (admission.ts). 0 or absent: off. */
+  overloadLateMs?: number;
 }
 
 /** How long shutdown waits for the registrar to answer our unREGISTER. */
@@ -77,7 +79,13 @@ export class TelephonyServer {
 
   private constructor(private readonly o: TelephonyOptions) {
     this.allocator = new PortAllocator(o.rtpPorts.min, o.rtpPorts.max);
-    this.admission = new CallAdmission({ clock: o.clock, logger: o.logger, ...(o.maxCalls !== undefined ? { maxCalls: o.maxCalls } : {}), ...(o.admitting ? { admitting: o.admitting } : {}) });
+    this.admission = new CallAdmission({
+      clock: o.clock,
+      logger: o.logger,
+      ...(o.maxCalls !== undefined ? { maxCalls: o.maxCalls } : {}),
+      ...(o.admitting ? { admitting: o.admitting } : {}),
+      ...(o.overloadLateMs ? { overloadLateMs: o.overloadLateMs, lateness: () => o.pacer.recentLatenessMs() } : {}),
+    });
     this.access = new SipAccess(o.access, { clock: o.clock, logger: o.logger, trunkHost: o.trunk?.host });
     this.trunk = o.trunk
       ? new Trunk(o.trunk, this.outboundHost(), { ...(o.checkDial ? { checkDial: o.checkDial } : {}), ...(o.dialLimits ? { perCall: o.dialLimits } : {}) })
