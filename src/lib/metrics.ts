@@ -44,7 +44,7 @@ export class Metrics {
     const sip = (): SipGuardReport | undefined => this.sip?.();
     this.sipRefused = new Counter({
       name: 'hookline_sip_refused_total',
-      help: 'SIP traffic refused by reason (not_allowed: source outside HOOKLINE_SIP_ALLOW; scanner: a scanner user agent; message_rate, call_rate: over the per-source budget; tcp_per_source, tcp_total, tcp_slow_message, tcp_idle, tcp_too_large: TCP limits; new calls answered 503: max_calls at HOOKLINE_MAX_CALLS, database while the database is away, draining during a shutdown) and by what was done (answered with 403 or 503, dropped, closed)',
+      help: 'SIP traffic refused by reason (not_allowed: source outside HOOKLINE_SIP_ALLOW; scanner: a scanner user agent; message_rate, call_rate: over the per-source budget; tcp_per_source, tcp_total, tcp_slow_message, tcp_idle, tcp_too_large: TCP limits; new calls answered 503: max_calls at HOOKLINE_MAX_CALLS, overload while audio is later than HOOKLINE_OVERLOAD_LATE_MS, database while the database is away, draining during a shutdown) and by what was done (answered with 403 or 503, dropped, closed)',
       labelNames: ['reason', 'action'],
       registers: [this.registry],
       collect() {
@@ -56,7 +56,7 @@ export class Metrics {
     });
     this.sipLimit = new Gauge({
       name: 'hookline_sip_limit',
-      help: 'SIP limits in force, 0 = off: message and call rates and bursts per source (a second, at once), 403 answers per source, TCP connections per source and in all, TCP message and idle timeouts (seconds), TCP header and body sizes (bytes), incoming calls at once (max_calls)',
+      help: 'SIP limits in force, 0 = off: message and call rates and bursts per source (a second, at once), 403 answers per source, TCP connections per source and in all, TCP message and idle timeouts (seconds), TCP header and body sizes (bytes), incoming calls at once (max_calls), audio lateness that refuses new calls (overload_late_ms)',
       labelNames: ['limit'],
       registers: [this.registry],
       collect() {
