@@ -70,7 +70,7 @@ export class TelephonyServer {
   private readonly allocator: PortAllocator;
   private endpoint!: SipEndpoint;
   private registration: Registration | undefined;
-  /** Which new INVITEs get 503 (shutdown, database away, the call limit), and the count of calls in progress. */
+  /** Which new INVITEs get 503 (shutdown, database away, the call limit, late audio), and the count of calls in progress. */
   private readonly admission: CallAdmission;
   /** Present when a trunk is configured. */
   readonly trunk: Trunk | undefined;
