@@ -42,6 +42,12 @@ export interface SipEndpointCoreOptions {
   isKnownDialog?: (req: SipRequest) => boolean;
   /** Whether a call still uses an inbound TCP connection: it is then never closed as idle. */
   connectionInUse?: (connectionId: number) => boolean;
+  /**
+   * Asked when the core answers an OPTIONS: seconds to put in Retry-After while the TU takes no new
+   * calls (shutting down, full), so the OPTIONS gets 503 and a dispatcher probing with it takes this
+   * node out of its rotation until it answers 200 again; undefined while it takes calls.
+   */
+  unavailableFor?: () => number | undefined;
 }
 
 export interface SipEndpointOptions extends SipEndpointCoreOptions {

@@ -303,7 +303,9 @@ export class SipEndpoint {
     }
     const tx = this.createServer(req, source, key);
     if (req.method === 'OPTIONS' && !this.policy.methods.has('OPTIONS')) {
-      tx.respond(200, undefined, { headers: optionsHeaders(this.policy) });
+      const retryAfter = this.opts.unavailableFor?.();
+      if (retryAfter !== undefined) tx.respond(503, 'Service Unavailable', { headers: { 'Retry-After': retryAfter } });
+      else tx.respond(200, undefined, { headers: optionsHeaders(this.policy) });
       return;
     }
     if (tx instanceof InviteServerTransaction) tx.start();

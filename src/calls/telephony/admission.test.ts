@@ -140,12 +140,21 @@ describe('HOOKLINE_MAX_CALLS on a TelephonyServer (SIP on 127.0.0.1)', () => {
           onTimeout: () => reject(new Error('no final response')),
         });
       });
-    return { server, calls, invite };
+    /** An OPTIONS probe, as Kamailio's dispatcher sends it; resolves with its final response. */
+    const probe = (): Promise<SipResponse> =>
+      new Promise((resolve, reject) => {
+        const req = createRequest({ method: 'OPTIONS', uri: `sip:127.0.0.1:${port}`, from: '<sip:edge@127.0.0.1>', to: `<sip:127.0.0.1:${port}>` });
+        caller.sendRequest(req, { transport: 'UDP', address: '127.0.0.1', port }, { onFinal: resolve, onTimeout: () => reject(new Error('no answer to OPTIONS')) });
+      });
+    return { server, calls, invite, probe };
   }
 
-  it('answers the call over the limit 503 with Retry-After 5 and takes calls again once one has ended', async () => {
+  it('answers the call over the limit 503 with Retry-After 5 and takes calls again once one has ended; OPTIONS probes say so too', async () => {
     const s = await setup(1);
+    expect((await s.probe()).status).toBe(200);
     expect((await s.invite()).status).toBe(200);
+    const full = await s.probe(); // a dispatcher takes the node out of its rotation
+    expect([full.status, full.get('Retry-After')]).toEqual([503, '5']);
     const over = await s.invite();
     expect([over.status, over.get('Retry-After')]).toEqual([503, '5']);
     expect(s.calls).toHaveLength(1);
@@ -155,8 +164,10 @@ describe('HOOKLINE_MAX_CALLS on a TelephonyServer (SIP on 127.0.0.1)', () => {
     await s.calls[0]!.ended;
     await new Promise((r) => setImmediate(r)); // the release runs on the promise after `ended`
     expect(s.server.incomingCalls).toBe(0);
+    expect((await s.probe()).status).toBe(200);
     expect((await s.invite()).status).toBe(200);
     expect(s.calls).toHaveLength(2);
+    expect(s.server.refusedCalls()).toEqual([{ reason: 'max_calls', count: 1 }]); // probes refuse nothing
   });
 
   it('counts a call refused during set-up (488) only until its answer', async () => {

@@ -64,7 +64,7 @@ export class CallAdmission {
     if (refusal) {
       this.tally.set(refusal, (this.tally.get(refusal) ?? 0) + 1);
       if (refusal === 'max_calls' || refusal === 'overload') this.logRefusal(refusal);
-      tx.respond(503, 'Service Unavailable', { headers: { 'Retry-After': refusal === 'draining' ? (this.refusingFor ?? RETRY_AFTER_S) : RETRY_AFTER_S } });
+      tx.respond(503, 'Service Unavailable', { headers: { 'Retry-After': this.retryAfter(refusal) } });
       return undefined;
     }
     this.inProgress++;
@@ -74,6 +74,20 @@ export class CallAdmission {
       released = true;
       this.inProgress--;
     };
+  }
+
+  /**
+   * While a new call would be refused, the Retry-After it would get (for the answer to OPTIONS probes:
+   * a dispatcher then stops sending calls here); undefined while calls are taken. Refuses nothing.
+   */
+  unavailableFor(): number | undefined {
+    const refusal = this.refusal();
+    if (!refusal) return undefined;
+    return this.retryAfter(refusal);
+  }
+
+  private retryAfter(refusal: AdmissionRefusal): number {
+    return refusal === 'draining' ? (this.refusingFor ?? RETRY_AFTER_S) : RETRY_AFTER_S;
   }
 
   /** Calls refused so far, by reason (for /metrics). */

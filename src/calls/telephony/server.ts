@@ -130,6 +130,8 @@ export class TelephonyServer {
         guard: server.access.guard,
         isKnownDialog: (req) => server.calls.has(Dialog.idOfRequest(req)),
         connectionInUse: (id) => [...server.calls.values()].some((e) => e.source.transport === 'TCP' && e.source.connectionId === id),
+        // OPTIONS probes (Kamailio's dispatcher) get 503 whenever a new call would.
+        unavailableFor: () => server.admission.unavailableFor(),
         methods: ['INVITE', 'ACK', 'BYE', 'CANCEL', 'INFO'],
         onRequest: (req, tx) => server.onRequest(req, tx),
         onAck: (ack) => server.onAck(ack),
