@@ -194,7 +194,7 @@ export class Pacer implements FrameClock {
   private readonly subIntervalNs: bigint;
   private counters = { ticks: 0, skipped: 0, errors: 0 };
   private hist = { interval: new Histogram(), lateness: new Histogram(), tickDuration: new Histogram() };
-  /** The latest tick's lateness in the current and the previous window of RECENT_WINDOW_NS (recentLatenessMs). */
+  /** The largest lateness of a tick in the current window of RECENT_WINDOW_NS and in the one before (recentLatenessMs). */
   private recent = { windowStartNs: 0n, maxNs: 0, previousMaxNs: 0 };
 
   constructor(opts: PacerOptions = {}) {
@@ -266,8 +266,8 @@ export class Pacer implements FrameClock {
   }
 
   /**
-   * The latest any tick started, in milliseconds, over the last one to two seconds (0 when nothing was
-   * paced then): how late audio leaves right now, which the stats (kept since their last reset) do not say.
+   * How late, at most, a tick started over the last one to two seconds, in milliseconds (0 when nothing
+   * was paced then): how late audio leaves now, which the stats (kept since their last reset) do not say.
    * Admission control reads it (HOOKLINE_OVERLOAD_LATE_MS).
    */
   recentLatenessMs(): number {
