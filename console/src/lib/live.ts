@@ -33,7 +33,8 @@ export function useLiveCalls(): LiveState {
       }));
     };
     for (const name of EVENTS) es.addEventListener(name, on(name));
-    es.onopen = () => setState((s) => ({ ...s, connected: true }));
+    // Connected once the snapshot (the first event) is in, not when the stream opens: the server answers
+    // before it subscribes, and a call that starts in between arrives in the snapshot, not as news.
     es.onerror = () => setState((s) => ({ ...s, connected: false }));
     return () => es.close();
   }, []);
