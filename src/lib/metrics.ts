@@ -82,24 +82,19 @@ export class Metrics {
         if (r) this.set(r.streams);
       },
     });
-    this.mediaLatenessP99 = new Gauge({
-      name: 'hookline_media_lateness_p99_seconds',
-      help: 'How late the media clock sent audio frames since the previous scrape, 99th percentile (0.001 s is on time; a phone hides up to about 0.04 s)',
-      registers: [this.registry],
-      collect() {
-        const r = lastMedia();
-        if (r) this.set(r.lateP99Ms / 1000);
-      },
-    });
-    this.mediaLatenessMax = new Gauge({
-      name: 'hookline_media_lateness_max_seconds',
-      help: 'How late the media clock sent audio frames since the previous scrape, at most',
-      registers: [this.registry],
-      collect() {
-        const r = lastMedia();
-        if (r) this.set(r.lateMaxMs / 1000);
-      },
-    });
+    /** A lateness gauge set from the report mediaStreams' collect read for this scrape. */
+    const lateness = (name: string, help: string, ms: (r: MediaReport) => number): Gauge =>
+      new Gauge({
+        name,
+        help: `How late the media clock sent audio frames since the previous scrape, ${help}`,
+        registers: [this.registry],
+        collect() {
+          const r = lastMedia();
+          if (r) this.set(ms(r) / 1000);
+        },
+      });
+    this.mediaLatenessP99 = lateness('hookline_media_lateness_p99_seconds', '99th percentile (0.001 s is on time; a phone hides up to about 0.04 s)', (r) => r.lateP99Ms);
+    this.mediaLatenessMax = lateness('hookline_media_lateness_max_seconds', 'at most', (r) => r.lateMaxMs);
     this.mediaFramesSkipped = new Counter({
       name: 'hookline_media_frames_skipped_total',
       help: 'Audio frames the media clock dropped because it was too far behind to catch up (an overloaded core)',

@@ -21,6 +21,7 @@
  * alone, 4.5 % at 100 calls), while the timer alone is late by at most ~1 ms, far inside the jitter that
  * matters at that load.
  */
+import { RecentMax } from './recent-max.js';
 
 export interface PacedSource {
   /** Sends this source's next frame. Must be quick and must not throw (errors are caught and counted). */
@@ -75,9 +76,6 @@ export function plan(nowNs: bigint, deadlineNs: bigint, intervalNs: bigint, spin
   // Whole milliseconds, rounded down so the timer never overshoots the spin window.
   return { kind: 'sleep', ms: Math.max(0, Math.floor(Number(early - spinNs) / 1e6)) };
 }
-
-/** The window of recentLatenessMs(): one second, and the one before it. */
-const RECENT_WINDOW_NS = 1_000_000_000n;
 
 export interface PacerOptions {
   /** Default 20 ms: one G.711 frame. */
@@ -194,8 +192,8 @@ export class Pacer implements FrameClock {
   private readonly subIntervalNs: bigint;
   private counters = { ticks: 0, skipped: 0, errors: 0 };
   private hist = { interval: new Histogram(), lateness: new Histogram(), tickDuration: new Histogram() };
-  /** The largest lateness of a tick in the current window of RECENT_WINDOW_NS and in the one before (recentLatenessMs). */
-  private recent = { windowStartNs: 0n, maxNs: 0, previousMaxNs: 0 };
+  /** Tick lateness (ns) over the last one to two seconds, for recentLatenessMs(). */
+  private readonly recent = new RecentMax(1_000_000_000n);
 
   constructor(opts: PacerOptions = {}) {
     this.intervalNs = BigInt(Math.round((opts.intervalMs ?? 20) * 1e6));
@@ -271,10 +269,7 @@ export class Pacer implements FrameClock {
    * Admission control reads it (HOOKLINE_OVERLOAD_LATE_MS).
    */
   recentLatenessMs(): number {
-    const age = this.timers.nowNs() - this.recent.windowStartNs;
-    if (age >= 2n * RECENT_WINDOW_NS) return 0;
-    const max = age >= RECENT_WINDOW_NS ? this.recent.maxNs : Math.max(this.recent.maxNs, this.recent.previousMaxNs);
-    return max / 1e6;
+    return this.recent.value(this.timers.nowNs()) / 1e6;
   }
 
   resetStats(): void {
@@ -363,18 +358,6 @@ export class Pacer implements FrameClock {
     }
   }
 
-  private noteRecent(now: bigint, lateNs: number): void {
-    const r = this.recent;
-    const age = now - r.windowStartNs;
-    if (age >= RECENT_WINDOW_NS) {
-      // A new window; the one that just ended is the previous only if it ended right before this one.
-      r.previousMaxNs = age < 2n * RECENT_WINDOW_NS ? r.maxNs : 0;
-      r.maxNs = 0;
-      r.windowStartNs = now;
-    }
-    if (lateNs > r.maxNs) r.maxNs = lateNs;
-  }
-
   /** Sub-tick n's deadline: whole intervals from the start, plus its slot's offset (no drift when the interval does not divide evenly). */
   private deadlineOf(n: number): bigint {
     const s = this.slots.length;
@@ -387,7 +370,7 @@ export class Pacer implements FrameClock {
     this.lastSlotTickNs[slot] = now;
     const late = Number(now - deadline);
     this.hist.lateness.add(late);
-    this.noteRecent(now, late);
+    this.recent.note(now, late);
     for (const s of this.slots[slot] as Set<PacedSource>) {
       try {
         s.tick();

@@ -202,7 +202,7 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
       sip = telephony;
       closers.push(() => telephony.close());
       metrics.watchSip(() => ({
-        refusals: [...telephony.access.guard.refusals(), ...telephony.refusedCalls().map((r) => ({ ...r, action: 'answered' }))],
+        refusals: [...telephony.access.guard.refusals(), ...telephony.admission.refusals().map((r) => ({ ...r, action: 'answered' }))],
         limits: { ...telephony.access.guard.limitValues(), max_calls: settings.maxCalls, overload_late_ms: settings.overloadLateMs },
       }));
       closers.push(() => testCalls.close());

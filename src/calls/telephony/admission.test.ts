@@ -158,16 +158,16 @@ describe('HOOKLINE_MAX_CALLS on a TelephonyServer (SIP on 127.0.0.1)', () => {
     const over = await s.invite();
     expect([over.status, over.get('Retry-After')]).toEqual([503, '5']);
     expect(s.calls).toHaveLength(1);
-    expect(s.server.refusedCalls()).toEqual([{ reason: 'max_calls', count: 1 }]);
+    expect(s.server.admission.refusals()).toEqual([{ reason: 'max_calls', count: 1 }]);
 
     await s.calls[0]!.hangup();
     await s.calls[0]!.ended;
     await new Promise((r) => setImmediate(r)); // the release runs on the promise after `ended`
-    expect(s.server.incomingCalls).toBe(0);
+    expect(s.server.admission.calls).toBe(0);
     expect((await s.probe()).status).toBe(200);
     expect((await s.invite()).status).toBe(200);
     expect(s.calls).toHaveLength(2);
-    expect(s.server.refusedCalls()).toEqual([{ reason: 'max_calls', count: 1 }]); // probes refuse nothing
+    expect(s.server.admission.refusals()).toEqual([{ reason: 'max_calls', count: 1 }]); // probes refuse nothing
   });
 
   it('counts a call refused during set-up (488) only until its answer', async () => {
@@ -175,7 +175,7 @@ describe('HOOKLINE_MAX_CALLS on a TelephonyServer (SIP on 127.0.0.1)', () => {
     const refused = await s.invite('v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 17998 RTP/AVP 18\r\n');
     expect(refused.status).toBe(488);
     await new Promise((r) => setImmediate(r));
-    expect(s.server.incomingCalls).toBe(0);
+    expect(s.server.admission.calls).toBe(0);
     expect((await s.invite()).status).toBe(200);
   });
 
@@ -183,6 +183,6 @@ describe('HOOKLINE_MAX_CALLS on a TelephonyServer (SIP on 127.0.0.1)', () => {
     const s = await setup(3);
     const answers = await Promise.all(Array.from({ length: 8 }, () => s.invite()));
     expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 200, 503, 503, 503, 503, 503]);
-    expect(s.server.incomingCalls).toBe(3);
+    expect(s.server.admission.calls).toBe(3);
   });
 });

@@ -18,7 +18,7 @@ import type { OutboundHost } from './outbound.js';
 import { Trunk, type TrunkConfig } from './trunk.js';
 import { SipAccess, type SipAccessSettings } from './access.js';
 import type { DialogEntry } from './dialog-entry.js';
-import { CallAdmission, type AdmissionRefusal } from './admission.js';
+import { CallAdmission } from './admission.js';
 import { registerWithTrunk } from './trunk-registration.js';
 
 export interface TelephonyOptions {
@@ -70,8 +70,8 @@ export class TelephonyServer {
   private readonly allocator: PortAllocator;
   private endpoint!: SipEndpoint;
   private registration: Registration | undefined;
-  /** Which new INVITEs get 503 (shutdown, database away, the call limit, late audio), and the count of calls in progress. */
-  private readonly admission: CallAdmission;
+  /** Which new INVITEs get 503 (shutdown, database away, the call limit, late audio): its count of incoming calls and refusals. */
+  readonly admission: CallAdmission;
   /** Present when a trunk is configured. */
   readonly trunk: Trunk | undefined;
   /** The guard in front of the SIP port, and the addresses it lets call. */
@@ -79,13 +79,7 @@ export class TelephonyServer {
 
   private constructor(private readonly o: TelephonyOptions) {
     this.allocator = new PortAllocator(o.rtpPorts.min, o.rtpPorts.max);
-    this.admission = new CallAdmission({
-      clock: o.clock,
-      logger: o.logger,
-      ...(o.maxCalls !== undefined ? { maxCalls: o.maxCalls } : {}),
-      ...(o.admitting ? { admitting: o.admitting } : {}),
-      ...(o.overloadLateMs ? { overloadLateMs: o.overloadLateMs, lateness: () => o.pacer.recentLatenessMs() } : {}),
-    });
+    this.admission = new CallAdmission({ ...o, lateness: () => o.pacer.recentLatenessMs() });
     this.access = new SipAccess(o.access, { clock: o.clock, logger: o.logger, trunkHost: o.trunk?.host });
     this.trunk = o.trunk
       ? new Trunk(o.trunk, this.outboundHost(), { ...(o.checkDial ? { checkDial: o.checkDial } : {}), ...(o.dialLimits ? { perCall: o.dialLimits } : {}) })
@@ -165,16 +159,6 @@ export class TelephonyServer {
 
   get activeCalls(): number {
     return this.calls.size;
-  }
-
-  /** Incoming calls from their INVITE to their end (what HOOKLINE_MAX_CALLS counts). */
-  get incomingCalls(): number {
-    return this.admission.calls;
-  }
-
-  /** New calls answered 503 so far, by reason (for /metrics). */
-  refusedCalls(): Array<{ reason: AdmissionRefusal; count: number }> {
-    return this.admission.refusals();
   }
 
   /** The SIP port actually bound (useful with port 0). */
