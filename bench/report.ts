@@ -58,7 +58,7 @@ export function buildRows(r: Results): string[][] {
     const tag = `N=${s.calls}`;
     const base = r.concurrency.sipp_baseline?.calls === s.calls ? r.concurrency.sipp_baseline : undefined;
     add(C, `${tag} calls (ramp ${s.rate_cps}/s, hold ${s.hold_ms / 1000} s)`,
-      `${s.calls - s.failed_calls}/${s.calls} ok; keys lost ${s.keys.lost}, doubled ${s.keys.doubled}; ${s.keys.calls_without_webhook} without webhook`,
+      `${s.calls - s.failed_calls}/${s.calls} ok; keys lost ${s.keys.lost}, doubled ${s.keys.doubled}; ${s.keys.calls_without_webhook} without webhook${s.sip_udp_drops !== undefined ? `; SIP datagrams the kernel dropped ${s.sip_udp_drops}` : ''}`,
       base ? `SIPp→SIPp UAS: ${base.successful}/${base.calls} ok` : '', '', '0 failed, 0 lost', yes(s.failed_calls === 0 && s.keys.lost + s.keys.doubled + s.keys.calls_without_webhook === 0));
     add(C, `${tag} server CPU, memory`,
       `${fmt(s.server.cpu_ms_per_call, 1)} ms CPU/call${s.server.cpu_split_ms_per_call ? ` (main thread ${fmt(s.server.cpu_split_ms_per_call.main_user, 1)} user + ${fmt(s.server.cpu_split_ms_per_call.main_system, 1)} system, other threads ${fmt(s.server.cpu_split_ms_per_call.other_threads, 1)})` : ''} (${fmt(s.server.cpu_core_share, 2)} core over ${s.wall_s} s); RSS ${s.server.idle_rss_mib}→${s.server.peak_rss_mib} MiB (${fmt(s.server.rss_kib_per_call, 0)} KiB/call)${s.server.vcpu_steal_ms > 0 ? `; vCPU steal ${s.server.vcpu_steal_ms} ms` : ''}`,
@@ -80,7 +80,7 @@ export function buildRows(r: Results): string[][] {
   }
   if (r.concurrency.churn_step?.churn) {
     const c = r.concurrency.churn_step;
-    add(C, `N=${c.calls} + ${c.churn!.cps} short calls/s (churn)`, `${c.calls - c.failed_calls}/${c.calls} ok, short calls ${c.churn!.successful}/${c.churn!.calls}; keys lost ${c.keys.lost}, doubled ${c.keys.doubled}; jitter ${q3(c.send_jitter.interval_deviation_ms)}; webhook after last key ${q3(c.webhook_after_last_key_ms)}; ${fmt(c.server.cpu_ms_per_call, 1)} ms CPU/call`);
+    add(C, `N=${c.calls} + ${c.churn!.cps} short calls/s (churn)`, `${c.calls - c.failed_calls}/${c.calls} ok, short calls ${c.churn!.successful}/${c.churn!.calls}; keys lost ${c.keys.lost}, doubled ${c.keys.doubled}; ${c.sip_udp_drops !== undefined ? `SIP datagrams dropped ${c.sip_udp_drops}; ` : ''}jitter ${q3(c.send_jitter.interval_deviation_ms)}; webhook after last key ${q3(c.webhook_after_last_key_ms)}; ${fmt(c.server.cpu_ms_per_call, 1)} ms CPU/call`);
   }
   add(C, 'stepping stopped', r.concurrency.stopped);
 

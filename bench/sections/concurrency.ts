@@ -55,6 +55,8 @@ export interface StepResult {
   webhook_after_last_key_ms: Quantiles;
   /** SIP datagrams seen: INVITEs and 200 OKs to them (retransmissions included) for `call_ids` calls. */
   sip: { invites: number; oks: number; call_ids: number };
+  /** SIP datagrams the kernel dropped at the server's SIP socket over the step (its queue was full); undefined: not told. */
+  sip_udp_drops?: number;
   /** Streams beyond one a call (none expected): what they were. */
   extra_streams: MediaAnalysis['list'];
   /** The short calls run beside the N callers, when the step had churn. */
@@ -118,6 +120,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
     const until = Date.now() + 15_000;
     while (Date.now() < until && (arrivals.size < run.successful || (metric(await server.metrics().catch(() => ''), 'hookline_calls_active') ?? 0) > 0)) await sleep(100);
     const wallS = (Date.now() - t0) / 1000;
+    const sipDrops = metric(await server.metrics().catch(() => ''), 'hookline_sip_udp_receive_drops_total');
     const cpuMs = (await cpuMsOf(server.pid)) - cpu0;
     const split1 = await cpuSplitOf(server.pid);
     const steal = (await stealMs(ctx.pin.server)) - steal0;
@@ -150,6 +153,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
     if (m.streams > n) ctx.log(`  ${m.streams} RTP streams for ${n} calls; SIP: ${JSON.stringify(s.counts)}; odd ones: ${JSON.stringify(extraStreams(m.list))}`);
     if (mediaStats.dropped > 0) ctx.log(`  (capture dropped ${mediaStats.dropped} packets: intervals across them count as media gaps)`);
     if (failed > 0) ctx.log(`  SIPp:\n${failureSummary(run)}`);
+    if (sipDrops) ctx.log(`  the kernel dropped ${sipDrops} SIP datagrams at the server's SIP socket (its receive queue was full)`);
     if (errors.length) ctx.log(`  server error logs (${errors.length}), first: ${errors[0]}`);
     const result: StepResult = {
       calls: n,
@@ -179,6 +183,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
       ...(m.canary ? { core_canary_jitter: m.canary } : {}),
       webhook_after_last_key_ms: quantiles(afterKey),
       sip: s.counts,
+      ...(sipDrops !== undefined ? { sip_udp_drops: sipDrops } : {}),
       extra_streams: m.streams > n ? extraStreams(m.list) : [],
       ...(churn && churned ? { churn: { cps: churn.cps, call_ms: churn.callMs, calls: churnCalls, successful: churned.successful, failed: churnFailed } } : {}),
       held: broke.length === 0,

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { compileDialPolicy, DEFAULT_DIAL_ALLOW } from './dial-policy.js';
 import { parseNetwork } from '../lib/networks.js';
 import { headerValueProblem } from '../sip/headers.js';
+import { DEFAULT_UDP_RECEIVE_BUFFER } from '../sip/transport-udp.js';
 import { DEFAULT_SIP_ALLOW, DEFAULT_SIP_CALL_RATE, DEFAULT_SIP_MESSAGE_RATE } from '../calls/telephony/access.js';
 import { ConfigError } from './errors.js';
 
@@ -36,6 +37,7 @@ export interface CliOptions {
   sipUserAgent: string;
   sipMessageRate: string | number;
   sipCallRate: string | number;
+  sipUdpBuffer: string | number;
   drainS: string | number;
   mediaPriority: string;
   maxCalls: string | number;
@@ -115,6 +117,11 @@ export interface Settings {
   sipMessageRate: number;
   /** HOOKLINE_SIP_CALL_RATE: new calls a second from one source (five times that at once); 0 = no limit. */
   sipCallRate: number;
+  /**
+   * HOOKLINE_SIP_UDP_BUFFER: bytes asked for the SIP UDP socket's receive queue, so that a burst of
+   * messages waits rather than being dropped by the kernel (sip/transport-udp.ts); 0 = the system's default.
+   */
+  sipUdpBuffer: number;
   /** HOOKLINE_ADMIN_PASSWORD: the web console's password for user `admin`; the console login is off without it. */
   adminPassword?: string;
   /**
@@ -310,6 +317,7 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
     // calls/telephony/access.ts and sip/guard.ts say why these defaults.
     sipMessageRate: get('sipMessageRate', 'SIP_MESSAGE_RATE', count(0, 100_000)) ?? DEFAULT_SIP_MESSAGE_RATE,
     sipCallRate: get('sipCallRate', 'SIP_CALL_RATE', count(0, 10_000)) ?? DEFAULT_SIP_CALL_RATE,
+    sipUdpBuffer: get('sipUdpBuffer', 'SIP_UDP_BUFFER', count(0, 1 << 30)) ?? DEFAULT_UDP_RECEIVE_BUFFER,
     drainS: get('drainS', 'DRAIN_S', count(0, 86_400)) ?? 300,
     mediaPriority: get('mediaPriority', 'MEDIA_PRIORITY', oneOf(MEDIA_PRIORITIES)) ?? 'balanced',
     maxCalls: get('maxCalls', 'MAX_CALLS', count(0, 100_000)) ?? 0,

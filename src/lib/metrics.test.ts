@@ -45,3 +45,28 @@ describe('Metrics: the media clock', () => {
     expect(text).toContain('hookline_media_frames_skipped_total 4');
   });
 });
+
+describe('Metrics: the SIP UDP receive queue', () => {
+  it('exports its size and what the kernel dropped, read at each scrape', async () => {
+    const m = new Metrics();
+    let drops: number | undefined = 0;
+    m.watchSipReceiveQueue({ socket: '127.0.0.1:5060', bytes: 8_388_608, drops: () => Promise.resolve(drops) });
+    let text = await m.registry.metrics();
+    expect(text).toContain('hookline_sip_udp_receive_buffer_bytes 8388608');
+    expect(text).toContain('hookline_sip_udp_receive_drops_total{socket="127.0.0.1:5060"} 0');
+    drops = 37;
+    text = await m.registry.metrics();
+    expect(text).toContain('hookline_sip_udp_receive_drops_total{socket="127.0.0.1:5060"} 37');
+  });
+
+  it('leaves the drops out where the system does not tell, and a failed read does not fail the scrape', async () => {
+    const m = new Metrics();
+    m.watchSipReceiveQueue({ socket: '[::1]:5060', bytes: 425_984, drops: () => Promise.resolve(undefined) });
+    expect(await m.registry.metrics()).not.toMatch(/^hookline_sip_udp_receive_drops_total\{/m);
+    const n = new Metrics();
+    n.watchSipReceiveQueue({ socket: '[::1]:5060', bytes: 425_984, drops: () => Promise.reject(new Error('EACCES')) });
+    const text = await n.registry.metrics();
+    expect(text).toContain('hookline_sip_udp_receive_buffer_bytes 425984');
+    expect(text).not.toMatch(/^hookline_sip_udp_receive_drops_total\{/m);
+  });
+});

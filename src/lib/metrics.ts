@@ -39,6 +39,10 @@ export class Metrics {
   readonly sipRefused: Counter;
   readonly sipLimit: Gauge;
   private sip: (() => SipGuardReport) | undefined;
+  /** The SIP UDP socket's receive queue: its size, and what the kernel dropped when it was full (read per scrape). */
+  readonly sipUdpBuffer: Gauge;
+  readonly sipUdpDrops: Counter;
+  private sipQueue: SipReceiveQueue | undefined;
 
   constructor() {
     const sip = (): SipGuardReport | undefined => this.sip?.();
@@ -63,6 +67,29 @@ export class Metrics {
         const r = sip();
         if (!r) return;
         for (const [limit, value] of Object.entries(r.limits)) this.set({ limit }, value);
+      },
+    });
+    const queue = (): SipReceiveQueue | undefined => this.sipQueue;
+    this.sipUdpBuffer = new Gauge({
+      name: 'hookline_sip_udp_receive_buffer_bytes',
+      help: 'Size of the SIP UDP socket\'s receive queue as the kernel reports it (Linux doubles what it grants; HOOKLINE_SIP_UDP_BUFFER asks, net.core.rmem_max caps)',
+      registers: [this.registry],
+      collect() {
+        const q = queue();
+        if (q) this.set(q.bytes);
+      },
+    });
+    this.sipUdpDrops = new Counter({
+      name: 'hookline_sip_udp_receive_drops_total',
+      help: 'SIP datagrams the kernel dropped because the SIP UDP socket\'s receive queue was full (the server was behind), by socket; absent where the system does not tell (not Linux)',
+      labelNames: ['socket'],
+      registers: [this.registry],
+      async collect() {
+        const q = queue();
+        const drops = await q?.drops().catch(() => undefined);
+        if (!q || drops === undefined) return;
+        this.reset();
+        this.inc({ socket: q.socket }, drops);
       },
     });
     const media = (): MediaReport | undefined => {
@@ -126,6 +153,11 @@ export class Metrics {
     this.sip = report;
   }
 
+  /** Where the hookline_sip_udp_receive_* metrics come from (the SIP UDP transport). */
+  watchSipReceiveQueue(q: SipReceiveQueue): void {
+    this.sipQueue = q;
+  }
+
   /**
    * Adds the process's own metrics under their usual names (process_resident_memory_bytes,
    * process_cpu_seconds_total, nodejs_eventloop_lag_p99_seconds, nodejs_gc_duration_seconds, heap sizes):
@@ -155,6 +187,14 @@ export class Metrics {
 export interface SipGuardReport {
   refusals: ReadonlyArray<{ reason: string; action: string; count: number }>;
   limits: Readonly<Record<string, number>>;
+}
+
+/** The SIP UDP socket's receive queue (src/sip/transport.ts ReceiveQueue), as lib sees it. */
+export interface SipReceiveQueue {
+  /** address:port, the drops' label. */
+  readonly socket: string;
+  readonly bytes: number;
+  drops(): Promise<number | undefined>;
 }
 
 /** The media clock's figures since the previous report (src/media/pacer.ts stats), in plain data. */

@@ -53,6 +53,8 @@ export interface SipEndpointCoreOptions {
 export interface SipEndpointOptions extends SipEndpointCoreOptions {
   /** UDP port to listen on (0 = any free one); omitted = no UDP. */
   udpPort?: number;
+  /** Bytes asked for the UDP socket's receive queue (transport-udp.ts says why); absent = the system's default. */
+  udpReceiveBuffer?: number;
   /** TCP port to listen on (0 = any free one); omitted = no TCP. */
   tcpPort?: number;
 }

@@ -47,7 +47,10 @@ export async function createSipEndpoint(opts: SipEndpointOptions): Promise<SipEn
   const logger = opts.logger ?? silentLogger;
   try {
     if (opts.udpPort !== undefined) {
-      endpoint.addTransport(await createUdpTransport({ host: opts.host, port: opts.udpPort, logger, onMessage, ...(opts.guard ? { guard: opts.guard } : {}) }));
+      endpoint.addTransport(await createUdpTransport({
+        host: opts.host, port: opts.udpPort, logger, onMessage, ...(opts.guard ? { guard: opts.guard } : {}),
+        ...(opts.udpReceiveBuffer !== undefined ? { receiveBuffer: opts.udpReceiveBuffer } : {}),
+      }));
     }
     if (opts.tcpPort !== undefined) {
       endpoint.addTransport(

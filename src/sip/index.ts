@@ -60,7 +60,7 @@ export {
   type ServerTransactionEnv,
 } from './transaction-server.js';
 export { Retransmitter2xx, type Retransmit2xxOptions } from './retransmit-2xx.js';
-export type { Destination, RemoteInfo, Transport, TransportProtocol } from './transport.js';
+export type { Destination, ReceiveQueue, RemoteInfo, Transport, TransportProtocol } from './transport.js';
 export { createUdpTransport } from './transport-udp.js';
 export { createTcpTransport } from './transport-tcp.js';
 export { nextHop } from './routing.js';

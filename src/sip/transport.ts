@@ -35,6 +35,16 @@ export interface Transport {
   readonly port: number;
   send(data: Buffer, dest: Destination): Promise<void>;
   close(): Promise<void>;
+  /** UDP: the kernel's queue of datagrams not read yet. */
+  readonly receiveQueue?: ReceiveQueue;
+}
+
+/** A datagram socket's receive queue: how big, and what arrived while it was full. */
+export interface ReceiveQueue {
+  /** SO_RCVBUF as the kernel reports it (Linux doubles what it grants, for its own bookkeeping). */
+  readonly bytes: number;
+  /** Datagrams the kernel dropped because the queue was full, since the socket was bound; undefined where unknown (not Linux). */
+  drops(): Promise<number | undefined>;
 }
 
 export type MessageHandler = (msg: SipMessage, source: RemoteInfo) => void;

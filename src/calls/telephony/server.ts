@@ -1,59 +1,23 @@
-import type { Clock } from '../../lib/clock.js';
-import type { Logger } from '../../lib/logger.js';
 import { newSessionId } from '../../lib/ids.js';
 import { runInCallScope, type CallScope } from '../../lib/fault-net.js';
-import { createSipEndpoint, type Registration, Dialog, InviteServerTransaction, SipError, quote, tagOf, type SipEndpoint, type SipRequest, type ServerTransaction, type Destination } from '../../sip/index.js';
+import { createSipEndpoint, type Registration, Dialog, InviteServerTransaction, SipError, quote, tagOf, type SipEndpoint, type SipRequest, type ServerTransaction, type Destination, type ReceiveQueue } from '../../sip/index.js';
 import { RtpSession } from '../../rtp/session.js';
 import { PortAllocator } from '../../rtp/ports.js';
 import { negotiate, createOffer, parseAnswer, SdpError } from '../../sdp/index.js';
 import type { SdpOrigin } from '../../sdp/types.js';
-import type { Pacer } from '../../media/pacer.js';
 import { MediaChannel, type MediaChannelDeps } from './media-channel.js';
-import type { PromptRenderer } from './renderer.js';
 import { TelephonyCall } from './call.js';
-import type { DialLimits } from '../dial-limits.js';
 import { applyMedia, infoDigit } from './sdp-media.js';
 import { sendBye } from './bye.js';
 import type { OutboundHost } from './outbound.js';
-import { Trunk, type TrunkConfig } from './trunk.js';
-import { SipAccess, type SipAccessSettings } from './access.js';
+import { Trunk } from './trunk.js';
+import { SipAccess } from './access.js';
 import type { DialogEntry } from './dialog-entry.js';
 import { CallAdmission } from './admission.js';
 import { registerWithTrunk } from './trunk-registration.js';
+import type { TelephonyOptions } from './server-options.js';
 
-export interface TelephonyOptions {
-  /** Address to bind SIP and RTP to. */
-  host: string;
-  /** Address written in Contact and SDP; defaults to `host`. */
-  advertisedHost?: string;
-  sipPort: number;
-  rtpPorts: { min: number; max: number };
-  clock: Clock;
-  logger: Logger;
-  pacer: Pacer;
-  renderer: PromptRenderer;
-  /** HOOKLINE_SIP_USER_AGENT: the Server and User-Agent header; none by default (strangers learn no software). */
-  userAgent?: string | undefined;
-  /** Who may call and how fast (access.ts); loopback and the trunk, with the default limits, when absent. */
-  access?: SipAccessSettings;
-  /** The outbound trunk for dial(); without it every dial fails with a log line saying why. */
-  trunk?: TrunkConfig;
-  /** The dial-out policy, for the targets of 3xx redirects; without it redirects are not followed. */
-  checkDial?: (destination: string) => string | undefined;
-  /** Outbound legs each call may place (DEFAULT_DIAL_LIMITS when absent). */
-  dialLimits?: DialLimits;
-  /** A new call is ready for the flow (which answers it). */
-  onCall(call: TelephonyCall): void;
-  /**
-   * Asked at each new INVITE: false refuses it with 503 and Retry-After 5 (the database is away), so a
-   * proxy in front (Kamailio's dispatcher) sends it to another node. Calls in progress are not affected.
-   */
-  admitting?: () => boolean;
-  /** HOOKLINE_MAX_CALLS: incoming calls at once; beyond it new INVITEs get 503 (admission.ts). 0 or absent: no limit. */
-  maxCalls?: number;
-  /** HOOKLINE_OVERLOAD_LATE_MS: new INVITEs get 503 while the pacer runs later than this (admission.ts). 0 or absent: off. */
-  overloadLateMs?: number;
-}
+export type { TelephonyOptions } from './server-options.js';
 
 /** How long shutdown waits for the registrar to answer our unREGISTER. */
 const UNREGISTER_WAIT_MS = 2000;
@@ -117,6 +81,8 @@ export class TelephonyServer {
         host: o.host,
         ...(o.advertisedHost ? { advertisedHost: o.advertisedHost } : {}),
         udpPort,
+        // Not for the port-0 probe below (UDP only), which would say a second time what the kernel granted.
+        ...(o.sipUdpBuffer !== undefined && tcpPort !== undefined ? { udpReceiveBuffer: o.sipUdpBuffer } : {}),
         ...(tcpPort !== undefined ? { tcpPort } : {}),
         clock: o.clock,
         logger: o.logger,
@@ -159,6 +125,11 @@ export class TelephonyServer {
 
   get activeCalls(): number {
     return this.calls.size;
+  }
+
+  /** The SIP UDP socket's receive queue, for /metrics. */
+  get sipReceiveQueue(): ReceiveQueue | undefined {
+    return this.endpoint.transport('UDP')?.receiveQueue;
   }
 
   /** The SIP port actually bound (useful with port 0). */
