@@ -226,3 +226,24 @@ export interface TranscriptionView {
   /** The recording's WAV; null when the recording has been deleted. */
   audio_url: string | null;
 }
+
+/** A node sharing the database, from its heartbeat (GET /nodes). */
+export interface NodeView {
+  node_id: string;
+  /** Its heartbeat is recent. */
+  alive: boolean;
+  /** The node that answered the request. */
+  this_node: boolean;
+  sip: string;
+  http: string;
+  started_at: string;
+  seen_at: string;
+  /** At its last heartbeat; null before the first that said. */
+  load: {
+    calls: number;
+    max_calls: number;
+    media_late_ms: number;
+    refused: number;
+    sip_udp_drops: number | null;
+  } | null;
+}

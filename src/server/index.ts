@@ -52,6 +52,7 @@ import { SelfUrl } from '../lib/self-url.js';
 import { RESTART_RETRY_AFTER_S } from '../api/initiate-http.js';
 import { openStore } from './open-store.js';
 import { resilientStore } from '../store/resilient.js';
+import type { NodeLoad } from '../store/types.js';
 import { startHeartbeat } from './node-presence.js';
 import { StartupError, checkRtpPorts, startStep } from './startup-error.js';
 import { recoverInterruptedCalls } from './recover.js';
@@ -220,7 +221,17 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
       closers.push(() => http.close());
       self.listening(settings.httpHost, http.port);
       // Nodes sharing the database: say we are alive, and take in configuration changed on the others.
-      closers.push(startHeartbeat({ store, clock, logger, sip: `${settings.sipAdvertise ?? settings.sipHost}:${telephony.port('UDP')}`, http: `http://${settings.httpHost}:${http.port}` }));
+      const load = async (): Promise<NodeLoad> => {
+        const drops = await sipQueue?.drops();
+        return {
+          calls: telephony.admission.calls,
+          maxCalls: settings.maxCalls,
+          mediaLateMs: pacer.recentLatenessMs(),
+          refused: telephony.admission.refusals().reduce((n, r) => n + r.count, 0),
+          ...(drops !== undefined ? { sipUdpDrops: drops } : {}),
+        };
+      };
+      closers.push(startHeartbeat({ store, clock, logger, sip: `${settings.sipAdvertise ?? settings.sipHost}:${telephony.port('UDP')}`, http: `http://${settings.httpHost}:${http.port}`, load }));
       closers.push(config.watch({ everyMs: CONFIG_POLL_MS, setTimer: (ms, fn) => clock.setTimer(ms, fn) }));
       // Stopped before HTTP closes: a delivery in flight to our own /demo/hook still gets its answer.
       // stop() waits for the deliveries in flight; what was not sent stays in the store for the next start.

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiKeysTable, Database } from './schema.js';
-import type { ApiKeyRecord, ApiKeyRepo, ApiScope, ConfigItemRepo, ConsoleSessionRepo, NodeRepo } from './types.js';
+import { z } from 'zod';
+import type { ApiKeyRecord, ApiKeyRepo, ApiScope, ConfigItemRepo, ConsoleSessionRepo, NodeLoad, NodeRepo } from './types.js';
 import { fromMs, optDate, toMs, type RepoContext } from './codec.js';
 
 /** Moves the `config` revision (migration 009); run in the transaction of the write it announces. */
@@ -151,7 +152,7 @@ export function createNodeRepo(ctx: RepoContext): NodeRepo {
     heartbeat: (info) =>
       ctx.run('nodes.heartbeat', async (db) => {
         const now = ctx.clock.now();
-        const values = { started_at: toMs(info.startedAt, 'startedAt'), seen_at: now, sip: info.sip, http: info.http };
+        const values = { started_at: toMs(info.startedAt, 'startedAt'), seen_at: now, sip: info.sip, http: info.http, load: info.load ? JSON.stringify(info.load) : '' };
         await db
           .insertInto('nodes')
           .values({ node_id: ctx.nodeId, ...values })
@@ -162,7 +163,32 @@ export function createNodeRepo(ctx: RepoContext): NodeRepo {
     list: () =>
       ctx.run('nodes.list', async (db) => {
         const rows = await db.selectFrom('nodes').selectAll().orderBy('node_id').execute();
-        return rows.map((r) => ({ nodeId: r.node_id, startedAt: fromMs(r.started_at), seenAt: fromMs(r.seen_at), sip: r.sip, http: r.http }));
+        return rows.map((r) => {
+          const load = parseLoad(r.load);
+          return { nodeId: r.node_id, startedAt: fromMs(r.started_at), seenAt: fromMs(r.seen_at), sip: r.sip, http: r.http, ...(load ? { load } : {}) };
+        });
       }),
   };
+}
+
+/** What a heartbeat writes in `nodes.load` (NodeLoad); another version may have written more, or less. */
+const nodeLoadSchema = z.object({
+  calls: z.number(),
+  maxCalls: z.number(),
+  mediaLateMs: z.number(),
+  refused: z.number(),
+  sipUdpDrops: z.number().optional(),
+});
+
+/** The load a heartbeat wrote; undefined for '' (none yet) or anything that is not one. */
+function parseLoad(text: string): NodeLoad | undefined {
+  if (!text) return undefined;
+  try {
+    const r = nodeLoadSchema.safeParse(JSON.parse(text));
+    if (!r.success) return undefined;
+    const { sipUdpDrops, ...rest } = r.data;
+    return sipUdpDrops === undefined ? rest : { ...rest, sipUdpDrops };
+  } catch {
+    return undefined; // not JSON
+  }
 }

@@ -235,6 +235,8 @@ export interface NodesTable {
   /** Where it takes SIP and HTTP, as it advertises them. */
   sip: string;
   http: string;
+  /** NodeLoad as JSON at the last heartbeat (migration 010); '' before the first. */
+  load: string;
 }
 
 /** Change counters of what nodes cache (migration 009): `config` moves with each configuration item write. */

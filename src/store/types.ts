@@ -301,11 +301,27 @@ export interface NodeRecord {
   /** Where it takes SIP (host:port) and HTTP (a base URL), as it advertises them; '' when unknown. */
   sip: string;
   http: string;
+  /** What it carried at that heartbeat; absent before its first heartbeat that said. */
+  load?: NodeLoad;
+}
+
+/** A node's load as its heartbeat reports it. */
+export interface NodeLoad {
+  /** Incoming calls in progress (as HOOKLINE_MAX_CALLS counts them). */
+  calls: number;
+  /** HOOKLINE_MAX_CALLS; 0 = no cap. */
+  maxCalls: number;
+  /** How late the media clock sent audio frames in the last one to two seconds, at most (ms). */
+  mediaLateMs: number;
+  /** New calls answered 503 since the node started (full, overloaded, database away, draining). */
+  refused: number;
+  /** SIP datagrams the kernel dropped at its SIP socket since it started; absent where not known. */
+  sipUdpDrops?: number;
 }
 
 export interface NodeRepo {
-  /** Records that this node is alive at the clock's now (creating its row the first time). */
-  heartbeat(info: { startedAt: Date; sip: string; http: string }): Promise<void>;
+  /** Records that this node is alive at the clock's now (creating its row the first time), and its load. */
+  heartbeat(info: { startedAt: Date; sip: string; http: string; load?: NodeLoad }): Promise<void>;
   /** Every node that ever beat, by id. */
   list(): Promise<NodeRecord[]>;
 }

@@ -221,6 +221,21 @@ describe.skipIf(!available)('web console in Chromium', () => {
     await context.close();
   }, 30_000);
 
+  it('shows this node on the home page, up, with the load of its last heartbeat', async () => {
+    const { context, page, errors } = await newPage(browser);
+    await login(page, server.base);
+    const sip = /SIP on (127\.0\.0\.1:[0-9]+)/.exec(server.output())?.[1];
+    expect(sip, server.output()).toBeDefined();
+    const nodes = page.getByRole('table', { name: 'Nodes' });
+    const row = nodes.getByRole('row').filter({ hasText: '(this one)' });
+    await row.waitFor();
+    await poll(async () => (await row.getByRole('cell').allTextContents()).slice(0, 5)).toEqual(['up', '0', expect.stringMatching(/^[0-9.]+ ms$/) as unknown as string, '0', '0']);
+    expect(await row.getByRole('cell', { name: sip! }).count()).toBe(1);
+    await shot(page, 'home-nodes');
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 30_000);
+
   it('can be used with the keyboard alone: log in, and make a number in its editor', async () => {
     const { context, page, errors } = await newPage(browser);
     await page.goto(`${server.base}/`);

@@ -1,6 +1,7 @@
 /**
  * The Administration API changes what real SIP calls do, at once and with no restart: an IVR and a
- * number made over HTTP answer the next SIPp call, and the webhook it sends is that IVR's.
+ * number made over HTTP answer the next SIPp call, and the webhook it sends is that IVR's. And it shows
+ * what the node carries: GET /nodes counts the SIPp calls in progress from the node's heartbeat.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -58,4 +59,38 @@ describe.skipIf(!RUN_INTEROP)('configuration changed through the Administration 
     expect(paramsOf(reqs[1]!).get('ivr_id')).toBe('10');
     expect(paramsOf(reqs[1]!).get('ivr_completed')).toBe('0');
   }, 120_000);
+
+  it('shows the node and the calls it carries in GET /nodes, from its heartbeat', async () => {
+    const dir = await tempDir('hookline-admin-nodes-');
+    dirs.push(dir);
+    await preparePcaps(dir);
+    server = await startHookline(interopFlows(hook), { env: { HOOKLINE_API_KEY: KEY, HOOKLINE_NODE_ID: 'interop-node', HOOKLINE_MAX_CALLS: '10' } });
+    type Node = { node_id: string; alive: boolean; this_node: boolean; sip: string; load: { calls: number; max_calls: number; media_late_ms: number; refused: number; sip_udp_drops: number | null } | null };
+    const node = async (): Promise<Node | undefined> => {
+      const res = await fetch(`${server!.httpBase}/api/v1/nodes`, { headers: { Authorization: `Bearer ${KEY}` } });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { items: Node[] }).items.find((n) => n.node_id === 'interop-node');
+    };
+    await expect.poll(async () => (await node())?.load?.max_calls, { timeout: 10_000 }).toBe(10);
+    expect(await node()).toMatchObject({ alive: true, this_node: true, sip: `127.0.0.1:${server.sipPort}`, load: { calls: 0, refused: 0 } });
+
+    // Three callers who listen for 3 s at once: a heartbeat (every 2 s) while they are up counts them.
+    let most = 0;
+    let running = true;
+    const watch = (async () => {
+      while (running) {
+        most = Math.max(most, (await node())?.load?.calls ?? 0);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    const run = await runSipp({ scenario: 'listen-hangup.xml', dir, target: { host: '127.0.0.1', port: server.sipPort }, transport: 'u1', service: NUMBER, callers: [CALLER, CALLER, CALLER], calls: 3, limit: 3, timeoutS: 30 });
+    running = false;
+    await watch;
+    expect(run.successful, `${run.report}\n--- hookline:\n${server.output()}`).toBe(3);
+    expect(most).toBe(3);
+    await expect.poll(async () => (await node())?.load?.calls, { timeout: 10_000 }).toBe(0);
+    const after = (await node())!;
+    expect(after.load!.media_late_ms).toBeGreaterThanOrEqual(0);
+    if (process.platform === 'linux') expect(after.load!.sip_udp_drops).toBe(0);
+  }, 60_000);
 });

@@ -13,6 +13,7 @@ import type {
   CallSummaryView,
   LiveCallEventView,
   LiveCallView,
+  NodeView,
   RecordingView,
   StatsView,
   TranscriptionView,
@@ -30,6 +31,7 @@ export type Recording = RecordingView;
 export type VoicemailMessage = VoicemailMessageView;
 export type Transcription = TranscriptionView;
 export type Stats = StatsView;
+export type NodeInfo = NodeView;
 export type AudioEntry = AudioEntryView;
 /** A call of the live list: GET /calls/active's items carry no end; an event's call does. */
 export type LiveCall = LiveCallView & Partial<Pick<LiveCallEventView, 'ended_at' | 'end_reason'>>;

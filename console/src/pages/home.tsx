@@ -1,6 +1,7 @@
 /** Home: calls in progress (live), and calls and webhook failures over the last day. */
 import { ErrorText, PageTitle } from '../components/common';
 import { LiveTable } from '../components/call-bits';
+import { NodesTable } from '../components/nodes-table';
 import { query } from '../lib/api';
 import type { Stats } from '../lib/history';
 import { useLiveCalls } from '../lib/live';
@@ -48,6 +49,8 @@ export function HomePage() {
       {error ? <ErrorText>{error}</ErrorText> : null}
       <h2>In progress</h2>
       <LiveTable calls={live.calls} />
+      <h2>Nodes</h2>
+      <NodesTable />
       {stats ? (
         <>
           <h2>The last 24 hours</h2>

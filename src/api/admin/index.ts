@@ -29,6 +29,7 @@ export const ADMIN_API_TAGS = [
   { name: 'transcriptions', description: 'Transcriptions of recorded answers: the queue people work through, and what engines made' },
   { name: 'webhooks', description: 'The webhook log, and replaying a request' },
   { name: 'test-calls', description: 'Running a call in the simulator from a browser or script' },
+  { name: 'nodes', description: 'The nodes sharing the database: alive or gone, and their load' },
   { name: 'keys', description: 'API keys and their scopes' },
 ];
 

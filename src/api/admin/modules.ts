@@ -15,6 +15,7 @@ import { registerTestCallRoutes } from './test-calls-routes.js';
 import { registerSourcetrakRoutes } from './sourcetrak-routes.js';
 import type { AdminRouter } from './router.js';
 import { registerTranscriptionRoutes, type TranscriptionRoutesDeps } from './transcription-routes.js';
+import { registerNodeRoutes } from './nodes-routes.js';
 
 export interface AdminModuleDeps {
   config: ConfigService;
@@ -34,6 +35,7 @@ export function adminModules(d: AdminModuleDeps): Array<(router: AdminRouter) =>
     (router) => void registerWebhookRoutes(router, d.history),
     (router) => registerSourcetrakRoutes(router, d.history),
     (router) => void registerTranscriptionRoutes(router, d.transcriptions),
+    (router) => registerNodeRoutes(router, d.history),
   ];
 }
 

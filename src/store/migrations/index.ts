@@ -9,6 +9,7 @@ import { testCallsMigration } from './005_test_calls.js';
 import { transcriptionMigration } from './007_transcription.js';
 import { sourcetrakMigration } from './008_sourcetrak.js';
 import { nodesMigration } from './009_nodes.js';
+import { nodeLoadMigration } from './010_node_load.js';
 
 /**
  * Migrations live in code rather than being discovered on disk (Kysely's FileMigrationProvider), so they
@@ -26,6 +27,7 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
       '007_transcription': transcriptionMigration(flavor),
       '008_sourcetrak': sourcetrakMigration(flavor),
       '009_nodes': nodesMigration(flavor),
+      '010_node_load': nodeLoadMigration(flavor),
     }),
   };
 }

@@ -1,0 +1,57 @@
+/** The nodes sharing the database, with the load each reported at its last heartbeat (GET /nodes). */
+import { useEffect, useState } from 'preact/hooks';
+import { ErrorText, Time } from './common';
+import { ListTable } from './list';
+import type { NodeInfo } from '../lib/history';
+import { useGet } from '../lib/use-get';
+
+/** Heartbeats come every 2 s; reading every 5 s keeps the figures fresh without a request per beat. */
+const REFRESH_MS = 5000;
+
+/** A phone's jitter buffer hides about this much lateness; more is heard as gaps. */
+const LATE_HEARD_MS = 40;
+
+function useTicks(everyMs: number): number {
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => setN((x) => x + 1), everyMs);
+    return () => clearInterval(t);
+  }, [everyMs]);
+  return n;
+}
+
+function NodeRow({ n }: { n: NodeInfo }) {
+  const l = n.load;
+  return (
+    <tr>
+      <th scope="row">
+        {n.node_id}
+        {n.this_node ? ' (this one)' : ''}
+      </th>
+      <td>{n.alive ? 'up' : <>gone, last seen <Time iso={n.seen_at} /></>}</td>
+      <td>{l ? (l.max_calls > 0 ? `${l.calls} of ${l.max_calls}` : l.calls) : '–'}</td>
+      <td>{!l ? '–' : l.media_late_ms > LATE_HEARD_MS ? <span class="badge bad">{`${l.media_late_ms} ms`}</span> : `${l.media_late_ms} ms`}</td>
+      <td>{l ? l.refused : '–'}</td>
+      <td>{l?.sip_udp_drops ?? '–'}</td>
+      <td>{n.sip || '–'}</td>
+      <td>
+        <Time iso={n.started_at} />
+      </td>
+    </tr>
+  );
+}
+
+export function NodesTable() {
+  const ticks = useTicks(REFRESH_MS);
+  const { data, error } = useGet<{ items: NodeInfo[] }>('/nodes', { changes: ticks, keep: true });
+  if (error) return <ErrorText>{error}</ErrorText>;
+  if (!data) return <p>Reading the nodes…</p>;
+  if (data.items.length === 0) return <p>No node has written its heartbeat yet.</p>;
+  return (
+    <ListTable caption="Nodes" columns={['Node', 'State', 'Calls', 'Audio late', 'Calls refused', 'SIP messages dropped', 'SIP', 'Started']}>
+      {data.items.map((n) => (
+        <NodeRow key={n.node_id} n={n} />
+      ))}
+    </ListTable>
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * The nodes sharing the database, from their heartbeats: which are alive, where they take SIP and HTTP,
+ * and what each carried at its last beat. One node on SQLite; several behind a proxy on Postgres.
+ */
+import { z } from 'zod';
+import { NODE_GONE_MS } from '../../admin/history.js';
+import type { Clock } from '../../lib/clock.js';
+import type { NodeView } from '../../admin/view-types.js';
+import type { NodeRecord, Store } from '../../store/types.js';
+import type { AdminRouter } from './router.js';
+
+export interface NodeRoutesDeps {
+  store: Store;
+  clock: Clock;
+}
+
+const loadSchema = z
+  .object({
+    calls: z.int().meta({ description: 'Incoming calls in progress, counted from the INVITE (as HOOKLINE_MAX_CALLS counts them)' }),
+    max_calls: z.int().meta({ description: 'HOOKLINE_MAX_CALLS; 0 = no cap' }),
+    media_late_ms: z.number().meta({ description: 'How late the node sent call audio in the last one to two seconds, at most, in ms. About 1 is on time; a phone hides up to about 40' }),
+    refused: z.int().meta({ description: 'New calls answered 503 since the node started: full, overloaded, database away, shutting down' }),
+    sip_udp_drops: z.int().nullable().meta({ description: 'SIP messages the kernel dropped at the node\'s full SIP socket since it started; null where the system does not tell' }),
+  })
+  .nullable()
+  .meta({ description: 'At the last heartbeat; null before the first heartbeat that said' });
+
+const nodeSchema: z.ZodType<NodeView> = z.object({
+  node_id: z.string().meta({ description: 'HOOKLINE_NODE_ID' }),
+  alive: z.boolean().meta({ description: `Its heartbeat (every 2 s) is less than ${NODE_GONE_MS / 1000} s old` }),
+  this_node: z.boolean().meta({ description: 'The node that answered this request' }),
+  sip: z.string().meta({ description: 'Where it takes SIP (host:port), as it advertises it' }),
+  http: z.string().meta({ description: 'Its HTTP base URL' }),
+  started_at: z.iso.datetime({ offset: true }),
+  seen_at: z.iso.datetime({ offset: true }).meta({ description: 'Its last heartbeat' }),
+  load: loadSchema,
+});
+
+export function nodeView(n: NodeRecord, now: number, thisNode: string): NodeView {
+  const l = n.load;
+  return {
+    node_id: n.nodeId,
+    alive: now - n.seenAt.getTime() < NODE_GONE_MS,
+    this_node: n.nodeId === thisNode,
+    sip: n.sip,
+    http: n.http,
+    started_at: n.startedAt.toISOString(),
+    seen_at: n.seenAt.toISOString(),
+    load: l ? { calls: l.calls, max_calls: l.maxCalls, media_late_ms: Math.round(l.mediaLateMs * 10) / 10, refused: l.refused, sip_udp_drops: l.sipUdpDrops ?? null } : null,
+  };
+}
+
+export function registerNodeRoutes(router: AdminRouter, deps: NodeRoutesDeps): void {
+  router.add({
+    id: 'listNodes',
+    method: 'get',
+    path: '/nodes',
+    tag: 'nodes',
+    summary: 'The nodes sharing the database, alive or gone, with their load',
+    description: 'From the heartbeat each node writes every 2 seconds. A node gone for a day stays listed until its row is deleted; a restarted node keeps its row (same HOOKLINE_NODE_ID).',
+    scope: 'read',
+    responses: { 200: { description: 'Every node that ever beat, by id', schema: z.object({ items: z.array(nodeSchema) }) } },
+    handle: async (c) => {
+      const now = deps.clock.now();
+      return c.json({ items: (await deps.store.nodes.list()).map((n) => nodeView(n, now, deps.store.nodeId)) });
+    },
+  });
+}
