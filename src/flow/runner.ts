@@ -57,6 +57,8 @@ export async function runCall(call: CallControl, entry: CallEntry | undefined, d
     return state;
   }
   let endReason = 'hangup';
+  /** What the call record holds of the state that steps change. */
+  let written = { passThrough: state.passThrough, monitoredSeconds: 0 };
   try {
     await call.answer();
     let next: Next = !entry ? { kind: 'hangup', reason: 'not_in_service' } : 'id' in entry ? { kind: 'block', ref: entry } : entry;
@@ -78,7 +80,11 @@ export async function runCall(call: CallControl, entry: CallEntry | undefined, d
       from = to;
       state.visited.push(to);
       next = await step(call, next, state, deps);
-      await deps.store.calls.update(state.sessionId, { passThrough: state.passThrough, monitoredSeconds: state.monitoredSeconds });
+      // Only what changed since the last write: most steps change neither (a store statement per call saved).
+      if (state.passThrough !== written.passThrough || state.monitoredSeconds !== written.monitoredSeconds) {
+        await deps.store.calls.update(state.sessionId, { passThrough: state.passThrough, monitoredSeconds: state.monitoredSeconds });
+        written = { passThrough: state.passThrough, monitoredSeconds: state.monitoredSeconds };
+      }
     }
   } catch (err) {
     endReason = 'failed';

@@ -75,7 +75,7 @@ export async function createUdpTransport(opts: UdpTransportOptions): Promise<Tra
 /**
  * Every SIP message of every call comes through this one socket, and the kernel drops what arrives while
  * its queue is full. Under a burst (hundreds of calls set up or ended within a second, while the loop is
- * busy) the default queue of ~200 KiB, a hundred-odd datagrams, overflowed in our benchmark: 350-540 SIP
+ * busy) the default queue of ~200 KiB, a hundred-odd datagrams, overflowed in our benchmark: 196-540 SIP
  * messages dropped in a step of 1,000 calls, each one costing a retransmission half a second later or,
  * for a BYE, a call that the caller thinks hung up and we do not. A few MiB hold several seconds of such
  * a burst, and cost memory only while full. Linux caps SO_RCVBUF at net.core.rmem_max (208 KiB on a
