@@ -29,6 +29,7 @@ describe('hookline serve', () => {
       expect(metrics).toContain('hookline_sip_limit{limit="max_calls"} 0');
       // The SIP socket's receive queue: its size (asked 4 MiB; what the kernel grants depends on rmem_max) and drops.
       expect(metrics).toMatch(/^hookline_sip_udp_receive_buffer_bytes [1-9][0-9]*$/m);
+      expect(metrics).toMatch(/^hookline_media_lateness_seconds_bucket\{le="0.04"\} [0-9]+$/m);
       if (process.platform === 'linux') expect(metrics).toMatch(/^hookline_sip_udp_receive_drops_total\{socket="127\.0\.0\.1:[0-9]+"\} 0$/m);
       const demo = await fetch(`${base}/demo/hook?step=lookup`, { method: 'POST', body: new URLSearchParams({ account: '12345' }) });
       expect(await demo.text()).toContain('<p_t>account|12345</p_t>');

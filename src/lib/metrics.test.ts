@@ -70,3 +70,18 @@ describe('Metrics: the SIP UDP receive queue', () => {
     expect(text).not.toMatch(/^hookline_sip_udp_receive_drops_total\{/m);
   });
 });
+
+describe('Metrics: the media clock lateness histogram', () => {
+  it('counts every observation, so that any scraper and any window sees the same', async () => {
+    const m = new Metrics();
+    for (const s of [0.0004, 0.0009, 0.003, 0.05]) m.mediaLateness.observe(s);
+    const text = await m.registry.metrics();
+    expect(text).toContain('hookline_media_lateness_seconds_bucket{le="0.001"} 2');
+    expect(text).toContain('hookline_media_lateness_seconds_bucket{le="0.005"} 3');
+    expect(text).toContain('hookline_media_lateness_seconds_bucket{le="0.04"} 3');
+    expect(text).toContain('hookline_media_lateness_seconds_bucket{le="0.06"} 4');
+    expect(text).toContain('hookline_media_lateness_seconds_count 4');
+    // A second scrape reads the same: nothing is reset.
+    expect(await m.registry.metrics()).toContain('hookline_media_lateness_seconds_count 4');
+  });
+});

@@ -32,6 +32,13 @@ export class Metrics {
   readonly mediaLatenessP99: Gauge;
   readonly mediaLatenessMax: Gauge;
   readonly mediaFramesSkipped: Counter;
+  /** Every tick of the media clock, cumulative: any number of scrapers, any window (the gauges above reset per scrape). */
+  readonly mediaLateness = new Histogram({
+    name: 'hookline_media_lateness_seconds',
+    help: 'How late each tick of the media clock sent its audio frames (about 0.001 s is on time; a phone hides up to about 0.04 s)',
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.04, 0.06, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
   /** Read from the store when /metrics is scraped (one indexed count), so it is right across restarts. */
   readonly outboxPending: Gauge;
   private backlog: (() => Promise<number>) | undefined;

@@ -422,3 +422,23 @@ describe('Pacer.recentLatenessMs (what admission control reads)', () => {
     expect(pacer.recentLatenessMs()).toBe(0); // nothing paced for two seconds
   });
 });
+
+describe('Pacer onLateness (the cumulative histogram in /metrics)', () => {
+  it('is told how late every tick ran, in seconds', () => {
+    const timers = new FakeTimers();
+    timers.timerLateNs = 0n;
+    const told: number[] = [];
+    const pacer = new Pacer({ timers, spinMs: 0, onLateness: (s) => told.push(s) });
+    pacer.register({ tick: () => undefined });
+    timers.run(200n * MS);
+    const onTime = told.length;
+    expect(onTime).toBeGreaterThanOrEqual(9);
+    expect(Math.max(...told)).toBeLessThan(0.0005);
+    timers.t += 45n * MS; // the loop held 45 ms
+    timers.run(40n * MS);
+    const late = told.slice(onTime);
+    expect(Math.max(...late)).toBeGreaterThanOrEqual(0.025);
+    expect(Math.max(...late)).toBeLessThanOrEqual(0.045);
+    pacer.close();
+  });
+});

@@ -96,6 +96,8 @@ export interface PacerOptions {
   maxSlots?: number;
   timers?: PacerTimers;
   onError?: (err: unknown, source: PacedSource) => void;
+  /** Told how late each slot's tick ran, in seconds (a cumulative histogram in /metrics). */
+  onLateness?: (seconds: number) => void;
 }
 
 export interface Distribution {
@@ -170,6 +172,7 @@ export class Pacer implements FrameClock {
   private readonly maxCatchUp: number;
   private readonly timers: PacerTimers;
   private readonly onError: ((err: unknown, source: PacedSource) => void) | undefined;
+  private readonly onLateness: ((seconds: number) => void) | undefined;
   private readonly slotSize: number;
   /** Each slot's sources; a source's slot for its whole life. */
   private readonly slots: Array<Set<PacedSource>>;
@@ -206,6 +209,7 @@ export class Pacer implements FrameClock {
     this.maxCatchUp = (opts.maxCatchUp ?? 5) * slots;
     this.timers = opts.timers ?? realTimers;
     this.onError = opts.onError;
+    this.onLateness = opts.onLateness;
   }
 
   /**
@@ -371,6 +375,7 @@ export class Pacer implements FrameClock {
     const late = Number(now - deadline);
     this.hist.lateness.add(late);
     this.recent.note(now, late);
+    this.onLateness?.(late / 1e9);
     for (const s of this.slots[slot] as Set<PacedSource>) {
       try {
         s.tick();

@@ -143,7 +143,7 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
     const prompts = new PromptCache({ dataDir, engine: tts });
     const audioLibrary = new AudioLibrary({ dataDir });
     const renderer = new PromptRenderer(prompts, audioLibrary, dataDir);
-    const pacer = new Pacer({ onError: (err) => logger.error({ err }, 'media tick failed') });
+    const pacer = new Pacer({ onError: (err) => logger.error({ err }, 'media tick failed'), onLateness: (s) => metrics.mediaLateness.observe(s) });
     closers.push(() => pacer.close());
     // HOOKLINE_MEDIA_PRIORITY=audio: due frames go out at the control plane's preemption points (lib/preempt.ts).
     if (settings.mediaPriority === 'audio') closers.push(onPreemptionPoint(() => pacer.runDue()));
