@@ -263,6 +263,12 @@ describe.skipIf(skip)('two hookline nodes behind Kamailio, sharing Postgres', ()
       // Configuration made on node-a reaches node-b without a restart, and both take calls for it.
       const api = (node: HooklineProcess, p: string, init: RequestInit = {}): Promise<Response> =>
         fetch(`${node.httpBase}/api/v1${p}`, { ...init, headers: { Authorization: 'Bearer cluster-test-key', 'Content-Type': 'application/json' } });
+      // Each node's console and API list both nodes, alive, with the load of their heartbeats.
+      type NodeItem = { node_id: string; alive: boolean; this_node: boolean; load: { calls: number } | null };
+      const listNodes = async (): Promise<NodeItem[]> => ((await (await api(b, '/nodes')).json()) as { items: NodeItem[] }).items;
+      // The last calls of the run end, and the next heartbeats say so.
+      await until('both nodes report their calls over', async () => (await listNodes()).every((n) => n.load?.calls === 0), 10_000);
+      expect((await listNodes()).map((n) => [n.node_id, n.alive, n.this_node])).toEqual([['node-a', true, false], ['node-b', true, true]]);
       const madeAt = Date.now();
       expect((await api(a, '/ivrs/30', { method: 'PUT', body: JSON.stringify({ name: 'Made on node-a', questions: [{ type: 'say', prompt: 'New.' }] }) })).status).toBeLessThan(300);
       expect((await api(a, `/numbers/${NEW_NUMBER}`, { method: 'PUT', body: JSON.stringify({ to: 'ivr/30' }) })).status).toBeLessThan(300);
@@ -341,6 +347,9 @@ describe.skipIf(skip)('two hookline nodes behind Kamailio, sharing Postgres', ()
       // The survivor lists no call of the dead node as in progress once its heartbeat is old.
       const active = await (await fetch(`${b.httpBase}/api/v1/calls/active`, { headers: { Authorization: 'Bearer cluster-test-key' } })).json() as { items: Array<{ node: string }> };
       expect(active.items.filter((c) => c.node === 'node-a')).toEqual([]);
+      // And lists node-a as gone.
+      const nodes = await (await fetch(`${b.httpBase}/api/v1/nodes`, { headers: { Authorization: 'Bearer cluster-test-key' } })).json() as { items: Array<{ node_id: string; alive: boolean }> };
+      expect(nodes.items.map((n) => [n.node_id, n.alive])).toEqual([['node-a', false], ['node-b', true]]);
     } catch (err) {
       failed = true;
       throw err;
