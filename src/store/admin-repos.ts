@@ -168,6 +168,13 @@ export function createNodeRepo(ctx: RepoContext): NodeRepo {
           return { nodeId: r.node_id, startedAt: fromMs(r.started_at), seenAt: fromMs(r.seen_at), sip: r.sip, http: r.http, ...(load ? { load } : {}) };
         });
       }),
+
+    forget: (nodeId, seenBefore) =>
+      ctx.run('nodes.forget', async (db) => {
+        // One statement: a heartbeat landing meanwhile keeps the row.
+        const r = await db.deleteFrom('nodes').where('node_id', '=', nodeId).where('seen_at', '<', toMs(seenBefore, 'seenBefore')).executeTakeFirst();
+        return Number(r.numDeletedRows) > 0;
+      }),
   };
 }
 

@@ -170,5 +170,17 @@ export function runNodesStoreSuite(name: string, shared: SharedStoreFactory): vo
       await b.nodes.heartbeat({ startedAt: at(0), sip: '', http: '' });
       expect((await a.nodes.list()).find((n) => n.nodeId === 'node-b')).not.toHaveProperty('load');
     });
+
+    it('forgets a node gone before the given time, and not one that beat since', async () => {
+      await a.nodes.heartbeat({ startedAt: at(0), sip: '', http: '' });
+      await b.nodes.heartbeat({ startedAt: at(0), sip: '', http: '' });
+      const beatAt = clock.now();
+      clock.advance(60_000);
+      await a.nodes.heartbeat({ startedAt: at(0), sip: '', http: '' });
+      expect(await b.nodes.forget('node-a', new Date(beatAt + 1))).toBe(false); // it beat since
+      expect(await a.nodes.forget('node-b', new Date(beatAt + 1))).toBe(true);
+      expect(await a.nodes.forget('node-b', new Date(beatAt + 1))).toBe(false); // no such row now
+      expect((await a.nodes.list()).map((n) => n.nodeId)).toEqual(['node-a']);
+    });
   });
 }

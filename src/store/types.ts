@@ -324,6 +324,11 @@ export interface NodeRepo {
   heartbeat(info: { startedAt: Date; sip: string; http: string; load?: NodeLoad }): Promise<void>;
   /** Every node that ever beat, by id. */
   list(): Promise<NodeRecord[]>;
+  /**
+   * Deletes the row of a node whose last heartbeat is older than `seenBefore` (one that is gone for good);
+   * false when there is no such row, or the node beat since. Should it start again, it writes a new one.
+   */
+  forget(nodeId: string, seenBefore: Date): Promise<boolean>;
 }
 
 export type ApiScope = 'read' | 'calls' | 'admin';

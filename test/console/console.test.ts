@@ -6,6 +6,9 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { FakeClock } from '../../src/lib/clock.js';
+import { createSqliteStore } from '../../src/store/sqlite.js';
 import { WebhookReceiver } from '../../src/testkit/webhook-receiver.js';
 import { browserAvailable, launchBrowser, login, newPage, PASSWORD, serveHookline, shot, type Served } from './harness.js';
 
@@ -232,6 +235,17 @@ describe.skipIf(!available)('web console in Chromium', () => {
     await poll(async () => (await row.getByRole('cell').allTextContents()).slice(0, 5)).toEqual(['up', '0', expect.stringMatching(/^[0-9.]+ ms$/) as unknown as string, '0', '0']);
     expect(await row.getByRole('cell', { name: sip! }).count()).toBe(1);
     await shot(page, 'home-nodes');
+
+    // A node that shared the database and is gone for good (its last heartbeat an hour old) can be forgotten.
+    const old = await createSqliteStore(path.join(server.dataDir, 'data', 'hookline.db'), { nodeId: 'old-node', clock: new FakeClock(Date.now() - 3_600_000) });
+    await old.nodes.heartbeat({ startedAt: new Date(Date.now() - 7_200_000), sip: '10.0.0.9:5060', http: '' });
+    await old.close();
+    const gone = nodes.getByRole('row').filter({ hasText: 'old-node' });
+    await gone.getByText(/^gone, last seen/).waitFor({ timeout: 10_000 });
+    page.once('dialog', (d) => void d.accept());
+    await gone.getByRole('button', { name: 'Forget node old-node' }).click();
+    await gone.waitFor({ state: 'detached' });
+    expect(await nodes.getByRole('row').filter({ hasText: '(this one)' }).count()).toBe(1);
     expect(errors).toEqual([]);
     await context.close();
   }, 30_000);

@@ -1,6 +1,7 @@
 /** The nodes sharing the database, with the load each reported at its last heartbeat (GET /nodes). */
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorText, Time } from './common';
+import { describeError, request } from '../lib/api';
 import { ListTable } from './list';
 import type { NodeInfo } from '../lib/history';
 import { useGet } from '../lib/use-get';
@@ -20,7 +21,7 @@ function useTicks(everyMs: number): number {
   return n;
 }
 
-function NodeRow({ n }: { n: NodeInfo }) {
+function NodeRow({ n, forget }: { n: NodeInfo; forget: (n: NodeInfo) => void }) {
   const l = n.load;
   return (
     <tr>
@@ -28,7 +29,18 @@ function NodeRow({ n }: { n: NodeInfo }) {
         {n.node_id}
         {n.this_node ? ' (this one)' : ''}
       </th>
-      <td>{n.alive ? 'up' : <>gone, last seen <Time iso={n.seen_at} /></>}</td>
+      <td>
+        {n.alive ? (
+          'up'
+        ) : (
+          <>
+            gone, last seen <Time iso={n.seen_at} />{' '}
+            <button type="button" class="link" onClick={() => forget(n)} aria-label={`Forget node ${n.node_id}`}>
+              Forget
+            </button>
+          </>
+        )}
+      </td>
       <td>{l ? (l.max_calls > 0 ? `${l.calls} of ${l.max_calls}` : l.calls) : '–'}</td>
       <td>{!l ? '–' : l.media_late_ms > LATE_HEARD_MS ? <span class="badge bad">{`${l.media_late_ms} ms`}</span> : `${l.media_late_ms} ms`}</td>
       <td>{l ? l.refused : '–'}</td>
@@ -43,15 +55,30 @@ function NodeRow({ n }: { n: NodeInfo }) {
 
 export function NodesTable() {
   const ticks = useTicks(REFRESH_MS);
-  const { data, error } = useGet<{ items: NodeInfo[] }>('/nodes', { changes: ticks, keep: true });
+  const { data, error, reload } = useGet<{ items: NodeInfo[] }>('/nodes', { changes: ticks, keep: true });
+  const [failed, setFailed] = useState<string | null>(null);
+  // A node taken out of service for good; should it start again, its next heartbeat lists it again.
+  const forget = async (n: NodeInfo): Promise<void> => {
+    if (!window.confirm(`Forget node ${n.node_id}? Its calls stay in the history; if it starts again it is listed again.`)) return;
+    try {
+      await request('DELETE', `/nodes/${encodeURIComponent(n.node_id)}`);
+      setFailed(null);
+      reload();
+    } catch (err) {
+      setFailed(describeError(err));
+    }
+  };
   if (error) return <ErrorText>{error}</ErrorText>;
   if (!data) return <p>Reading the nodes…</p>;
   if (data.items.length === 0) return <p>No node has written its heartbeat yet.</p>;
   return (
-    <ListTable caption="Nodes" columns={['Node', 'State', 'Calls', 'Audio late', 'Calls refused', 'SIP messages dropped', 'SIP', 'Started']}>
-      {data.items.map((n) => (
-        <NodeRow key={n.node_id} n={n} />
-      ))}
-    </ListTable>
+    <>
+      {failed ? <ErrorText>{failed}</ErrorText> : null}
+      <ListTable caption="Nodes" columns={['Node', 'State', 'Calls', 'Audio late', 'Calls refused', 'SIP messages dropped', 'SIP', 'Started']}>
+        {data.items.map((n) => (
+          <NodeRow key={n.node_id} n={n} forget={(x) => void forget(x)} />
+        ))}
+      </ListTable>
+    </>
   );
 }

@@ -54,7 +54,18 @@ describe('GET /nodes', () => {
     expect((await list())[0]).toMatchObject({ node_id: 'node-b', alive: true, load: null });
   });
 
-  it('needs a key with read scope', async () => {
+  it('forgets a node that is gone, and refuses one that is alive or unknown', async () => {
+    await other.nodes.heartbeat({ startedAt: new Date(T0), sip: '', http: '' });
+    const alive = await kit.request('DELETE', '/nodes/node-b');
+    expect(alive.status).toBe(409);
+    expect(((await alive.json()) as { detail: string }).detail).toContain('node node-b is alive');
+    clock.advance(NODE_GONE_MS);
+    expect((await kit.request('DELETE', '/nodes/node-b')).status).toBe(204);
+    expect(await list()).toEqual([]);
+    expect((await kit.request('DELETE', '/nodes/node-b')).status).toBe(404);
+  });
+
+  it('needs a key with read scope to list and admin scope to forget', async () => {
     expect(await authFailures(kit)).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
  * and what each carried at its last beat. One node on SQLite; several behind a proxy on Postgres.
  */
 import { z } from 'zod';
+import { AdminError } from '../../admin/errors.js';
 import { NODE_GONE_MS } from '../../admin/history.js';
 import type { Clock } from '../../lib/clock.js';
 import type { NodeView } from '../../admin/view-types.js';
@@ -57,12 +58,32 @@ export function registerNodeRoutes(router: AdminRouter, deps: NodeRoutesDeps): v
     path: '/nodes',
     tag: 'nodes',
     summary: 'The nodes sharing the database, alive or gone, with their load',
-    description: 'From the heartbeat each node writes every 2 seconds. A node gone for a day stays listed until its row is deleted; a restarted node keeps its row (same HOOKLINE_NODE_ID).',
+    description: 'From the heartbeat each node writes every 2 seconds. A node that is gone stays listed (a restarted one keeps its row: same HOOKLINE_NODE_ID) until it is forgotten with DELETE /nodes/{node_id}.',
     scope: 'read',
     responses: { 200: { description: 'Every node that ever beat, by id', schema: z.object({ items: z.array(nodeSchema) }) } },
     handle: async (c) => {
       const now = deps.clock.now();
       return c.json({ items: (await deps.store.nodes.list()).map((n) => nodeView(n, now, deps.store.nodeId)) });
+    },
+  });
+
+  router.add({
+    id: 'forgetNode',
+    method: 'delete',
+    path: '/nodes/{node_id}',
+    tag: 'nodes',
+    summary: 'Forget a node that is gone (taken out of service for good)',
+    description: `Only a node whose last heartbeat is ${NODE_GONE_MS / 1000} s old or more; its calls stay in the history. Should it start again, it is listed again.`,
+    scope: 'admin',
+    params: z.object({ node_id: z.string().min(1).max(200) }),
+    responses: { 204: { description: 'Forgotten' }, 404: { description: 'No such node' }, 409: { description: 'The node is alive' } },
+    handle: async (c, { params }) => {
+      // Gone as GET /nodes says it: a last heartbeat NODE_GONE_MS old or more.
+      const seenBefore = new Date(deps.clock.now() - NODE_GONE_MS + 1);
+      if (await deps.store.nodes.forget(params.node_id, seenBefore)) return c.body(null, 204);
+      const known = (await deps.store.nodes.list()).some((n) => n.nodeId === params.node_id);
+      if (known) throw new AdminError('conflict', `node ${params.node_id} is alive (its last heartbeat is under ${NODE_GONE_MS / 1000} s old): stop it first`);
+      throw new AdminError('not_found', `no node ${params.node_id}`);
     },
   });
 }
