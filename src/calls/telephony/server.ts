@@ -127,7 +127,7 @@ export class TelephonyServer {
     return this.calls.size;
   }
 
-  /** The SIP UDP socket's receive queue, for /metrics. */
+  /** The SIP UDP socket's receive queue, for /metrics and the heartbeat's load. */
   get sipReceiveQueue(): ReceiveQueue | undefined {
     return this.endpoint.transport('UDP')?.receiveQueue;
   }
