@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { onPreemptionPoint, preemptionPoint } from '../lib/preempt.js';
-import { Pacer, plan, type PacerTimers } from './pacer.js';
-
-const MS = 1_000_000n;
+import { Pacer, plan } from './pacer.js';
+import { FakeTimers, MS } from './testing.js';
 
 describe('plan (pure scheduling)', () => {
   const I = 20n * MS;
@@ -22,55 +21,6 @@ describe('plan (pure scheduling)', () => {
     expect(plan(0n, 20n * MS, I, 0n, 5)).toEqual({ kind: 'sleep', ms: 20 });
   });
 });
-
-/**
- * A fake event loop in nanoseconds: setTimeout fires `timerLateMs` after it was due (as real timers do),
- * and each setImmediate turn costs `turnNs`.
- */
-class FakeTimers implements PacerTimers {
-  t = 0n;
-  timerLateNs = 800_000n;
-  turnNs = 30_000n;
-  private queue: { at: bigint; fn: () => void; id: number }[] = [];
-  private seq = 0;
-  timeouts = 0;
-  immediates = 0;
-
-  nowNs(): bigint {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): () => void {
-    this.timeouts++;
-    return this.add(this.t + BigInt(ms) * MS + this.timerLateNs, fn);
-  }
-  setImmediate(fn: () => void): () => void {
-    this.immediates++;
-    return this.add(this.t + this.turnNs, fn);
-  }
-  pending(): number {
-    return this.queue.length;
-  }
-  /** Runs callbacks in time order until `ns` has passed. */
-  run(ns: bigint): void {
-    const end = this.t + ns;
-    for (;;) {
-      this.queue.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id - b.id));
-      const next = this.queue[0];
-      if (!next || next.at > end) break;
-      this.queue.shift();
-      if (next.at > this.t) this.t = next.at;
-      next.fn();
-    }
-    this.t = end;
-  }
-  private add(at: bigint, fn: () => void): () => void {
-    const e = { at, fn, id: ++this.seq };
-    this.queue.push(e);
-    return () => {
-      this.queue = this.queue.filter((x) => x !== e);
-    };
-  }
-}
 
 function recorder(timers: FakeTimers) {
   const at: bigint[] = [];
@@ -396,49 +346,5 @@ describe('Pacer.runDue (preemption points)', () => {
     pacer.close();
     pacer.runDue();
     expect(r.at).toHaveLength(1);
-  });
-});
-
-describe('Pacer.recentLatenessMs (what admission control reads)', () => {
-  it('says how late ticks ran over the last second or two, and forgets a stall once two seconds have passed', () => {
-    const timers = new FakeTimers();
-    timers.timerLateNs = 0n;
-    const pacer = new Pacer({ timers, spinMs: 0 });
-    expect(pacer.recentLatenessMs()).toBe(0); // nothing paced yet
-    pacer.register({ tick: () => undefined });
-    timers.run(500n * MS);
-    expect(pacer.recentLatenessMs()).toBeLessThan(0.5); // on time
-    timers.t += 45n * MS; // the loop is held 45 ms: the frame due next runs 25-45 ms late
-    timers.run(100n * MS);
-    const stalled = pacer.recentLatenessMs();
-    expect(stalled).toBeGreaterThanOrEqual(25);
-    expect(stalled).toBeLessThanOrEqual(45);
-    timers.run(1000n * MS); // a new window: the stall is still in the previous one
-    expect(pacer.recentLatenessMs()).toBe(stalled);
-    timers.run(1100n * MS); // two windows later it is gone
-    expect(pacer.recentLatenessMs()).toBeLessThan(0.5);
-    pacer.close();
-    timers.t += 3000n * MS;
-    expect(pacer.recentLatenessMs()).toBe(0); // nothing paced for two seconds
-  });
-});
-
-describe('Pacer onLateness (the cumulative histogram in /metrics)', () => {
-  it('is told how late every tick ran, in seconds', () => {
-    const timers = new FakeTimers();
-    timers.timerLateNs = 0n;
-    const told: number[] = [];
-    const pacer = new Pacer({ timers, spinMs: 0, onLateness: (s) => told.push(s) });
-    pacer.register({ tick: () => undefined });
-    timers.run(200n * MS);
-    const onTime = told.length;
-    expect(onTime).toBeGreaterThanOrEqual(9);
-    expect(Math.max(...told)).toBeLessThan(0.0005);
-    timers.t += 45n * MS; // the loop held 45 ms
-    timers.run(40n * MS);
-    const late = told.slice(onTime);
-    expect(Math.max(...late)).toBeGreaterThanOrEqual(0.025);
-    expect(Math.max(...late)).toBeLessThanOrEqual(0.045);
-    pacer.close();
   });
 });

@@ -1,4 +1,7 @@
-import type { FrameClock, PacedSource } from './pacer.js';
+import type { FrameClock, PacedSource, PacerTimers } from './pacer.js';
+
+/** One millisecond in the fake timers' nanoseconds. */
+export const MS = 1_000_000n;
 
 /**
  * A pacer for tests that ticks only when told: each tick every registered source sends one frame, so a
@@ -50,5 +53,54 @@ export class ManualPacer implements FrameClock {
   private tick(): void {
     this.ticks++;
     for (const s of [...this.sources]) s.tick();
+  }
+}
+
+/**
+ * A fake event loop in nanoseconds: setTimeout fires `timerLateMs` after it was due (as real timers do),
+ * and each setImmediate turn costs `turnNs`.
+ */
+export class FakeTimers implements PacerTimers {
+  t = 0n;
+  timerLateNs = 800_000n;
+  turnNs = 30_000n;
+  private queue: { at: bigint; fn: () => void; id: number }[] = [];
+  private seq = 0;
+  timeouts = 0;
+  immediates = 0;
+
+  nowNs(): bigint {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): () => void {
+    this.timeouts++;
+    return this.add(this.t + BigInt(ms) * MS + this.timerLateNs, fn);
+  }
+  setImmediate(fn: () => void): () => void {
+    this.immediates++;
+    return this.add(this.t + this.turnNs, fn);
+  }
+  pending(): number {
+    return this.queue.length;
+  }
+  /** Runs callbacks in time order until `ns` has passed. */
+  run(ns: bigint): void {
+    const end = this.t + ns;
+    for (;;) {
+      this.queue.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id - b.id));
+      const next = this.queue[0];
+      if (!next || next.at > end) break;
+      this.queue.shift();
+      if (next.at > this.t) this.t = next.at;
+      next.fn();
+    }
+    this.t = end;
+  }
+  private add(at: bigint, fn: () => void): () => void {
+    const e = { at, fn, id: ++this.seq };
+    this.queue.push(e);
+    return () => {
+      this.queue = this.queue.filter((x) => x !== e);
+    };
   }
 }
