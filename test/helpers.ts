@@ -47,11 +47,16 @@ export async function startServe(args: string[], env: Record<string, string | un
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  // The banner comes a line per write, and a loaded machine may deliver it in several chunks: wait for its
+  // last line (the softphone hint when the flows have numbers), or 200 ms of quiet after the address lines.
   const base = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`hookline did not start: ${out}`)), 15_000);
+    let quietSince = { at: Date.now(), length: -1 };
     const poll = setInterval(() => {
       const m = /HTTP on (http:\/\/[0-9.]+:[0-9]+)/.exec(out);
-      if (m || child.exitCode !== null) {
+      if (out.length !== quietSince.length) quietSince = { at: Date.now(), length: out.length };
+      const complete = /\(HOOKLINE_SIP_ALLOW\); others are refused\n/.test(out) && (/from any SIP softphone .*\n/.test(out) || Date.now() - quietSince.at >= 200);
+      if ((m && complete) || child.exitCode !== null) {
         clearInterval(poll);
         clearTimeout(t);
         if (m) resolve(m[1] as string);
