@@ -6,6 +6,7 @@ const UDP = `   sl  local_address rem_address   st tx_queue rx_queue tr tm->when
   130: 0100007F:13C4 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1001 2 0000000000000000 17
   131: 00000000:13C4 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1002 2 0000000000000000 5
   132: 0100007F:13C5 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1003 2 0000000000000000 0
+  133: 0100007F:2000 0100007F:13C4 01 00000000:00000000 00:00000000 00000000     0        0 1004 2 0000000000000000 99
 `;
 
 describe('procLocalAddress', () => {
@@ -29,7 +30,7 @@ describe('procLocalAddress', () => {
 });
 
 describe('dropsOf', () => {
-  it('reads the drops column of the socket bound to that address and port only', () => {
+  it('reads the drops column of the socket bound to that address and port only (not one connected to it)', () => {
     expect(dropsOf(UDP, '0100007F:13C4')).toBe(17);
     expect(dropsOf(UDP, '00000000:13C4')).toBe(5);
     expect(dropsOf(UDP, '0100007F:13C5')).toBe(0);

@@ -16,14 +16,23 @@ export async function udpReceiveDrops(address: string, port: number, read: (path
   return text === undefined ? undefined : dropsOf(text, local);
 }
 
-/** The `drops` of the lines whose local address is `local` (summed: SO_REUSEPORT may bind several). */
+/**
+ * The `drops` of the lines whose local address is `local` (summed: SO_REUSEPORT may bind several). The
+ * file has a line per socket, two for each call's RTP, and this runs on the main thread at every
+ * heartbeat and scrape: the address is found with indexOf and only the lines holding it are split
+ * (1.1 ms for splitting all of 2,100 lines, measured, against a few µs).
+ */
 export function dropsOf(procNetUdp: string, local: string): number | undefined {
+  const needle = ` ${local} `;
   let found = false;
   let drops = 0;
-  for (const line of procNetUdp.split('\n').slice(1)) {
-    const cols = line.trim().split(/\s+/);
-    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
-    if (cols.length < 13 || cols[1]?.toUpperCase() !== local) continue;
+  for (let at = procNetUdp.indexOf(needle); at !== -1; at = procNetUdp.indexOf(needle, at + needle.length)) {
+    const start = procNetUdp.lastIndexOf('\n', at) + 1;
+    const end = procNetUdp.indexOf('\n', at);
+    const cols = procNetUdp.slice(start, end === -1 ? undefined : end).trim().split(/\s+/);
+    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops; the address as the
+    // remote of a connected socket is not ours.
+    if (start === 0 || cols.length < 13 || cols[1] !== local) continue;
     const n = Number(cols[12]);
     if (!Number.isFinite(n)) continue;
     found = true;

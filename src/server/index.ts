@@ -11,7 +11,6 @@
  * The CLI (cli/serve.ts) only parses, calls these, prints the banner and waits for signals; app.ts wires
  * the flow layer (runCall, webhooks, post-call actions) that this builds around.
  */
-import { isIPv6 } from 'node:net';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import type { Flows } from '../config/types.js';
@@ -209,7 +208,7 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
         limits: { ...telephony.access.guard.limitValues(), max_calls: settings.maxCalls, overload_late_ms: settings.overloadLateMs },
       }));
       const sipQueue = telephony.sipReceiveQueue;
-      if (sipQueue) metrics.watchSipReceiveQueue({ socket: `${isIPv6(settings.sipHost) ? `[${settings.sipHost}]` : settings.sipHost}:${telephony.port('UDP')}`, bytes: sipQueue.bytes, drops: () => sipQueue.drops() });
+      if (sipQueue) metrics.watchSipReceiveQueue(sipQueue);
       closers.push(() => testCalls.close());
       const http = await startStep('http', settings, () => startHttpServer({ host: settings.httpHost, port: settings.httpPort, metrics: app.metrics, demo: deps.demo, isReady: () => ready, unavailable: () => (store.reachable ? undefined : 'database unreachable'), isDraining: () => draining,
         callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: telephony.trunk, logger }), logger },

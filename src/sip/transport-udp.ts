@@ -54,7 +54,11 @@ export async function createUdpTransport(opts: UdpTransportOptions): Promise<Tra
     protocol: 'UDP',
     address: bound.address,
     port: bound.port,
-    receiveQueue: { bytes: receiveBuffer, drops: () => udpReceiveDrops(bound.address, bound.port) },
+    receiveQueue: {
+      socket: `${isIPv6(bound.address) ? `[${bound.address}]` : bound.address}:${bound.port}`,
+      bytes: receiveBuffer,
+      drops: () => udpReceiveDrops(bound.address, bound.port),
+    },
     send(data: Buffer, dest: Destination): Promise<void> {
       if (closed) return Promise.reject(new SipError('SIP_TRANSPORT', 'UDP transport is closed'));
       return new Promise((resolve, reject) => {

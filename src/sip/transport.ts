@@ -41,6 +41,8 @@ export interface Transport {
 
 /** A datagram socket's receive queue: how big, and what arrived while it was full. */
 export interface ReceiveQueue {
+  /** The socket's address:port ([v6]:port), to name it. */
+  readonly socket: string;
   /** SO_RCVBUF as the kernel reports it (Linux doubles what it grants, for its own bookkeeping). */
   readonly bytes: number;
   /** Datagrams the kernel dropped because the queue was full, since the socket was bound; undefined where unknown (not Linux). */
