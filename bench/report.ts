@@ -4,6 +4,7 @@
  */
 import type { BaselineResult, StepResult } from './sections/concurrency.js';
 import type { RateStep } from './sections/call-rate.js';
+import type { ChurnResult } from './sections/churn.js';
 import type { SoakResult } from './sections/soak.js';
 import type { FirstAudioResult } from './sections/first-audio.js';
 import type { RtpJitterResult, WebhookOverheadResult } from './sections/in-process.js';
@@ -28,6 +29,8 @@ export interface Results {
     sipp_baseline?: BaselineResult;
     /** The same N as a step (1,000 when reached) with short calls started beside it (--churn). */
     churn_step?: StepResult;
+    /** The churn step's short IVR calls alone against a fresh server: their webhook after a key when idle. */
+    churn_alone?: ChurnResult;
     rtp_jitter: Array<{ calls: number; pacer?: RtpJitterResult; timers?: RtpJitterResult }>;
   };
   call_rate: { hookline: RateStep[]; sipp_uas: RateStep[]; seconds_per_step: number };
@@ -80,7 +83,7 @@ export function buildRows(r: Results): string[][] {
   }
   if (r.concurrency.churn_step?.churn) {
     const c = r.concurrency.churn_step;
-    add(C, `N=${c.calls} + ${c.churn!.cps} short calls/s (churn)`, `${c.calls - c.failed_calls}/${c.calls} ok, short calls ${c.churn!.successful}/${c.churn!.calls}; keys lost ${c.keys.lost}, doubled ${c.keys.doubled}; ${c.sip_udp_drops !== undefined ? `SIP datagrams dropped ${c.sip_udp_drops}; ` : ''}jitter ${q3(c.send_jitter.interval_deviation_ms)}; webhook after last key ${q3(c.webhook_after_last_key_ms)}; ${fmt(c.server.cpu_ms_per_call, 1)} ms CPU/call`);
+    add(C, `N=${c.calls} + ${c.churn!.cps} short calls/s (churn)`, `${c.calls - c.failed_calls}/${c.calls} ok, short calls ${c.churn!.successful}/${c.churn!.calls}, their webhook after the key ${q3(c.churn!.webhook_after_key_ms)} (while the N listen: ${c.churn!.webhook_after_key_listening_ms ? q3(c.churn!.webhook_after_key_listening_ms) : 'n/a'}; alone: ${r.concurrency.churn_alone ? q3(r.concurrency.churn_alone.webhook_after_key_ms) : 'not run'}); keys lost ${c.keys.lost}, doubled ${c.keys.doubled}; ${c.sip_udp_drops !== undefined ? `SIP datagrams dropped ${c.sip_udp_drops}; ` : ''}jitter ${q3(c.send_jitter.interval_deviation_ms)}; webhook after last key ${q3(c.webhook_after_last_key_ms)}; ${fmt(c.server.cpu_ms_per_call, 1)} ms CPU/call`);
   }
   add(C, 'stepping stopped', r.concurrency.stopped);
 

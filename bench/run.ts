@@ -16,7 +16,8 @@
  *   npm run bench -- --soak [--soak-calls 300] [--soak-min 30]     (not in CI: half an hour)
  *
  * After the steps, the step at 1,000 calls (or the highest below it that held) runs again with --churn short
- * calls a second started beside it: the webhook after the last key must not suffer from control-plane work.
+ * IVR calls a second started beside it (one key each, then a webhook): the webhook after a key while the N
+ * callers listen must not suffer from their media, against the same short calls run alone just before.
  * Under the main table a second one puts the media plane's figures beside an earlier run's (--compare; by
  * default bench/reference/before-media-plane.json). --soak holds --soak-calls calls for --soak-min minutes
  * instead of everything else and reports whether RSS stays flat.
@@ -38,7 +39,8 @@ import { STOCK_PCAPS, sippVersion } from './lib/sipp.js';
 import { buildRows, methodNotes, renderReport, type Results } from './report.js';
 import { DEFAULT_REFERENCE, loadReference, renderComparison } from './compare.js';
 import { soak } from './sections/soak.js';
-import { concurrencyBaseline, concurrencyStep, holdFor, type Ctx } from './sections/concurrency.js';
+import { concurrencyBaseline, concurrencyStep, holdFor, RTP_RANGE, type Ctx } from './sections/concurrency.js';
+import { churnAlone } from './sections/churn.js';
 import { rateSteps } from './sections/call-rate.js';
 import { firstAudio } from './sections/first-audio.js';
 import { rtpJitter, webhookOverhead } from './sections/in-process.js';
@@ -204,6 +206,8 @@ async function section(name: string, fn: () => Promise<void>): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------
 // Time estimates (s) for the budget; measured on a 2-core VM, generous.
 
+/** How long the churn step's short calls run alone for their idle figure. */
+const CHURN_ALONE_S = 8;
 const est = {
   step: (n: number): number => {
     const { rate, holdMs } = holdFor(n, P.holdExtraS);
@@ -286,14 +290,16 @@ if (only.has('concurrency')) {
     // The same N again with short calls started beside it: 1,000 if it held, else the highest step below that held.
     const churnAt = results.concurrency.steps.filter((st) => st.held && st.calls <= 1000).at(-1)?.calls;
     if (churnCps > 0 && churnAt !== undefined) {
-      const need = est.step(churnAt) + reserveAfter(done);
+      const need = est.step(churnAt) + CHURN_ALONE_S + 15 + reserveAfter(done);
       if (elapsedS() + need > budgetS) log(`churn step at N=${churnAt}: skipped (time budget)`);
       else {
-        log(`concurrency N=${churnAt} with ${churnCps} short calls/s beside it`);
+        log(`short IVR calls alone, ${churnCps}/s for ${CHURN_ALONE_S} s`);
+        await section('short calls alone', async () => void (results.concurrency.churn_alone = await churnAlone(ctx, { cps: churnCps, callMs: churnCallMs }, CHURN_ALONE_S, RTP_RANGE)));
+        log(`concurrency N=${churnAt} with ${churnCps} short IVR calls/s beside it`);
         await section('churn step', async () => {
           const c = await concurrencyStep(ctx, churnAt, { jitterP99Ms: jitterBreakMs }, steps.length + 1, { cps: churnCps, callMs: churnCallMs });
           results.concurrency.churn_step = c;
-          log(`  N=${churnAt}+churn: ${c.calls - c.failed_calls}/${churnAt} ok, short calls ${c.churn?.successful}/${c.churn?.calls}, jitter p99 ${c.send_jitter.interval_deviation_ms.p99} ms, webhook after key p99 ${c.webhook_after_last_key_ms.p99} ms`);
+          log(`  N=${churnAt}+churn: ${c.calls - c.failed_calls}/${churnAt} ok, short calls ${c.churn?.successful}/${c.churn?.calls} (their webhook after the key p99 ${c.churn?.webhook_after_key_ms.p99} ms, while the N listen ${c.churn?.webhook_after_key_listening_ms?.p99} ms), jitter p99 ${c.send_jitter.interval_deviation_ms.p99} ms, webhook after key p99 ${c.webhook_after_last_key_ms.p99} ms`);
         });
       }
     }

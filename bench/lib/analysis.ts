@@ -39,8 +39,11 @@ export interface MediaAnalysis {
   jitterWholeStep: JitterFigures;
   /** The core canary's packets (bench/core-canary.ts) over the same window, when it ran. */
   canary?: JitterFigures;
-  /** Per server RTP port: capture times (µs) of the first packet of each RFC 4733 event (a new timestamp). */
+  /** Per server RTP port: capture times (µs) of the first packet of each RFC 4733 event (a new timestamp).
+   * Every port of the range counts here, not only `only`'s: a short call's key is as much a key. */
   keyStarts: Map<number, number[]>;
+  /** When the last of the streams started (µs, capture clock): every call was up from then on. */
+  allUpUs: number;
   /** Every stream: source port, SSRC, first and last packet (s from the first packet of the capture), packets. */
   list: Array<{ port: number; ssrc: string; first_s: number; last_s: number; packets: number }>;
 }
@@ -77,7 +80,7 @@ export async function analyzeMedia(
       if (!s) streams.set(key, (s = { port: src, ssrc: p.readUInt32BE(8), t: [], ts: [] }));
       s.t.push(tUs);
       s.ts.push(p.readUInt32BE(4));
-    } else if (ours(dst) && pt === eventPt) {
+    } else if (dst >= range.min && dst <= range.max && pt === eventPt) {
       const ts = p.readUInt32BE(4);
       if (lastEventTs.get(dst) === ts) return;
       lastEventTs.set(dst, ts);
@@ -97,6 +100,7 @@ export async function analyzeMedia(
     jitterWholeStep: jitterOf(all, -Infinity, Infinity),
     ...(canary.t.length > 1 ? { canary: jitterOf([canary], w.start, w.end) } : {}),
     keyStarts,
+    allUpUs: Math.max(...all.map((s) => s.t[0] as number)),
   };
 }
 
@@ -210,6 +214,24 @@ export async function analyzeSignalling(file: string, o: { sipPort: number; hook
   });
   counts.call_ids = setups.size;
   return { serverPortOf, setups, webhookAt, counts };
+}
+
+/**
+ * Time from a caller's last key to its webhook on the wire (ms), for each of `callers` whose webhook and
+ * keys were both seen, with the time of that key (µs). The key is the last one before the webhook: a port
+ * the server gave out again to a later call has that call's keys after it.
+ */
+export function webhookAfterKey(callers: Iterable<string>, s: SignallingAnalysis, keyStarts: ReadonlyMap<number, number[]>): Array<{ keyUs: number; ms: number }> {
+  const out: Array<{ keyUs: number; ms: number }> = [];
+  for (const caller of callers) {
+    const at = s.webhookAt.get(caller);
+    const port = s.serverPortOf.get(caller);
+    const keys = port === undefined ? undefined : keyStarts.get(port);
+    if (at === undefined || !keys) continue;
+    const key = keys.filter((k) => k < at).at(-1);
+    if (key !== undefined) out.push({ keyUs: key, ms: (at - key) / 1000 });
+  }
+  return out;
 }
 
 /** INVITE → 200 OK times (ms) and the sustained rate of 200 OKs (per s) from a signalling analysis. */

@@ -8,6 +8,8 @@
  * Timeouts are long because every caller holds (SIPp's -d) before keying, until all calls of the step are up.
  *
  * ivr/20 (call rate): a single short prompt, no webhook.
+ * ivr/21 (churn beside the concurrency callers): a one-key menu and a webhook that hangs up, so that the
+ * webhook after a key is measured on calls that arrive while the N callers listen (short-ivr-uac.xml).
  * ivr/30 → ivr/31 (time to first audio): a short greeting, a webhook that answers with ivr/31 and a user
  * parameter `code`, and ivr/31 says "Your code is @code.": a text the prompt cache has never seen.
  */
@@ -25,7 +27,7 @@ export async function startArrivals(): Promise<{ receiver: WebhookReceiver; arri
   return { receiver, arrivals, hookBase };
 }
 
-export const NUMBERS = { ivr: '8005550100', short: '8005550200', firstAudio: '8005550300' } as const;
+export const NUMBERS = { ivr: '8005550100', short: '8005550200', shortIvr: '8005550210', firstAudio: '8005550300' } as const;
 export const HANGUP = '<action><app>hangup</app></action>';
 /** The keys ivr-uac.xml presses and what the webhook must then carry. */
 export const KEYS = '12345#2';
@@ -38,6 +40,7 @@ timezone: UTC
 numbers:
   "${NUMBERS.ivr}": ivr/10
   "${NUMBERS.short}": ivr/20
+  "${NUMBERS.shortIvr}": ivr/21
   "${NUMBERS.firstAudio}": ivr/30
 ivrs:
   - id: 10
@@ -68,6 +71,18 @@ ivrs:
     questions:
       - type: say
         prompt: "Thank you for calling the hookline benchmark."
+  - id: 21
+    name: Bench short IVR
+    questions:
+      - type: menu
+        prompt: "Press 1 to go on."
+        options: { "1": yes }
+        timeout_s: 10
+    webhook:
+      action: next_action
+      method: POST
+      url: ${hookBase}/hook?ivr=21
+      timeout_s: 10
   - id: 30
     name: Bench first audio
     questions:

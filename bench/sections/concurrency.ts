@@ -4,17 +4,20 @@
  * `hookline serve` (pinned to a core of its own when it can be), with two loopback captures running:
  * the server's RTP range (its send jitter, the callers' keys) and the signalling (SIP, the webhook's TCP).
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 
 import path from 'node:path';
-import { analyzeMedia, analyzeSignalling, type JitterFigures, type MediaAnalysis } from '../lib/analysis.js';
+import { analyzeMedia, analyzeSignalling, webhookAfterKey, type JitterFigures, type MediaAnalysis } from '../lib/analysis.js';
 import { Capture } from '../lib/capture.js';
 import { NUMBERS, benchFlows, startArrivals, tallyKeys } from '../lib/flows.js';
 import { cpuMsOf, cpuSplitOf, memoryOf, rssSampler, sleep, stealMs, type Pinning } from '../lib/proc.js';
 import { errorLogs, metric, startServer } from '../lib/server.js';
 import { failureSummary, preparePcaps, runUac, startUas, STOCK_PCAP_EVENT_PT } from '../lib/sipp.js';
 import { quantiles, round, type Quantiles } from '../lib/stats.js';
+import { churnCallers, churnResult, runChurn, type Churn, type ChurnResult } from './churn.js';
 import { startCanary } from './in-process.js';
+
+export type { Churn } from './churn.js';
 
 /** Below every range the tests and the other benches use (test/interop takes 21000-32099), so that a test
  * running at the same time on this machine neither takes our ports nor shows up in our capture. */
@@ -25,13 +28,6 @@ export const CANARY_PORT = 39980;
 export interface Limits {
   /** Send jitter (interval deviation) p99 above this breaks a step. */
   jitterP99Ms: number;
-}
-
-/** Short calls (ivr/20's greeting, then BYE) started at `cps` a second beside the N callers: control-plane churn. */
-export interface Churn {
-  cps: number;
-  /** How long each short call lasts, ms. */
-  callMs: number;
 }
 
 export interface StepResult {
@@ -59,8 +55,8 @@ export interface StepResult {
   sip_udp_drops?: number;
   /** Streams beyond one a call (none expected): what they were. */
   extra_streams: MediaAnalysis['list'];
-  /** The short calls run beside the N callers, when the step had churn. */
-  churn?: { cps: number; call_ms: number; calls: number; successful: number; failed: number };
+  /** The short IVR calls run beside the N callers, when the step had churn. */
+  churn?: ChurnResult;
   held: boolean;
   broke: string[];
 }
@@ -101,16 +97,8 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
     const t0 = Date.now();
     const callers = Array.from({ length: n }, (_, i) => String(3_100_000_000 + stepNo * 100_000 + i));
     // Churn runs from the start of the ramp until about when the callers' keys are in (ramp, hold, ~3 s of keys).
-    const churnCalls = churn ? Math.ceil(churn.cps * (n / rate + holdMs / 1000 + 4)) : 0;
-    const churnDir = churn ? path.join(dir, 'churn') : '';
-    if (churn) await mkdir(churnDir);
-    const churnRun = churn
-      ? runUac({
-          scenario: 'short-uac.xml', dir: churnDir, target: { host: '127.0.0.1', port: server.sipPort }, service: NUMBERS.short,
-          callers: Array.from({ length: churnCalls }, (_, i) => String(3_900_000_000 + stepNo * 100_000 + i)),
-          calls: churnCalls, limit: Math.max(50, churn.cps * 4), rate: churn.cps, pauseMs: churn.callMs, timeoutS: Math.ceil(churnCalls / churn.cps + 120), cores: ctx.pin.load,
-        })
-      : undefined;
+    const shortCallers = churn ? churnCallers(stepNo, Math.ceil(churn.cps * (n / rate + holdMs / 1000 + 4))) : [];
+    const churnRun = churn ? runChurn({ dir: path.join(dir, 'churn'), server, churn, callers: shortCallers, cores: ctx.pin.load }) : undefined;
     const run = await runUac({
       scenario: 'ivr-uac.xml', dir, target: { host: '127.0.0.1', port: server.sipPort }, service: NUMBERS.ivr, callers,
       calls: n, limit: n, rate, pauseMs: holdMs, timeoutS: Math.ceil(n / rate + holdMs / 1000 + 120), cores: ctx.pin.load,
@@ -118,7 +106,8 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
     const churned = await churnRun;
     // Every webhook in and every call released, so the CPU figure holds the whole of every call.
     const until = Date.now() + 15_000;
-    while (Date.now() < until && (arrivals.size < run.successful || (metric(await server.metrics().catch(() => ''), 'hookline_calls_active') ?? 0) > 0)) await sleep(100);
+    const inN = (): number => callers.reduce((k, c) => k + (arrivals.has(c) ? 1 : 0), 0);
+    while (Date.now() < until && (inN() < run.successful || (metric(await server.metrics().catch(() => ''), 'hookline_calls_active') ?? 0) > 0)) await sleep(100);
     const wallS = (Date.now() - t0) / 1000;
     const sipDrops = metric(await server.metrics().catch(() => ''), 'hookline_sip_udp_receive_drops_total');
     const cpuMs = (await cpuMsOf(server.pid)) - cpu0;
@@ -136,18 +125,15 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
     const ports = new Set(callers.map((c) => s.serverPortOf.get(c)).filter((p): p is number => p !== undefined));
     const m = await analyzeMedia(path.join(dir, 'media.pcap'), RTP_RANGE, STOCK_PCAP_EVENT_PT, CANARY_PORT, ports);
     const keys: StepResult['keys'] = tallyKeys(callers, arrivals);
-    const afterKey: number[] = [];
-    for (const [caller, at] of s.webhookAt) {
-      const port = s.serverPortOf.get(caller);
-      const lastKey = port === undefined ? undefined : m.keyStarts.get(port)?.at(-1);
-      if (lastKey !== undefined && at > lastKey) afterKey.push((at - lastKey) / 1000);
-    }
+    const afterKey = webhookAfterKey(callers, s, m.keyStarts).map((a) => a.ms);
     const failed = Math.max(run.failed || 0, n - (run.successful || 0));
-    const churnFailed = churned ? Math.max(churned.failed || 0, churnCalls - (churned.successful || 0)) : 0;
-    if (churned && churnFailed > 0) ctx.log(`  churn SIPp (${churnFailed} of ${churnCalls} short calls failed):\n${failureSummary(churned)}`);
+    // The callers listen from when the last of them is up until the first of them keys.
+    const firstKey = Math.min(...callers.map((c) => m.keyStarts.get(s.serverPortOf.get(c) ?? -1)?.[0] ?? Infinity));
+    const shortCalls = churn && churned ? churnResult(churn, shortCallers, churned, s, m.keyStarts, { from: m.allUpUs, to: firstKey }) : undefined;
+    if (churned && shortCalls && shortCalls.failed > 0) ctx.log(`  churn SIPp (${shortCalls.failed} of ${shortCalls.calls} short calls failed):\n${failureSummary(churned)}`);
     const broke: string[] = [];
     if (failed > 0) broke.push(`${failed} failed calls`);
-    if (churnFailed > 0) broke.push(`${churnFailed} failed short calls (churn)`);
+    if (shortCalls && shortCalls.failed > 0) broke.push(`${shortCalls.failed} failed short calls (churn)`);
     if (keys.lost + keys.doubled > 0 || keys.calls_without_webhook > 0) broke.push(`keys lost ${keys.lost}, doubled ${keys.doubled}, calls without webhook ${keys.calls_without_webhook}`);
     if (!(m.jitter.interval_deviation_ms.p99 <= limits.jitterP99Ms)) broke.push(`send jitter p99 ${m.jitter.interval_deviation_ms.p99} ms > ${limits.jitterP99Ms} ms`);
     if (m.streams > n) ctx.log(`  ${m.streams} RTP streams for ${n} calls; SIP: ${JSON.stringify(s.counts)}; odd ones: ${JSON.stringify(extraStreams(m.list))}`);
@@ -185,7 +171,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
       sip: s.counts,
       ...(sipDrops !== undefined ? { sip_udp_drops: sipDrops } : {}),
       extra_streams: m.streams > n ? extraStreams(m.list) : [],
-      ...(churn && churned ? { churn: { cps: churn.cps, call_ms: churn.callMs, calls: churnCalls, successful: churned.successful, failed: churnFailed } } : {}),
+      ...(shortCalls ? { churn: shortCalls } : {}),
       held: broke.length === 0,
       broke,
     };
