@@ -3,6 +3,7 @@ import type { App } from './app.js';
 import type { Logger } from './lib/logger.js';
 import { newSessionId } from './lib/ids.js';
 import type { CallInitiator, InitiateRequest, InitiateResult } from './api/initiate-types.js';
+import type { AdmissionRefusal } from './calls/telephony/admission.js';
 import type { Trunk } from './calls/telephony/trunk.js';
 import { TelephonyCall } from './calls/telephony/call.js';
 import { OutboundLeg } from './calls/telephony/outbound-leg.js';
@@ -14,13 +15,26 @@ import { dynamicFindMe } from './flow/webhook-step.js';
 /** How long the first leg may ring before the API reports no answer. */
 const FIRST_LEG_RING_MS = 30_000;
 
+/** The node's count of calls (calls/telephony/admission.ts): a place for each call placed, or why not. */
+export interface CallSlots {
+  acquire(): { release: () => void } | { refusal: AdmissionRefusal; retryAfterS: number };
+}
+
+/** What the API's caller is told when the node takes no new call, by the reason it gave. */
+const UNAVAILABLE: Record<AdmissionRefusal, string> = {
+  max_calls: 'hookline is at its call limit (HOOKLINE_MAX_CALLS); try again shortly',
+  overload: 'hookline is overloaded (its call audio runs late); try again shortly',
+  database: 'the database is unavailable; try again shortly',
+  draining: 'hookline is restarting; try again shortly',
+};
+
 /**
  * Places the calls the Call Initiation API asks for: dials the first number through the trunk and,
  * once it answers, runs the requested building block on it (the HTTP answer, "Call Connected.", goes
  * out then, as the original's). An IVR call that is not answered still sends that IVR's webhook once
  * with `ivr_call_result`.
  */
-export function createCallInitiator(o: { app: App; trunk: Trunk | undefined; logger: Logger }): CallInitiator {
+export function createCallInitiator(o: { app: App; trunk: Trunk | undefined; logger: Logger; slots?: CallSlots }): CallInitiator {
   return {
     async initiate(req: InitiateRequest): Promise<InitiateResult> {
       const { app, trunk } = o;
@@ -34,33 +48,49 @@ export function createCallInitiator(o: { app: App; trunk: Trunk | undefined; log
           return { outcome: 'refused', reason: refused };
         }
       }
-      const sessionId = newSessionId();
-      const log = o.logger.child({ sessionId, source: req.source });
-      const initial: Partial<CallState> = {
-        direction: 'outbound',
-        // For Click-to-Call the presented number on the second leg is the one the flow dials with.
-        callerId: (req.kind === 'call' ? req.secondCallerId : req.firstCallerId) ?? '',
-        numberCalled: req.firstNumber,
-        userParameters: { ...req.userParameters },
-        ...(req.passThrough !== undefined ? { passThrough: req.passThrough } : {}),
-      };
-      const r = await trunk.dial({ sessionId, destination: req.firstNumber, callerId: req.firstCallerId ?? '', timeoutMs: FIRST_LEG_RING_MS, logger: log, startedAt: performance.now() });
-      if (!(r.leg instanceof OutboundLeg)) {
-        // busy and no_answer are reported as such; anything else (canceled, refused by the trunk) failed.
-        const callResult = r.outcome === 'busy' || r.outcome === 'no_answer' || r.outcome === 'canceled' ? r.outcome : 'failed';
-        const result = callResult === 'canceled' ? 'failed' : callResult;
-        if (req.kind === 'ivr') {
-          const ivr = app.flows().ivrs.get(req.blockId);
-          const state: CallState = { sessionId, direction: 'outbound', callerId: initial.callerId ?? '', numberCalled: req.firstNumber, passThrough: req.passThrough ?? '', userParameters: { ...req.userParameters }, monitoredSeconds: 0, callResult, visited: [], answers: [] };
-          if (ivr) await reportUnansweredIvr(ivr, state, app.flowDeps()).catch((err: unknown) => log.error({ err }, 'unanswered IVR webhook failed'));
-        }
-        return { outcome: result, sessionId, reason: `first leg: ${r.outcome}` };
+      // Counted from before the first leg is dialled, as an incoming call is from its INVITE: a burst of
+      // requests cannot overshoot HOOKLINE_MAX_CALLS while their legs ring.
+      const slot = o.slots?.acquire() ?? { release: () => undefined };
+      if ('refusal' in slot) return { outcome: 'unavailable', reason: UNAVAILABLE[slot.refusal], retryAfterS: slot.retryAfterS };
+      try {
+        return await place(req, entry, trunk, slot.release);
+      } catch (err) {
+        slot.release();
+        throw err;
       }
-      const call = TelephonyCall.fromAnsweredLeg(r.leg, initial.callerId ?? '', log, trunk);
-      void app.runCall(call, undefined, { entry, initial: { ...initial, callResult: 'answered' } }).catch((err: unknown) => log.error({ err }, 'initiated call failed'));
-      return { outcome: 'connected', sessionId };
     },
   };
+
+  async function place(req: InitiateRequest, entry: CallEntry, trunk: Trunk, release: () => void): Promise<InitiateResult> {
+    const { app } = o;
+    const sessionId = newSessionId();
+    const log = o.logger.child({ sessionId, source: req.source });
+    const initial: Partial<CallState> = {
+      direction: 'outbound',
+      // For Click-to-Call the presented number on the second leg is the one the flow dials with.
+      callerId: (req.kind === 'call' ? req.secondCallerId : req.firstCallerId) ?? '',
+      numberCalled: req.firstNumber,
+      userParameters: { ...req.userParameters },
+      ...(req.passThrough !== undefined ? { passThrough: req.passThrough } : {}),
+    };
+    const r = await trunk.dial({ sessionId, destination: req.firstNumber, callerId: req.firstCallerId ?? '', timeoutMs: FIRST_LEG_RING_MS, logger: log, startedAt: performance.now() });
+    if (!(r.leg instanceof OutboundLeg)) {
+      release();
+      // busy and no_answer are reported as such; anything else (canceled, refused by the trunk) failed.
+      const callResult = r.outcome === 'busy' || r.outcome === 'no_answer' || r.outcome === 'canceled' ? r.outcome : 'failed';
+      const result = callResult === 'canceled' ? 'failed' : callResult;
+      if (req.kind === 'ivr') {
+        const ivr = app.flows().ivrs.get(req.blockId);
+        const state: CallState = { sessionId, direction: 'outbound', callerId: initial.callerId ?? '', numberCalled: req.firstNumber, passThrough: req.passThrough ?? '', userParameters: { ...req.userParameters }, monitoredSeconds: 0, callResult, visited: [], answers: [] };
+        if (ivr) await reportUnansweredIvr(ivr, state, app.flowDeps()).catch((err: unknown) => log.error({ err }, 'unanswered IVR webhook failed'));
+      }
+      return { outcome: result, sessionId, reason: `first leg: ${r.outcome}` };
+    }
+    const call = TelephonyCall.fromAnsweredLeg(r.leg, initial.callerId ?? '', log, trunk);
+    void call.ended.then(release);
+    void app.runCall(call, undefined, { entry, initial: { ...initial, callResult: 'answered' } }).catch((err: unknown) => log.error({ err }, 'initiated call failed'));
+    return { outcome: 'connected', sessionId };
+  }
 }
 
 /** The building block the request names, or why it cannot run (an id that names nothing). */

@@ -15,7 +15,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { normaliseDialNumber } from '../config/dial-policy.js';
 import { bearerToken } from './auth.js';
-import { refusedWhileDraining, runInitiation, type InitiationDeps } from './initiate-http.js';
+import { refusedAsUnavailable, refusedWhileDraining, runInitiation, type InitiationDeps } from './initiate-http.js';
 import type { InitiateRequest } from './initiate-types.js';
 
 export const CALLS_API_PATH = '/api/v1/calls';
@@ -126,6 +126,7 @@ export function callsApiHandler(deps: InitiationDeps) {
     }
     const r = await runInitiation(deps, parsed.request);
     if (r === undefined) return jsonError(c, 500, 'internal', 'the call could not be placed');
+    if (refusedAsUnavailable(c, r)) return jsonError(c, 503, 'unavailable', r.reason ?? 'hookline takes no new call now; try again shortly');
     if (r.outcome === 'refused') {
       return jsonError(c, 403, 'refused', r.reason ?? 'hookline will not place this call', { sessionId: r.sessionId });
     }

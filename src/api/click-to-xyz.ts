@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import { formCredentials, formCredentialsValid, type KeyCheck } from './auth.js';
 import { errorText, InitiateError, outcomeText, RESTARTING_TEXT } from './initiate-errors.js';
 import { LEGACY_APPS, parseFormRequest, type Fields } from './initiate-form.js';
-import { readFields, refusedWhileDraining, runInitiation, type InitiationDeps } from './initiate-http.js';
+import { readFields, refusedAsUnavailable, refusedWhileDraining, runInitiation, type InitiationDeps } from './initiate-http.js';
 import type { InitiateRequest, InitiateResult } from './initiate-types.js';
 
 export const CLICK_TO_XYZ_PATH = '/click_to_xyz.php';
@@ -51,6 +51,9 @@ export function clickToXyzHandler(deps: InitiationDeps) {
       deps.logger.info({ source: 'click_to_xyz', code: e.code, param: e.param }, 'call initiation refused');
       return plainText(c, errorText(e));
     }
-    return plainText(c, resultText(await runInitiation(deps, req)));
+    const r = await runInitiation(deps, req);
+    // 503 like a restart's answer: the one status a retrying script is told to come back on.
+    if (refusedAsUnavailable(c, r)) return c.text(resultText(r), 503);
+    return plainText(c, resultText(r));
   };
 }

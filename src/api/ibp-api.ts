@@ -16,7 +16,7 @@ import { formCredentials, formCredentialsValid, type FormCredentials, type KeyCh
 import { plainText, resultText } from './click-to-xyz.js';
 import { errorText, InitiateError, outcomeText, RESTARTING_TEXT } from './initiate-errors.js';
 import { parseFormRequest, type Fields } from './initiate-form.js';
-import { readFields, refusedWhileDraining, runInitiation, type InitiationDeps } from './initiate-http.js';
+import { readFields, refusedAsUnavailable, refusedWhileDraining, runInitiation, type InitiationDeps } from './initiate-http.js';
 import type { InitiateKind, InitiateRequest, InitiateResult } from './initiate-types.js';
 
 export const IBP_API_PATH = '/ibp_api.php';
@@ -109,6 +109,9 @@ export function ibpApiHandler(deps: InitiationDeps, opts: IbpApiOptions = {}) {
       return xml ? xmlResponse(c, ibpXml('failed', errorText(e))) : plainText(c, errorText(e));
     }
     const r = await runInitiation(deps, req);
+    if (refusedAsUnavailable(c, r)) {
+      return xml ? c.body(ibpResultXml(r), 503, { 'Content-Type': 'text/xml; charset=utf-8' }) : c.text(resultText(r), 503);
+    }
     return xml ? xmlResponse(c, ibpResultXml(r)) : plainText(c, resultText(r));
   };
 }

@@ -62,6 +62,7 @@ export const HOOKLINE_TEXT: Record<Exclude<InitiateOutcome, 'connected'>, string
   no_answer: 'Call Not Connected: No Answer.',
   failed: 'Call Not Connected: Failed.',
   refused: 'Call Not Connected: Refused.',
+  unavailable: 'Call Not Connected: Service Unavailable.',
 };
 
 /** The answer while the server shuts down (HTTP 503 with Retry-After: a client that retries reaches the restarted one). */

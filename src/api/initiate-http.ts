@@ -31,6 +31,16 @@ export function refusedWhileDraining(c: Context, deps: InitiationDeps): boolean 
 }
 
 /**
+ * True when the node took no new call (the initiator's `unavailable`), with Retry-After set on the answer:
+ * the form then answers 503 in its own words, as while the server shuts down.
+ */
+export function refusedAsUnavailable(c: Context, r: InitiateResult | undefined): boolean {
+  if (r?.outcome !== 'unavailable') return false;
+  c.header('Retry-After', String(r.retryAfterS ?? RESTART_RETRY_AFTER_S));
+  return true;
+}
+
+/**
  * The request's fields: query string first, then a form body (`application/x-www-form-urlencoded`,
  * or `multipart/form-data`, which is what the PHP client's curl sends with an array of fields:
  * §0, PHP Request.php). The server "accepted GET and POST" (§0: the Python client uses GET, the PHP

@@ -92,9 +92,11 @@ export type InitiateRequest =
 
 /**
  * How the first leg ended. `refused`: hookline would not dial (the dial-out policy, or a block id
- * that names nothing); `failed`: the trunk or the network gave up.
+ * that names nothing); `failed`: the trunk or the network gave up; `unavailable`: the node takes no new
+ * call now (HOOKLINE_MAX_CALLS reached, its audio running late, its database away, or shutting down), and
+ * the request may be tried again after `retryAfterS`.
  */
-export type InitiateOutcome = 'connected' | 'busy' | 'no_answer' | 'failed' | 'refused';
+export type InitiateOutcome = 'connected' | 'busy' | 'no_answer' | 'failed' | 'refused' | 'unavailable';
 
 export interface InitiateResult {
   outcome: InitiateOutcome;
@@ -102,6 +104,8 @@ export interface InitiateResult {
   sessionId?: string;
   /** A human explanation when the outcome is not `connected`. */
   reason?: string;
+  /** With `unavailable`: seconds after which a new request may be taken (the answer's Retry-After). */
+  retryAfterS?: number;
 }
 
 /**

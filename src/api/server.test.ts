@@ -102,3 +102,24 @@ describe('while the server drains (shutdown)', () => {
     expect(placed).toBe(4);
   });
 });
+
+describe('while the node takes no new call (HOOKLINE_MAX_CALLS, overload)', () => {
+  it('answers every form 503 with the initiator\'s Retry-After, in its own words', async () => {
+    const initiator = {
+      initiate: async () => ({ outcome: 'unavailable' as const, reason: 'hookline is at its call limit (HOOKLINE_MAX_CALLS); try again shortly', retryAfterS: 5 }),
+    };
+    const http = createHttpApp({ metrics: new Metrics(), demo: false, isReady: () => true, callInitiation: { apiKey: 'k3y', initiator, logger: silentLogger } });
+    const refused = await Promise.all([
+      http.request('/click_to_xyz.php?app=cts&key=k3y&survo_id=10&phone_to_call=3125550101'),
+      http.request('/ibp_api.php?action=clickto.survo&public_key=k3y&survo_id=10&phone_to_call=3125550101'),
+      http.request('/ibp_api.php?action=clickto.survo&access_key=k3y&secret_access_key=k3y&survo_id=10&phone_to_call=3125550101'),
+      http.request('/api/v1/calls', { method: 'POST', headers: { Authorization: 'Bearer k3y', 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'ivr', blockId: 10, firstNumber: '+13125550101' }) }),
+    ]);
+    expect(refused.map((r) => [r.status, r.headers.get('retry-after')])).toEqual(Array(4).fill([503, '5']));
+    const [legacy, client, server, json] = await Promise.all(refused.map((r) => r.text()));
+    expect(legacy).toBe('Call Not Connected: Service Unavailable.');
+    expect(client).toBe('Call Not Connected: Service Unavailable.');
+    expect(server).toContain('<result>failed</result><result_description>Call Not Connected: Service Unavailable. (hookline is at its call limit (HOOKLINE_MAX_CALLS); try again shortly)</result_description>');
+    expect(JSON.parse(json!)).toEqual({ error: { code: 'unavailable', message: 'hookline is at its call limit (HOOKLINE_MAX_CALLS); try again shortly' } });
+  });
+});

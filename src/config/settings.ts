@@ -137,8 +137,9 @@ export interface Settings {
    */
   mediaPriority: MediaPriority;
   /**
-   * HOOKLINE_MAX_CALLS: incoming calls this node carries at once, counted from the INVITE; the next ones
-   * are answered 503 with Retry-After, so that a proxy in front sends them to another node. 0 (default):
+   * HOOKLINE_MAX_CALLS: calls this node carries at once, incoming ones counted from the INVITE and those the
+   * Call Initiation API places from before their first leg is dialled; the next ones are answered 503 with
+   * Retry-After, so that a proxy in front sends them to another node. 0 (default):
    * no limit but the RTP port range.
    */
   maxCalls: number;

@@ -211,7 +211,7 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
       if (sipQueue) metrics.watchSipReceiveQueue(sipQueue);
       closers.push(() => testCalls.close());
       const http = await startStep('http', settings, () => startHttpServer({ host: settings.httpHost, port: settings.httpPort, metrics: app.metrics, demo: deps.demo, isReady: () => ready, unavailable: () => (store.reachable ? undefined : 'database unreachable'), isDraining: () => draining,
-        callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: telephony.trunk, logger }), logger },
+        callInitiation: { apiKey: settings.apiKey, authorize: (key) => keys.mayPlaceCalls(key), initiator: createCallInitiator({ app, trunk: telephony.trunk, logger, slots: telephony.admission }), logger },
         admin: admin.app,
         ibpAdmin: createIbpAdminApi({ keys, config, store, dataDir, logger, clock, audio, uploads: { networks: settings.webhookNetworks } }),
         sourcetrak: sourcetrakRoutes({ sourcetrak, clock, logger }),

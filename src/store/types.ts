@@ -307,7 +307,7 @@ export interface NodeRecord {
 
 /** A node's load as its heartbeat reports it. */
 export interface NodeLoad {
-  /** Incoming calls in progress (as HOOKLINE_MAX_CALLS counts them). */
+  /** Calls in progress, as HOOKLINE_MAX_CALLS counts them (incoming, and placed through the Call Initiation API). */
   calls: number;
   /** HOOKLINE_MAX_CALLS; 0 = no cap. */
   maxCalls: number;

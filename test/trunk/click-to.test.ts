@@ -8,7 +8,9 @@ import { SCENARIOS, ci, freeUdpPort, hasSipp, startHookline, startSipp, type Hoo
 /**
  * Click-to-SurVo (the Call Initiation API's `cts`): hookline places the call through the trunk (SIPp's
  * far end, far-end.xml) and runs the IVR on it. The IVR's webhook carries the p_t and user parameters
- * of the API request and `ivr_call_result`; an unanswered call still sends it once.
+ * of the API request and `ivr_call_result`; an unanswered call still sends it once. With
+ * HOOKLINE_MAX_CALLS=1 a placed call holds the node's one place until it ends: a request meanwhile is
+ * answered 503, and the tests after it could not place theirs if the place were not given back.
  */
 const FLOWS = (hook: string) => `
 ivrs:
@@ -32,7 +34,7 @@ describe.skipIf(!hasSipp && !ci)('Click-to-SurVo through the trunk', () => {
     const hook = (await receiver.start()).replace(/\/$/, '');
     farPort = await freeUdpPort();
     hookline = await startHookline({
-      flowsYaml: FLOWS(hook), dir, trunk: `sip:127.0.0.1:${farPort};transport=udp`, rtpPorts: '19300-19399', env: { HOOKLINE_API_KEY: 'k3y' },
+      flowsYaml: FLOWS(hook), dir, trunk: `sip:127.0.0.1:${farPort};transport=udp`, rtpPorts: '19300-19399', env: { HOOKLINE_API_KEY: 'k3y', HOOKLINE_MAX_CALLS: '1' },
     });
   }, 30_000);
 
@@ -43,11 +45,12 @@ describe.skipIf(!hasSipp && !ci)('Click-to-SurVo through the trunk', () => {
 
   it('sipp is installed', () => expect(hasSipp).toBe(true));
 
-  const clickTo = (number: string) =>
+  const clickToResponse = (number: string) =>
     fetch(`http://127.0.0.1:${hookline.httpPort}/click_to_xyz.php?${new URLSearchParams({
       app: 'cts', key: 'k3y', phone_to_call: number, survo_id: '10', first_callerid: '8005550100',
       p_t: 'user_id|12345||step|remind', user_parameters: 'name|Bill',
-    })}`).then((r) => r.text());
+    })}`);
+  const clickTo = (number: string) => clickToResponse(number).then((r) => r.text());
 
   it('places the call, answers "Call Connected.", and the IVR webhook carries p_t, user parameters and the call result', async () => {
     receiver.requests.length = 0;
@@ -55,6 +58,9 @@ describe.skipIf(!hasSipp && !ci)('Click-to-SurVo through the trunk', () => {
     const far = startSipp(['-sf', path.join(SCENARIOS, 'far-end.xml'), '-i', '127.0.0.1', '-p', String(farPort), '-mp', String(19290), '-m', '1', '-trace_msg', '-message_file', messages]);
     await new Promise((r) => setTimeout(r, 300));
     expect(await clickTo('3125550101')).toBe('Call Connected.');
+    // The call is in progress (its prompt plays until the webhook hangs up): the node's one place is taken.
+    const full = await clickToResponse('3125550101');
+    expect([full.status, full.headers.get('retry-after'), await full.text()]).toEqual([503, '5', 'Call Not Connected: Service Unavailable.']);
     const [req] = await receiver.waitFor(1, 20_000);
     const p = paramsOf(req!);
     expect(p.get('ivr_call_result')).toBe('answered');

@@ -17,7 +17,7 @@ export interface NodeRoutesDeps {
 
 const loadSchema = z
   .object({
-    calls: z.int().meta({ description: 'Incoming calls in progress, counted from the INVITE (as HOOKLINE_MAX_CALLS counts them)' }),
+    calls: z.int().meta({ description: 'Calls in progress as HOOKLINE_MAX_CALLS counts them: incoming ones from the INVITE, and those the Call Initiation API placed' }),
     max_calls: z.int().meta({ description: 'HOOKLINE_MAX_CALLS; 0 = no cap' }),
     media_late_ms: z.number().meta({ description: 'How late the node sent call audio in the last one to two seconds, at most, in ms. About 1 is on time; a phone hides up to about 40' }),
     refused: z.int().meta({ description: 'New calls answered 503 since the node started: full, overloaded, database away, shutting down' }),

@@ -44,6 +44,27 @@ describe('CallAdmission', () => {
     expect(a.refusals()).toEqual([{ reason: 'max_calls', count: 2 }]);
   });
 
+  it('gives places to calls placed through the API from the same count, and says why there is none', () => {
+    const { logger, warnings } = recordingLogger();
+    const a = new CallAdmission({ clock: new FakeClock(), logger, maxCalls: 2 });
+    const incoming = a.admit(fakeTx().tx);
+    const placed = a.acquire();
+    expect('release' in placed).toBe(true);
+    const refusedInvite = fakeTx();
+    expect(a.admit(refusedInvite.tx)).toBeUndefined(); // the placed call holds the second place
+    expect(a.acquire()).toEqual({ refusal: 'max_calls', retryAfterS: 5 });
+    expect(warnings.map((w) => w.msg)).toEqual([expect.stringContaining('call limit reached (HOOKLINE_MAX_CALLS=2)')]);
+    if ('release' in placed) {
+      placed.release();
+      placed.release();
+    }
+    expect(a.calls).toBe(1);
+    expect('release' in a.acquire()).toBe(true);
+    incoming!();
+    expect(a.calls).toBe(1);
+    expect(a.refusals()).toEqual([{ reason: 'max_calls', count: 2 }]);
+  });
+
   it('has no limit with 0 or none, and still counts', () => {
     const a = new CallAdmission({ clock: new FakeClock(), logger: silentLogger, maxCalls: 0 });
     for (let i = 0; i < 1000; i++) expect(a.admit(fakeTx().tx)).toBeDefined();

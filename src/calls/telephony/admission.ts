@@ -11,7 +11,7 @@ export type AdmissionRefusal = 'draining' | 'database' | 'max_calls' | 'overload
 export interface AdmissionOptions {
   clock: Clock;
   logger: Logger;
-  /** HOOKLINE_MAX_CALLS: incoming calls this node carries at once; 0 or absent = no limit but the RTP ports. */
+  /** HOOKLINE_MAX_CALLS: calls this node carries at once; 0 or absent = no limit but the RTP ports. */
   maxCalls?: number;
   /** Asked at each new INVITE: false refuses it (the database is away). */
   admitting?: () => boolean;
@@ -30,8 +30,9 @@ const RETRY_AFTER_S = 5;
 const LIMIT_LOG_EVERY_MS = 10_000;
 
 /**
- * Decides whether a new incoming call may start, and counts the calls in progress from their INVITE
- * to their end. The count starts at the INVITE, not when the flow sees the call, so that a burst of
+ * Decides whether a new call may start, and counts the calls in progress: incoming ones from their INVITE
+ * to their end, and those the Call Initiation API places from before their first leg is dialled to their
+ * end (each call's own outbound legs, Find Me and transfers, are part of it and not counted). The count starts at the INVITE, not when the flow sees the call, so that a burst of
  * INVITEs arriving together cannot overshoot the limit while their RTP ports and SDP are being set up.
  * A refusal is 503 with Retry-After: a proxy in front (Kamailio's dispatcher) then tries another node,
  * as FreeSWITCH's max-sessions and Asterisk's maxcalls let it.
@@ -50,7 +51,7 @@ export class CallAdmission {
     this.refusingFor = retryAfterS;
   }
 
-  /** Incoming calls admitted and not yet over. */
+  /** Calls admitted (incoming, and placed through the API) and not yet over. */
   get calls(): number {
     return this.inProgress;
   }
@@ -60,19 +61,32 @@ export class CallAdmission {
    * function to call once it is over (calling it again does nothing).
    */
   admit(tx: InviteServerTransaction): (() => void) | undefined {
+    const slot = this.acquire();
+    if ('release' in slot) return slot.release;
+    tx.respond(503, 'Service Unavailable', { headers: { 'Retry-After': slot.retryAfterS } });
+    return undefined;
+  }
+
+  /**
+   * A place for a new call of any kind (an incoming INVITE, or a call the Call Initiation API places), or
+   * why there is none and when to try again. A refusal is counted and logged as an INVITE's is; a place
+   * is held until `release` is called (calling it again does nothing).
+   */
+  acquire(): { release: () => void } | { refusal: AdmissionRefusal; retryAfterS: number } {
     const refusal = this.refusal();
     if (refusal) {
       this.tally.set(refusal, (this.tally.get(refusal) ?? 0) + 1);
       if (refusal === 'max_calls' || refusal === 'overload') this.logRefusal(refusal);
-      tx.respond(503, 'Service Unavailable', { headers: { 'Retry-After': this.retryAfter(refusal) } });
-      return undefined;
+      return { refusal, retryAfterS: this.retryAfter(refusal) };
     }
     this.inProgress++;
     let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.inProgress--;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.inProgress--;
+      },
     };
   }
 

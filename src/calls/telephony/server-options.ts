@@ -38,7 +38,7 @@ export interface TelephonyOptions {
    * proxy in front (Kamailio's dispatcher) sends it to another node. Calls in progress are not affected.
    */
   admitting?: () => boolean;
-  /** HOOKLINE_MAX_CALLS: incoming calls at once; beyond it new INVITEs get 503 (admission.ts). 0 or absent: no limit. */
+  /** HOOKLINE_MAX_CALLS: calls at once, incoming and placed through the API; beyond it new INVITEs get 503 (admission.ts). 0 or absent: no limit. */
   maxCalls?: number;
   /** HOOKLINE_OVERLOAD_LATE_MS: new INVITEs get 503 while the pacer runs later than this (admission.ts). 0 or absent: off. */
   overloadLateMs?: number;
