@@ -10,10 +10,8 @@
  *
  * Skipped where SIPp, Kamailio or Postgres is missing, except under CI (CI=1), where that fails.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:http';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -21,9 +19,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookReceiver, paramsOf } from '../../src/testkit/webhook-receiver.js';
 import { skipWithout } from '../../src/testkit/system-tools.js';
 import { skipWithoutPostgres, startPostgres, type PgCluster } from '../../src/testkit/postgres.js';
-import { ROOT, tempDir } from '../helpers.js';
+import { tempDir } from '../helpers.js';
 import { HANGUP, NUMBER, interopFlows } from './flows.js';
-import { RUN_INTEROP, freePort, preparePcaps, removeUnlessFailed, runSipp, startHookline, until, type HooklineProcess, type SippRun } from './harness.js';
+import { RUN_INTEROP, preparePcaps, removeUnlessFailed, runSipp, startHookline, until, type HooklineProcess, type SippRun } from './harness.js';
+import { startKamailio, type Kamailio } from './kamailio.js';
 
 const QUICK_NUMBER = '8005550111';
 /** Made through node-a's Administration API during the test. */
@@ -96,65 +95,6 @@ class PostReceiver {
   }
 }
 
-interface Kamailio {
-  port: number;
-  /** stderr lines with the time each arrived. */
-  lines: Array<{ at: number; text: string }>;
-  stop(): Promise<void>;
-}
-
-async function sipOptions(port: number): Promise<boolean> {
-  const sock = createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
-  const local = sock.address().port;
-  const msg = [
-    `OPTIONS sip:127.0.0.1:${port} SIP/2.0`,
-    `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bK-probe${Date.now()}`,
-    'From: <sip:test@127.0.0.1>;tag=1', `To: <sip:127.0.0.1:${port}>`, `Call-ID: probe-${Date.now()}@test`, 'CSeq: 1 OPTIONS', 'Max-Forwards: 5', 'Content-Length: 0', '', '',
-  ].join('\r\n');
-  const answered = new Promise<boolean>((resolve) => {
-    sock.once('message', (m) => resolve(m.toString().startsWith('SIP/2.0 200')));
-    setTimeout(() => resolve(false), 500);
-  });
-  sock.send(msg, port, '127.0.0.1');
-  const ok = await answered;
-  sock.close();
-  return ok;
-}
-
-async function startKamailio(dir: string, nodes: HooklineProcess[]): Promise<Kamailio> {
-  const port = await freePort();
-  const list = path.join(dir, 'dispatcher.list');
-  await writeFile(list, nodes.map((n) => `1 sip:127.0.0.1:${n.sipPort}\n`).join(''));
-  const args = [
-    '-DD', '-E', '-m', '64', '-M', '8', '-Y', dir,
-    '-f', path.join(ROOT, 'deploy/kamailio/kamailio.cfg'),
-    '-A', `LISTEN=udp:127.0.0.1:${port}`,
-    '-A', `DISPATCHER_LIST="${list}"`,
-    '-A', `PROBE_INTERVAL=${PROBE_INTERVAL_S}`,
-  ];
-  const child: ChildProcess = spawn('kamailio', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const lines: Kamailio['lines'] = [];
-  child.stderr!.on('data', (d: Buffer) => {
-    for (const text of d.toString().split('\n')) if (text.trim()) lines.push({ at: Date.now(), text });
-  });
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  await until('Kamailio answers OPTIONS', () => sipOptions(port), 10_000).catch((err: unknown) => {
-    child.kill('SIGKILL');
-    throw new Error(`${String(err)}\nkamailio ${args.join(' ')}\n${lines.map((l) => l.text).join('\n')}`);
-  });
-  return {
-    port,
-    lines,
-    async stop() {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-}
-
 /** INVITE→200 times (ms) of a SIPp run made with -trace_rtt, from its *_rtt.csv. */
 async function setupTimes(dir: string, scenario: string): Promise<number[]> {
   const files = (await readdir(dir)).filter((f) => f.startsWith(`${scenario.replace(/\.xml$/, '')}_`) && f.endsWith('_rtt.csv'));
@@ -200,7 +140,7 @@ describe.skipIf(skip)('two hookline nodes behind Kamailio, sharing Postgres', ()
     const env = (id: string): Record<string, string> => ({ HOOKLINE_DATABASE_URL: url, HOOKLINE_NODE_ID: id, HOOKLINE_API_KEY: 'cluster-test-key' });
     // Both at once: the migrations run once under the advisory lock, whichever node gets there first.
     [a, b] = await Promise.all([startHookline(flows, { env: env('node-a') }), startHookline(flows, { env: env('node-b') })]);
-    kam = await startKamailio(dir, [a, b]);
+    kam = await startKamailio(dir, [a, b], PROBE_INTERVAL_S);
   }, 90_000);
 
   afterAll(async () => {
