@@ -141,7 +141,7 @@ export function compareRows(r: Results, before: Reference): string[][] {
     const listening = c.churn.webhook_after_key_listening_ms;
     const extra = alone && listening && listening.n > 0 ? listening.p99 - alone.p99 : NaN;
     const goal = Number.isFinite(extra)
-      ? `short calls' webhook while the N listen +${fmt(extra, 1)} ms over alone (${fmt(listening!.p99, 1)} against ${fmt(alone!.p99, 1)}, n ${listening!.n}; ≤ +${MEDIA_GOALS.churnWebhookExtraMs}): ${extra <= MEDIA_GOALS.churnWebhookExtraMs ? 'yes' : 'NO'}`
+      ? `short calls' webhook while the N listen ${extra < 0 ? '' : '+'}${fmt(extra, 1)} ms over alone (${fmt(listening!.p99, 1)} against ${fmt(alone!.p99, 1)}, n ${listening!.n}; ≤ +${MEDIA_GOALS.churnWebhookExtraMs}): ${extra <= MEDIA_GOALS.churnWebhookExtraMs ? 'yes' : 'NO'}`
       : 'webhook over idle: not judged (no short calls alone, or none keyed while the N listened)';
     step(c, `N=${c.calls} + ${c.churn.cps} short calls/s`, [goal]);
   }
