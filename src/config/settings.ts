@@ -144,8 +144,8 @@ export interface Settings {
    */
   maxCalls: number;
   /**
-   * HOOKLINE_OVERLOAD_LATE_MS: new calls are answered 503 while call audio went out later than this (ms)
-   * in the last second or two: the node's core is full. 0 (default): off.
+   * HOOKLINE_OVERLOAD_LATE_MS: new calls are answered 503 while the media clock (a call's frame, or its own
+   * timer) ran later than this (ms) in the last second or two: the node's core is full. 0 (default): off.
    */
   overloadLateMs: number;
   /**

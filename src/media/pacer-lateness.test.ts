@@ -26,6 +26,32 @@ describe('Pacer.recentLatenessMs (what admission control reads)', () => {
   });
 });
 
+describe('Pacer.recentLoopLagMs (what admission control also reads)', () => {
+  it('shows the loop held up by control work even while preemption points keep the frames on time', () => {
+    const timers = new FakeTimers();
+    timers.timerLateNs = 0n;
+    const pacer = new Pacer({ timers, spinMs: 0 });
+    expect(pacer.recentLoopLagMs()).toBe(0);
+    pacer.register({ tick: () => undefined });
+    timers.run(500n * MS);
+    expect(pacer.recentLoopLagMs()).toBeLessThan(0.5);
+    // 60 ms of control work with a preemption point every 2 ms (HOOKLINE_MEDIA_PRIORITY=audio): the
+    // frames go out from the points, the loop's own timer waits for the end of the work.
+    for (let i = 0; i < 30; i++) {
+      timers.t += 2n * MS;
+      pacer.runDue();
+    }
+    timers.run(0n);
+    expect(pacer.recentLatenessMs()).toBeLessThanOrEqual(2);
+    const lag = pacer.recentLoopLagMs();
+    expect(lag).toBeGreaterThanOrEqual(40);
+    expect(lag).toBeLessThanOrEqual(60);
+    timers.run(2100n * MS); // two windows later it is gone
+    expect(pacer.recentLoopLagMs()).toBeLessThan(0.5);
+    pacer.close();
+  });
+});
+
 describe('Pacer onLateness (the cumulative histogram in /metrics)', () => {
   it('is told how late every tick ran, in seconds', () => {
     const timers = new FakeTimers();

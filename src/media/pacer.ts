@@ -22,6 +22,9 @@
  * matters at that load.
  */
 import { RecentMax } from './recent-max.js';
+import { TickHistogram, type Distribution } from './tick-histogram.js';
+
+export type { Distribution } from './tick-histogram.js';
 
 export interface PacedSource {
   /** Sends this source's next frame. Must be quick and must not throw (errors are caught and counted). */
@@ -100,16 +103,6 @@ export interface PacerOptions {
   onLateness?: (seconds: number) => void;
 }
 
-export interface Distribution {
-  count: number;
-  meanMs: number;
-  minMs: number;
-  maxMs: number;
-  p50Ms: number;
-  p99Ms: number;
-  p999Ms: number;
-}
-
 export interface PacerStats {
   sources: number;
   ticks: number;
@@ -122,48 +115,6 @@ export interface PacerStats {
   lateness: Distribution;
   /** How long one tick of all sources took. */
   tickDuration: Distribution;
-}
-
-/** Fixed-bucket histogram (0.05 ms buckets up to 100 ms): no allocation per sample. */
-class Histogram {
-  private static readonly BUCKET_NS = 50_000;
-  private readonly buckets = new Uint32Array(2001);
-  private n = 0;
-  private sum = 0;
-  private min = Infinity;
-  private max = 0;
-
-  add(ns: number): void {
-    const ms = ns / 1e6;
-    this.n++;
-    this.sum += ms;
-    if (ms < this.min) this.min = ms;
-    if (ms > this.max) this.max = ms;
-    this.buckets[Math.min(this.buckets.length - 1, Math.max(0, Math.floor(ns / Histogram.BUCKET_NS)))]!++;
-  }
-
-  private quantile(q: number): number {
-    if (this.n === 0) return 0;
-    const target = Math.ceil(q * this.n);
-    let seen = 0;
-    for (let i = 0; i < this.buckets.length; i++) {
-      seen += this.buckets[i]!;
-      if (seen >= target) return Math.min(this.max, ((i + 1) * Histogram.BUCKET_NS) / 1e6);
-    }
-    return this.max;
-  }
-
-  snapshot(): Distribution {
-    return {
-      count: this.n,
-      meanMs: this.n ? this.sum / this.n : 0,
-      minMs: this.n ? this.min : 0,
-      maxMs: this.max,
-      p50Ms: this.quantile(0.5),
-      p99Ms: this.quantile(0.99),
-      p999Ms: this.quantile(0.999),
-    };
-  }
 }
 
 export class Pacer implements FrameClock {
@@ -194,9 +145,13 @@ export class Pacer implements FrameClock {
   private ticking = false;
   private readonly subIntervalNs: bigint;
   private counters = { ticks: 0, skipped: 0, errors: 0 };
-  private hist = { interval: new Histogram(), lateness: new Histogram(), tickDuration: new Histogram() };
+  private hist = { interval: new TickHistogram(), lateness: new TickHistogram(), tickDuration: new TickHistogram() };
   /** Tick lateness (ns) over the last one to two seconds, for recentLatenessMs(). */
   private readonly recent = new RecentMax(1_000_000_000n);
+  /** When the loop's pending timer or turn was meant to run (0n: none armed by the loop itself). */
+  private wakeNs = 0n;
+  /** How late the loop's own callbacks ran (ns) over the last one to two seconds, for recentLoopLagMs(). */
+  private readonly recentLag = new RecentMax(1_000_000_000n);
 
   constructor(opts: PacerOptions = {}) {
     this.intervalNs = BigInt(Math.round((opts.intervalMs ?? 20) * 1e6));
@@ -276,9 +231,20 @@ export class Pacer implements FrameClock {
     return this.recent.value(this.timers.nowNs()) / 1e6;
   }
 
+  /**
+   * How late, at most, the loop's own timer ran against when it was armed, over the last one to two
+   * seconds, in milliseconds: how long the event loop's other work kept it waiting. With frames run only
+   * by the loop this is about recentLatenessMs(); with frames also run at the control plane's preemption
+   * points (HOOKLINE_MEDIA_PRIORITY=audio) the frames stay on time while the control work queues, and this
+   * is what still shows that the core is full (admission control reads both).
+   */
+  recentLoopLagMs(): number {
+    return this.recentLag.value(this.timers.nowNs()) / 1e6;
+  }
+
   resetStats(): void {
     this.counters = { ticks: 0, skipped: 0, errors: 0 };
-    this.hist = { interval: new Histogram(), lateness: new Histogram(), tickDuration: new Histogram() };
+    this.hist = { interval: new TickHistogram(), lateness: new TickHistogram(), tickDuration: new TickHistogram() };
   }
 
   private startLoop(): void {
@@ -293,16 +259,29 @@ export class Pacer implements FrameClock {
 
   private stopLoop(): void {
     this.running = false;
+    this.wakeNs = 0n;
     this.cancel?.();
     this.cancel = undefined;
   }
 
   private schedule(): void {
     this.cancel = undefined;
+    if (this.wakeNs > 0n) {
+      const now = this.timers.nowNs();
+      this.recentLag.note(now, Number(now - this.wakeNs));
+      this.wakeNs = 0n;
+    }
     const next = this.advance();
     if (next === undefined) return;
-    if (next.kind === 'sleep') this.cancel = this.timers.setTimeout(() => this.schedule(), next.ms);
-    else this.cancel = this.timers.setImmediate(() => this.schedule());
+    // Armed after the ticks ran: their own length is not lag.
+    const now = this.timers.nowNs();
+    if (next.kind === 'sleep') {
+      this.wakeNs = now + BigInt(next.ms) * 1_000_000n;
+      this.cancel = this.timers.setTimeout(() => this.schedule(), next.ms);
+    } else {
+      this.wakeNs = now;
+      this.cancel = this.timers.setImmediate(() => this.schedule());
+    }
   }
 
   /**

@@ -94,7 +94,7 @@ describe('CallAdmission', () => {
     const refused = fakeTx();
     expect(a.admit(refused.tx)).toBeUndefined();
     expect(refused.answers).toEqual([{ status: 503, retryAfter: 5 }]);
-    expect(warnings.map((w) => w.msg)).toEqual(['overloaded: call audio ran 55 ms late (HOOKLINE_OVERLOAD_LATE_MS=40); new calls are answered 503 until it is on time again']);
+    expect(warnings.map((w) => w.msg)).toEqual(['overloaded: the media clock ran 55 ms late (HOOKLINE_OVERLOAD_LATE_MS=40); new calls are answered 503 until it is on time again']);
     lateMs = 40; // at the limit is not over it
     expect(a.admit(fakeTx().tx)).toBeDefined();
     expect(a.refusals()).toEqual([{ reason: 'overload', count: 1 }]);

@@ -17,8 +17,9 @@ export interface AdmissionOptions {
   admitting?: () => boolean;
   /**
    * HOOKLINE_OVERLOAD_LATE_MS: new calls are refused while the media clock ran later than this in the last
-   * second or two (`lateness`, the pacer's recentLatenessMs): the node's core is full, and one more call
-   * would make every call's audio later still. 0 or absent: off.
+   * second or two (`lateness`: the later of the pacer's frames and of its own timer, which also shows
+   * the control work queueing while HOOKLINE_MEDIA_PRIORITY=audio keeps the frames on time): the node's
+   * core is full, and one more call would make every call later still. 0 or absent: off.
    */
   overloadLateMs?: number;
   lateness?: () => number;
@@ -130,7 +131,7 @@ export class CallAdmission {
       this.o.logger.warn({ maxCalls: this.o.maxCalls, refused: u.count }, `call limit reached (HOOKLINE_MAX_CALLS=${this.o.maxCalls}): new calls are answered 503 until calls in progress end`);
     } else {
       const lateMs = Math.round(this.o.lateness?.() ?? 0);
-      this.o.logger.warn({ lateMs, overloadLateMs: this.o.overloadLateMs, calls: this.inProgress, refused: u.count }, `overloaded: call audio ran ${lateMs} ms late (HOOKLINE_OVERLOAD_LATE_MS=${this.o.overloadLateMs}); new calls are answered 503 until it is on time again`);
+      this.o.logger.warn({ lateMs, overloadLateMs: this.o.overloadLateMs, calls: this.inProgress, refused: u.count }, `overloaded: the media clock ran ${lateMs} ms late (HOOKLINE_OVERLOAD_LATE_MS=${this.o.overloadLateMs}); new calls are answered 503 until it is on time again`);
     }
     u.count = 0;
   }

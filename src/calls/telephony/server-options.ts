@@ -40,6 +40,6 @@ export interface TelephonyOptions {
   admitting?: () => boolean;
   /** HOOKLINE_MAX_CALLS: calls at once, incoming and placed through the API; beyond it new INVITEs get 503 (admission.ts). 0 or absent: no limit. */
   maxCalls?: number;
-  /** HOOKLINE_OVERLOAD_LATE_MS: new INVITEs get 503 while the pacer runs later than this (admission.ts). 0 or absent: off. */
+  /** HOOKLINE_OVERLOAD_LATE_MS: new calls get 503 while the pacer (its frames or its timer) runs later than this (admission.ts). 0 or absent: off. */
   overloadLateMs?: number;
 }

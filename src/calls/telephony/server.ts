@@ -43,7 +43,9 @@ export class TelephonyServer {
 
   private constructor(private readonly o: TelephonyOptions) {
     this.allocator = new PortAllocator(o.rtpPorts.min, o.rtpPorts.max);
-    this.admission = new CallAdmission({ ...o, lateness: () => o.pacer.recentLatenessMs() });
+    // Its frames, or its own timer: with HOOKLINE_MEDIA_PRIORITY=audio the frames stay on time in an
+    // overload and only the timer shows the control work queueing behind them.
+    this.admission = new CallAdmission({ ...o, lateness: () => Math.max(o.pacer.recentLatenessMs(), o.pacer.recentLoopLagMs()) });
     this.access = new SipAccess(o.access, { clock: o.clock, logger: o.logger, trunkHost: o.trunk?.host });
     this.trunk = o.trunk
       ? new Trunk(o.trunk, this.outboundHost(), { ...(o.checkDial ? { checkDial: o.checkDial } : {}), ...(o.dialLimits ? { perCall: o.dialLimits } : {}) })
