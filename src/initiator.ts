@@ -23,7 +23,7 @@ export interface CallSlots {
 /** What the API's caller is told when the node takes no new call, by the reason it gave. */
 const UNAVAILABLE: Record<AdmissionRefusal, string> = {
   max_calls: 'hookline is at its call limit (HOOKLINE_MAX_CALLS); try again shortly',
-  overload: 'hookline is overloaded (its call audio runs late); try again shortly',
+  overload: 'hookline is overloaded (its media clock runs late); try again shortly',
   database: 'the database is unavailable; try again shortly',
   draining: 'hookline is restarting; try again shortly',
 };
