@@ -1,17 +1,19 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../helpers.js';
 import { Pacer } from '../../src/media/pacer.js';
 import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../../src/media/g711.js';
-import { goertzelCoeff, goertzelPower } from '../../src/media/goertzel.js';
 import { tone } from '../../src/media/tones.js';
 import { PortAllocator } from '../../src/rtp/ports.js';
 import { RtpSession } from '../../src/rtp/session.js';
 import { freeMediaPort, freePort } from '../../src/testkit/ports.js';
+import { isTone } from './tone-check.js';
+
+export { digestParams, digestVerifies, parseSippTrace, type TracedMessage } from './sip-trace.js';
+export { isTone, toneFrames } from './tone-check.js';
 
 /**
  * What the trunk interop tests need around hookline: SIPp runs (caller and far end), hookline serve as a
@@ -145,21 +147,6 @@ export async function startWebhook(): Promise<{ url: string; responses: Array<{ 
   return { url: `http://127.0.0.1:${addr.port}/hook`, responses, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-/** A loud 20 ms frame whose energy is mostly at `freq`. */
-export function isTone(pcm: Int16Array, freq: number): boolean {
-  let energy = 0;
-  for (const s of pcm) energy += s * s;
-  // A pure tone of amplitude A gives Goertzel power (A·N/2)² and energy A²·N/2: a ratio of N/2.
-  return energy > pcm.length * 300 * 300 && goertzelPower(pcm, goertzelCoeff(freq)) / energy > 0.5 * (pcm.length / 2);
-}
-
-/** How many 160-sample frames of `pcm` are mostly `freq`. */
-export function toneFrames(pcm: Int16Array, freq: number): number {
-  let n = 0;
-  for (let off = 0; off + 160 <= pcm.length; off += 160) if (isTone(pcm.subarray(off, off + 160), freq)) n++;
-  return n;
-}
-
 /**
  * The caller's media, from this process: PCMA with telephone-event on the port named in the SIPp
  * caller's SDP. It talks a 1 kHz tone from the start (symmetric RTP sends it to wherever hookline's
@@ -272,71 +259,6 @@ export async function startFarEnd(o: { scenario: string; port: number; dir: stri
     o.timeoutMs,
   );
   return { run, messages: () => readFile(messages, 'utf8').catch(() => '') };
-}
-
-/** One SIP message of a SIPp -trace_msg log: when and which way it went, and its text (CRLF kept as LF). */
-export interface TracedMessage {
-  /** When SIPp logged it (ms since the epoch; its log has local time to the microsecond). */
-  at: number;
-  dir: 'sent' | 'received';
-  text: string;
-  /** First line, e.g. `INVITE sip:...` or `SIP/2.0 401 Unauthorized`. */
-  start: string;
-  callId: string;
-  header(name: string): string | undefined;
-}
-
-/** Splits a SIPp -trace_msg log into its messages, in order (each after a line of dashes and its time). */
-export function parseSippTrace(log: string): TracedMessage[] {
-  const out: TracedMessage[] = [];
-  const parts = log.split(/^-{10,}([^\n]*)\n/m);
-  for (let i = 1; i + 1 < parts.length; i += 2) {
-    const m = /^\s*(?:UDP|TCP)\s+message\s+(sent|received)[^\n]*\n+([\s\S]*)$/i.exec(parts[i + 1] as string);
-    if (!m) continue;
-    const stamp = /(\d{4}-\d\d-\d\d)[ \t](\d\d:\d\d:\d\d\.\d{3})/.exec(parts[i] as string);
-    const text = (m[2] ?? '').replace(/\r\n/g, '\n').replace(/\n+$/, '');
-    const lines = text.split('\n');
-    const header = (name: string): string | undefined => {
-      const re = new RegExp(`^${name.replace(/[-]/g, '\\-')}\\s*:\\s*(.*)$`, 'i');
-      for (const l of lines) {
-        if (l === '') break;
-        const h = re.exec(l);
-        if (h) return (h[1] as string).trim();
-      }
-      return undefined;
-    };
-    out.push({
-      at: stamp ? new Date(`${stamp[1]}T${stamp[2]}`).getTime() : NaN,
-      dir: (m[1] as string).toLowerCase() as 'sent' | 'received',
-      text,
-      start: (lines[0] ?? '').trim(),
-      callId: header('Call-ID') ?? '',
-      header,
-    });
-  }
-  return out;
-}
-
-/** The parameters of a Digest challenge or credentials header value (RFC 7616 §3.3, §3.4). */
-export function digestParams(value: string): Record<string, string> {
-  const params: Record<string, string> = {};
-  const body = value.replace(/^\s*Digest\s+/i, '');
-  for (const m of body.matchAll(/([A-Za-z-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g)) params[(m[1] as string).toLowerCase()] = m[2] ?? m[3] ?? '';
-  return params;
-}
-
-/**
- * Whether Digest credentials answer `method` with this password (RFC 2617 §3.2.2, MD5, qop auth or none),
- * computed here from scratch rather than by hookline's own digest code.
- */
-export function digestVerifies(credentials: string, method: string, password: string): boolean {
-  const p = digestParams(credentials);
-  const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
-  if ((p.algorithm ?? 'MD5').toUpperCase() !== 'MD5') return false;
-  const ha1 = md5(`${p.username}:${p.realm}:${password}`);
-  const ha2 = md5(`${method}:${p.uri}`);
-  const expected = p.qop ? md5(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`) : md5(`${ha1}:${p.nonce}:${ha2}`);
-  return p.response === expected;
 }
 
 /** An even RTP port (and the next ones) free for this process's media, outside hookline's RTP ranges. */
