@@ -243,6 +243,7 @@ export interface NodeView {
     calls: number;
     max_calls: number;
     media_late_ms: number;
+    loop_lag_ms: number | null;
     refused: number;
     sip_udp_drops: number | null;
   } | null;

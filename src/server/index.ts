@@ -226,6 +226,7 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
           calls: telephony.admission.calls,
           maxCalls: settings.maxCalls,
           mediaLateMs: pacer.recentLatenessMs(),
+          loopLagMs: pacer.recentLoopLagMs(),
           refused: telephony.admission.refusals().reduce((n, r) => n + r.count, 0),
           ...(drops !== undefined ? { sipUdpDrops: drops } : {}),
         };

@@ -183,6 +183,7 @@ const nodeLoadSchema = z.object({
   calls: z.number(),
   maxCalls: z.number(),
   mediaLateMs: z.number(),
+  loopLagMs: z.number().optional(),
   refused: z.number(),
   sipUdpDrops: z.number().optional(),
 });

@@ -162,9 +162,9 @@ export function runNodesStoreSuite(name: string, shared: SharedStoreFactory): vo
     it('keeps the load each heartbeat reports, the last one only', async () => {
       await a.nodes.heartbeat({ startedAt: at(0), sip: '', http: '', load: { calls: 3, maxCalls: 0, mediaLateMs: 1.5, refused: 0, sipUdpDrops: 0 } });
       await b.nodes.heartbeat({ startedAt: at(0), sip: '', http: '', load: { calls: 250, maxCalls: 250, mediaLateMs: 41, refused: 7 } });
-      await a.nodes.heartbeat({ startedAt: at(0), sip: '', http: '', load: { calls: 4, maxCalls: 0, mediaLateMs: 2, refused: 1, sipUdpDrops: 12 } });
+      await a.nodes.heartbeat({ startedAt: at(0), sip: '', http: '', load: { calls: 4, maxCalls: 0, mediaLateMs: 2, loopLagMs: 63.5, refused: 1, sipUdpDrops: 12 } });
       const byId = new Map((await b.nodes.list()).map((n) => [n.nodeId, n.load]));
-      expect(byId.get('node-a')).toEqual({ calls: 4, maxCalls: 0, mediaLateMs: 2, refused: 1, sipUdpDrops: 12 });
+      expect(byId.get('node-a')).toEqual({ calls: 4, maxCalls: 0, mediaLateMs: 2, loopLagMs: 63.5, refused: 1, sipUdpDrops: 12 });
       expect(byId.get('node-b')).toEqual({ calls: 250, maxCalls: 250, mediaLateMs: 41, refused: 7 });
       // A heartbeat that says nothing of its load (an older version's) leaves none to show.
       await b.nodes.heartbeat({ startedAt: at(0), sip: '', http: '' });

@@ -313,6 +313,12 @@ export interface NodeLoad {
   maxCalls: number;
   /** How late the media clock sent audio frames in the last one to two seconds, at most (ms). */
   mediaLateMs: number;
+  /**
+   * How long the event loop's other work kept the media clock's own timer waiting in the same window, at
+   * most (ms): the control plane's backlog, which HOOKLINE_MEDIA_PRIORITY=audio keeps out of the frames'
+   * lateness. Absent from heartbeats of versions that did not report it.
+   */
+  loopLagMs?: number;
   /** New calls answered 503 since the node started (full, overloaded, database away, draining). */
   refused: number;
   /** SIP datagrams the kernel dropped at its SIP socket since it started; absent where not known. */

@@ -65,7 +65,7 @@ describe.skipIf(!RUN_INTEROP)('configuration changed through the Administration 
     dirs.push(dir);
     await preparePcaps(dir);
     server = await startHookline(interopFlows(hook), { env: { HOOKLINE_API_KEY: KEY, HOOKLINE_NODE_ID: 'interop-node', HOOKLINE_MAX_CALLS: '10' } });
-    type Node = { node_id: string; alive: boolean; this_node: boolean; sip: string; load: { calls: number; max_calls: number; media_late_ms: number; refused: number; sip_udp_drops: number | null } | null };
+    type Node = { node_id: string; alive: boolean; this_node: boolean; sip: string; load: { calls: number; max_calls: number; media_late_ms: number; loop_lag_ms: number | null; refused: number; sip_udp_drops: number | null } | null };
     const node = async (): Promise<Node | undefined> => {
       const res = await fetch(`${server!.httpBase}/api/v1/nodes`, { headers: { Authorization: `Bearer ${KEY}` } });
       expect(res.status).toBe(200);
@@ -91,6 +91,7 @@ describe.skipIf(!RUN_INTEROP)('configuration changed through the Administration 
     await expect.poll(async () => (await node())?.load?.calls, { timeout: 10_000 }).toBe(0);
     const after = (await node())!;
     expect(after.load!.media_late_ms).toBeGreaterThanOrEqual(0);
+    expect(after.load!.loop_lag_ms).toBeGreaterThanOrEqual(0);
     if (process.platform === 'linux') expect(after.load!.sip_udp_drops).toBe(0);
   }, 60_000);
 });

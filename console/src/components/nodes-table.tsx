@@ -21,6 +21,12 @@ function useTicks(everyMs: number): number {
   return n;
 }
 
+/** A lateness in ms, marked when a caller would hear it. */
+function Late({ ms }: { ms: number | null | undefined }) {
+  if (ms === null || ms === undefined) return <>–</>;
+  return ms > LATE_HEARD_MS ? <span class="badge bad">{`${ms} ms`}</span> : <>{`${ms} ms`}</>;
+}
+
 function NodeRow({ n, forget }: { n: NodeInfo; forget: (n: NodeInfo) => void }) {
   const l = n.load;
   return (
@@ -42,7 +48,12 @@ function NodeRow({ n, forget }: { n: NodeInfo; forget: (n: NodeInfo) => void }) 
         )}
       </td>
       <td>{l ? (l.max_calls > 0 ? `${l.calls} of ${l.max_calls}` : l.calls) : '–'}</td>
-      <td>{!l ? '–' : l.media_late_ms > LATE_HEARD_MS ? <span class="badge bad">{`${l.media_late_ms} ms`}</span> : `${l.media_late_ms} ms`}</td>
+      <td>
+        <Late ms={l?.media_late_ms} />
+      </td>
+      <td>
+        <Late ms={l?.loop_lag_ms} />
+      </td>
       <td>{l ? l.refused : '–'}</td>
       <td>{l?.sip_udp_drops ?? '–'}</td>
       <td>{n.sip || '–'}</td>
@@ -74,7 +85,7 @@ export function NodesTable() {
   return (
     <>
       {failed ? <ErrorText>{failed}</ErrorText> : null}
-      <ListTable caption="Nodes" columns={['Node', 'State', 'Calls', 'Audio late', 'Calls refused', 'SIP messages dropped', 'SIP', 'Started']}>
+      <ListTable caption="Nodes" columns={['Node', 'State', 'Calls', 'Audio late', 'Control backlog', 'Calls refused', 'SIP messages dropped', 'SIP', 'Started']}>
         {data.items.map((n) => (
           <NodeRow key={n.node_id} n={n} forget={(x) => void forget(x)} />
         ))}

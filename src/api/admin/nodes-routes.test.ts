@@ -40,10 +40,10 @@ describe('GET /nodes', () => {
     await kit.store.nodes.heartbeat({ startedAt: new Date(T0), sip: '10.0.0.11:5060', http: 'http://10.0.0.11:8080', load: { calls: 12, maxCalls: 300, mediaLateMs: 1.23, refused: 0, sipUdpDrops: 0 } });
     await other.nodes.heartbeat({ startedAt: new Date(T0), sip: '10.0.0.12:5060', http: 'http://10.0.0.12:8080', load: { calls: 300, maxCalls: 300, mediaLateMs: 48.06, refused: 17 } });
     clock.advance(NODE_GONE_MS - 2000);
-    await kit.store.nodes.heartbeat({ startedAt: new Date(T0), sip: '10.0.0.11:5060', http: 'http://10.0.0.11:8080', load: { calls: 14, maxCalls: 300, mediaLateMs: 1.5, refused: 0, sipUdpDrops: 3 } });
+    await kit.store.nodes.heartbeat({ startedAt: new Date(T0), sip: '10.0.0.11:5060', http: 'http://10.0.0.11:8080', load: { calls: 14, maxCalls: 300, mediaLateMs: 1.5, loopLagMs: 2.04, refused: 0, sipUdpDrops: 3 } });
     expect(await list()).toEqual([
-      { node_id: 'node-a', alive: true, this_node: true, sip: '10.0.0.11:5060', http: 'http://10.0.0.11:8080', started_at: new Date(T0).toISOString(), seen_at: new Date(T0 + NODE_GONE_MS - 2000).toISOString(), load: { calls: 14, max_calls: 300, media_late_ms: 1.5, refused: 0, sip_udp_drops: 3 } },
-      { node_id: 'node-b', alive: true, this_node: false, sip: '10.0.0.12:5060', http: 'http://10.0.0.12:8080', started_at: new Date(T0).toISOString(), seen_at: new Date(T0).toISOString(), load: { calls: 300, max_calls: 300, media_late_ms: 48.1, refused: 17, sip_udp_drops: null } },
+      { node_id: 'node-a', alive: true, this_node: true, sip: '10.0.0.11:5060', http: 'http://10.0.0.11:8080', started_at: new Date(T0).toISOString(), seen_at: new Date(T0 + NODE_GONE_MS - 2000).toISOString(), load: { calls: 14, max_calls: 300, media_late_ms: 1.5, loop_lag_ms: 2, refused: 0, sip_udp_drops: 3 } },
+      { node_id: 'node-b', alive: true, this_node: false, sip: '10.0.0.12:5060', http: 'http://10.0.0.12:8080', started_at: new Date(T0).toISOString(), seen_at: new Date(T0).toISOString(), load: { calls: 300, max_calls: 300, media_late_ms: 48.1, loop_lag_ms: null, refused: 17, sip_udp_drops: null } },
     ]);
     clock.advance(2000); // node-b's last beat is now NODE_GONE_MS old
     expect((await list()).map((n) => [n.node_id, n.alive])).toEqual([['node-a', true], ['node-b', false]]);

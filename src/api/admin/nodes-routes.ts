@@ -20,6 +20,7 @@ const loadSchema = z
     calls: z.int().meta({ description: 'Calls in progress as HOOKLINE_MAX_CALLS counts them: incoming ones from the INVITE, and those the Call Initiation API placed' }),
     max_calls: z.int().meta({ description: 'HOOKLINE_MAX_CALLS; 0 = no cap' }),
     media_late_ms: z.number().meta({ description: 'How late the node sent call audio in the last one to two seconds, at most, in ms. About 1 is on time; a phone hides up to about 40' }),
+    loop_lag_ms: z.number().nullable().meta({ description: 'How long the node\'s other work kept its media clock\'s timer waiting in the same window, at most, in ms: its control plane\'s backlog (with HOOKLINE_MEDIA_PRIORITY=audio the audio stays on time and only this shows a full core; HOOKLINE_OVERLOAD_LATE_MS reads both). Null from a node that does not report it' }),
     refused: z.int().meta({ description: 'New calls answered 503 since the node started: full, overloaded, database away, shutting down' }),
     sip_udp_drops: z.int().nullable().meta({ description: 'SIP messages the kernel dropped at the node\'s full SIP socket since it started; null where the system does not tell' }),
   })
@@ -47,7 +48,7 @@ export function nodeView(n: NodeRecord, now: number, thisNode: string): NodeView
     http: n.http,
     started_at: n.startedAt.toISOString(),
     seen_at: n.seenAt.toISOString(),
-    load: l ? { calls: l.calls, max_calls: l.maxCalls, media_late_ms: Math.round(l.mediaLateMs * 10) / 10, refused: l.refused, sip_udp_drops: l.sipUdpDrops ?? null } : null,
+    load: l ? { calls: l.calls, max_calls: l.maxCalls, media_late_ms: Math.round(l.mediaLateMs * 10) / 10, loop_lag_ms: l.loopLagMs === undefined ? null : Math.round(l.loopLagMs * 10) / 10, refused: l.refused, sip_udp_drops: l.sipUdpDrops ?? null } : null,
   };
 }
 
