@@ -33,8 +33,9 @@ const LIMIT_LOG_EVERY_MS = 10_000;
 /**
  * Decides whether a new call may start, and counts the calls in progress: incoming ones from their INVITE
  * to their end, and those the Call Initiation API places from before their first leg is dialled to their
- * end (each call's own outbound legs, Find Me and transfers, are part of it and not counted). The count starts at the INVITE, not when the flow sees the call, so that a burst of
- * INVITEs arriving together cannot overshoot the limit while their RTP ports and SDP are being set up.
+ * end (each call's own outbound legs, Find Me and transfers, are part of it and not counted). The count
+ * starts at the INVITE, not when the flow sees the call, so that a burst of INVITEs arriving together
+ * cannot overshoot the limit while their RTP ports and SDP are being set up.
  * A refusal is 503 with Retry-After: a proxy in front (Kamailio's dispatcher) then tries another node,
  * as FreeSWITCH's max-sessions and Asterisk's maxcalls let it.
  */
