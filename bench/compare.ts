@@ -41,7 +41,7 @@ export interface Reference {
     cpu_ms_per_call?: number;
     rss_kib_per_call?: number;
   }>;
-  churn?: { calls: number; cps: number; webhook_after_last_key_p99_ms?: number; jitter_p99_ms?: number; short_webhook_listening_p99_ms?: number; short_webhook_alone_p99_ms?: number };
+  churn?: { calls: number; cps: number; webhook_after_last_key_p99_ms?: number; jitter_p99_ms?: number };
   knee?: number;
 }
 
@@ -71,13 +71,7 @@ export function referenceOf(r: Results, label: string): Reference {
   return {
     label,
     steps,
-    ...(c?.churn
-      ? { churn: {
-          calls: c.calls, cps: c.churn.cps, webhook_after_last_key_p99_ms: c.webhook_after_last_key_ms.p99, jitter_p99_ms: c.send_jitter.interval_deviation_ms.p99,
-          ...(c.churn.webhook_after_key_listening_ms ? { short_webhook_listening_p99_ms: c.churn.webhook_after_key_listening_ms.p99 } : {}),
-          ...(r.concurrency.churn_alone ? { short_webhook_alone_p99_ms: r.concurrency.churn_alone.webhook_after_key_ms.p99 } : {}),
-        } }
-      : {}),
+    ...(c?.churn ? { churn: { calls: c.calls, cps: c.churn.cps, webhook_after_last_key_p99_ms: c.webhook_after_last_key_ms.p99, jitter_p99_ms: c.send_jitter.interval_deviation_ms.p99 } } : {}),
     knee: r.concurrency.steps.filter(atKnee).at(-1)?.calls ?? 0,
   };
 }

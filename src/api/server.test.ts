@@ -68,6 +68,16 @@ describe('/healthz', () => {
   });
 });
 
+/** The same Click-to-SurVo in each Call Initiation form: legacy, ibp_api with a public key and with the access pair, JSON. */
+function everyForm(http: ReturnType<typeof createHttpApp>): Promise<Response[]> {
+  return Promise.all([
+    http.request('/click_to_xyz.php?app=cts&key=k3y&survo_id=10&phone_to_call=3125550101'),
+    http.request('/ibp_api.php?action=clickto.survo&public_key=k3y&survo_id=10&phone_to_call=3125550101'),
+    http.request('/ibp_api.php?action=clickto.survo&access_key=k3y&secret_access_key=k3y&survo_id=10&phone_to_call=3125550101'),
+    http.request('/api/v1/calls', { method: 'POST', headers: { Authorization: 'Bearer k3y', 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'ivr', blockId: 10, firstNumber: '+13125550101' }) }),
+  ]);
+}
+
 describe('while the server drains (shutdown)', () => {
   it('says draining on /healthz and refuses new calls in every form with 503 and Retry-After', async () => {
     let draining = false;
@@ -79,20 +89,15 @@ describe('while the server drains (shutdown)', () => {
       },
     };
     const http = createHttpApp({ metrics: new Metrics(), demo: false, isReady: () => true, isDraining: () => draining, callInitiation: { apiKey: 'k3y', initiator, logger: silentLogger } });
-    const requests = (): Array<Response | Promise<Response>> => [
-      http.request('/click_to_xyz.php?app=cts&key=k3y&survo_id=10&phone_to_call=3125550101'),
-      http.request('/ibp_api.php?action=clickto.survo&public_key=k3y&survo_id=10&phone_to_call=3125550101'),
-      http.request('/ibp_api.php?action=clickto.survo&access_key=k3y&secret_access_key=k3y&survo_id=10&phone_to_call=3125550101'),
-      http.request('/api/v1/calls', { method: 'POST', headers: { Authorization: 'Bearer k3y', 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'ivr', blockId: 10, firstNumber: '+13125550101' }) }),
-    ];
+    const requests = (): Promise<Response[]> => everyForm(http);
     expect((await http.request('/healthz')).status).toBe(200);
-    expect((await Promise.all(requests())).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect((await requests()).map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(placed).toBe(4);
 
     draining = true;
     const health = await http.request('/healthz');
     expect([health.status, await health.text()]).toEqual([503, 'draining']);
-    const refused = await Promise.all(requests());
+    const refused = await requests();
     expect(refused.map((r) => [r.status, r.headers.get('retry-after')])).toEqual(Array(4).fill([503, '30']));
     const [legacy, client, server, json] = await Promise.all(refused.map((r) => r.text()));
     expect(legacy).toBe('Call Not Connected: Service Restarting.');
@@ -109,12 +114,7 @@ describe('while the node takes no new call (HOOKLINE_MAX_CALLS, overload)', () =
       initiate: async () => ({ outcome: 'unavailable' as const, reason: 'hookline is at its call limit (HOOKLINE_MAX_CALLS); try again shortly', retryAfterS: 5 }),
     };
     const http = createHttpApp({ metrics: new Metrics(), demo: false, isReady: () => true, callInitiation: { apiKey: 'k3y', initiator, logger: silentLogger } });
-    const refused = await Promise.all([
-      http.request('/click_to_xyz.php?app=cts&key=k3y&survo_id=10&phone_to_call=3125550101'),
-      http.request('/ibp_api.php?action=clickto.survo&public_key=k3y&survo_id=10&phone_to_call=3125550101'),
-      http.request('/ibp_api.php?action=clickto.survo&access_key=k3y&secret_access_key=k3y&survo_id=10&phone_to_call=3125550101'),
-      http.request('/api/v1/calls', { method: 'POST', headers: { Authorization: 'Bearer k3y', 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'ivr', blockId: 10, firstNumber: '+13125550101' }) }),
-    ]);
+    const refused = await everyForm(http);
     expect(refused.map((r) => [r.status, r.headers.get('retry-after')])).toEqual(Array(4).fill([503, '5']));
     const [legacy, client, server, json] = await Promise.all(refused.map((r) => r.text()));
     expect(legacy).toBe('Call Not Connected: Service Unavailable.');

@@ -38,6 +38,9 @@ const nodeSchema: z.ZodType<NodeView> = z.object({
   load: loadSchema,
 });
 
+/** Milliseconds to a tenth: finer is noise in a figure read every 2 s. */
+const tenths = (ms: number): number => Math.round(ms * 10) / 10;
+
 export function nodeView(n: NodeRecord, now: number, thisNode: string): NodeView {
   const l = n.load;
   return {
@@ -48,7 +51,7 @@ export function nodeView(n: NodeRecord, now: number, thisNode: string): NodeView
     http: n.http,
     started_at: n.startedAt.toISOString(),
     seen_at: n.seenAt.toISOString(),
-    load: l ? { calls: l.calls, max_calls: l.maxCalls, media_late_ms: Math.round(l.mediaLateMs * 10) / 10, loop_lag_ms: l.loopLagMs === undefined ? null : Math.round(l.loopLagMs * 10) / 10, refused: l.refused, sip_udp_drops: l.sipUdpDrops ?? null } : null,
+    load: l ? { calls: l.calls, max_calls: l.maxCalls, media_late_ms: tenths(l.mediaLateMs), loop_lag_ms: l.loopLagMs === undefined ? null : tenths(l.loopLagMs), refused: l.refused, sip_udp_drops: l.sipUdpDrops ?? null } : null,
   };
 }
 
