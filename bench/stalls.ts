@@ -62,7 +62,7 @@ const sec = (us: number): string => ((us - p.startTime) / 1e6).toFixed(2);
 
 const minMs = Number(opt['min-ms']);
 const top = gaps.filter((g) => g.ms >= minMs).sort((a, b) => b.ms - a.ms).slice(0, Number(opt.top));
-console.log(`${gaps.length} gaps of 12 ms or more in ${((p.endTime - p.startTime) / 1e6).toFixed(1)} s (profile ${profFile}); the ${top.length} longest:`);
+console.log(`${gaps.length} gaps logged (LOOP_GAPS_MS, default 12 ms) in ${((p.endTime - p.startTime) / 1e6).toFixed(1)} s (profile ${profFile}); the ${top.length} longest:`);
 for (const g of top) {
   const to = g.fromUs + g.ms * 1000;
   const count = new Map<string, number>();
