@@ -1,9 +1,9 @@
 /**
  * Preload for the server under test (`node --import`): logs every gap of $LOOP_GAPS_MS (default 12) ms or
- * more between the turns of a 2 ms timer — the event loop did not reach its timers for that long — and every garbage collection
- * of 3 ms or more, with the monotonic clock the CPU profiler stamps its samples with, so that
- * bench/stalls.ts can say what ran during each gap. Plain JavaScript: it is loaded by the built server,
- * without tsx. The log is $LOOP_GAPS_DIR (default the temp dir)/loop-gaps-<pid>.log.
+ * more between the turns of a 2 ms timer — the event loop did not reach its timers for that long — and
+ * every garbage collection of 3 ms or more with its kind, on the monotonic clock the CPU profiler stamps
+ * its samples with, so that bench/stalls.ts can say what ran during each gap. Plain JavaScript: it is
+ * loaded by the built server, without tsx. The log is $LOOP_GAPS_DIR (default the temp dir)/loop-gaps-<pid>.log.
  *
  *   BENCH_SERVER_NODE_FLAGS="--import ./bench/lib/loop-gaps.mjs --cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench -- ...
  */
@@ -23,6 +23,7 @@ const flush = () => {
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 // Below about 4 ms the timer's own granularity shows as gaps.
 const minGapUs = Number(process.env['LOOP_GAPS_MS'] ?? 12) * 1000;
+if (!(minGapUs > 0)) throw new Error(`LOOP_GAPS_MS: expected a number of milliseconds above 0, got "${process.env['LOOP_GAPS_MS']}"`);
 const offsetUs = nowUs() - performance.now() * 1000;
 
 // perf_hooks' constants.NODE_PERFORMANCE_GC_*: which collector paused the thread.
