@@ -3,7 +3,7 @@ import type { App } from './app.js';
 import type { Logger } from './lib/logger.js';
 import { newSessionId } from './lib/ids.js';
 import type { CallInitiator, InitiateRequest, InitiateResult } from './api/initiate-types.js';
-import type { AdmissionRefusal } from './calls/telephony/admission.js';
+import type { AdmissionRefusal, CallAdmission } from './calls/telephony/admission.js';
 import type { Trunk } from './calls/telephony/trunk.js';
 import { TelephonyCall } from './calls/telephony/call.js';
 import { OutboundLeg } from './calls/telephony/outbound-leg.js';
@@ -16,9 +16,7 @@ import { dynamicFindMe } from './flow/webhook-step.js';
 const FIRST_LEG_RING_MS = 30_000;
 
 /** The node's count of calls (calls/telephony/admission.ts): a place for each call placed, or why not. */
-export interface CallSlots {
-  acquire(): { release: () => void } | { refusal: AdmissionRefusal; retryAfterS: number };
-}
+export type CallSlots = Pick<CallAdmission, 'acquire'>;
 
 /** What the API's caller is told when the node takes no new call, by the reason it gave. */
 const UNAVAILABLE: Record<AdmissionRefusal, string> = {

@@ -12,12 +12,13 @@ import type { InitiateRequest, InitiateResult } from './initiate-types.js';
 export const CLICK_TO_XYZ_PATH = '/click_to_xyz.php';
 
 /**
- * Responses "are generally strings of text" (§5.0). Always HTTP 200: the original's status codes did
- * not survive, and a script that reads the body with PHP's file_get_contents gets nothing at all on a
- * 4xx, so the text is the status, as it was.
+ * Responses "are generally strings of text" (§5.0). HTTP 200: the original's status codes did not
+ * survive, and a script that reads the body with PHP's file_get_contents gets nothing at all on a 4xx,
+ * so the text is the status, as it was. The one exception is 503 (a restart, or a node that takes no
+ * new call), the status a retrying script is told to come back on.
  */
-export function plainText(c: Context, body: string): Response {
-  return c.text(body, 200);
+export function plainText(c: Context, body: string, status: 200 | 503 = 200): Response {
+  return c.text(body, status);
 }
 
 /** The text for an attempted call: "Call Connected." or hookline's Call Not Connected texts. */
@@ -41,7 +42,7 @@ export async function parseLegacyRequest(f: Fields, authorize: KeyCheck): Promis
 
 export function clickToXyzHandler(deps: InitiationDeps) {
   return async (c: Context): Promise<Response> => {
-    if (refusedWhileDraining(c, deps)) return c.text(RESTARTING_TEXT, 503);
+    if (refusedWhileDraining(c, deps)) return plainText(c, RESTARTING_TEXT, 503);
     const fields = await readFields(c, deps.logger);
     let req: InitiateRequest;
     try {
@@ -52,8 +53,6 @@ export function clickToXyzHandler(deps: InitiationDeps) {
       return plainText(c, errorText(e));
     }
     const r = await runInitiation(deps, req);
-    // 503 like a restart's answer: the one status a retrying script is told to come back on.
-    if (refusedAsUnavailable(c, r)) return c.text(resultText(r), 503);
-    return plainText(c, resultText(r));
+    return plainText(c, resultText(r), refusedAsUnavailable(c, r) ? 503 : 200);
   };
 }

@@ -75,9 +75,9 @@ export function ibpResultXml(r: InitiateResult | undefined): string {
   return ibpXml(outcome === 'connected' ? 'success' : 'failed', description, r?.sessionId);
 }
 
-function xmlResponse(c: Context, body: string): Response {
-  // HTTP 200 whatever the result: the result element is the status (see plainText in click-to-xyz.ts).
-  return c.body(body, 200, { 'Content-Type': 'text/xml; charset=utf-8' });
+function xmlResponse(c: Context, body: string, status: 200 | 503 = 200): Response {
+  // HTTP 200 whatever the result, but for 503: the result element is the status (see plainText in click-to-xyz.ts).
+  return c.body(body, status, { 'Content-Type': 'text/xml; charset=utf-8' });
 }
 
 export interface IbpApiOptions {
@@ -97,7 +97,7 @@ export function ibpApiHandler(deps: InitiationDeps, opts: IbpApiOptions = {}) {
     const creds = formCredentials(fields, PUBLIC_KEY_NAMES);
     const xml = creds.form !== 'public';
     if (refusedWhileDraining(c, deps)) {
-      return xml ? c.body(ibpXml('failed', RESTARTING_TEXT), 503, { 'Content-Type': 'text/xml; charset=utf-8' }) : c.text(RESTARTING_TEXT, 503);
+      return xml ? xmlResponse(c, ibpXml('failed', RESTARTING_TEXT), 503) : plainText(c, RESTARTING_TEXT, 503);
     }
     let req: InitiateRequest;
     try {
@@ -109,9 +109,7 @@ export function ibpApiHandler(deps: InitiationDeps, opts: IbpApiOptions = {}) {
       return xml ? xmlResponse(c, ibpXml('failed', errorText(e))) : plainText(c, errorText(e));
     }
     const r = await runInitiation(deps, req);
-    if (refusedAsUnavailable(c, r)) {
-      return xml ? c.body(ibpResultXml(r), 503, { 'Content-Type': 'text/xml; charset=utf-8' }) : c.text(resultText(r), 503);
-    }
-    return xml ? xmlResponse(c, ibpResultXml(r)) : plainText(c, resultText(r));
+    const status = refusedAsUnavailable(c, r) ? 503 : 200;
+    return xml ? xmlResponse(c, ibpResultXml(r), status) : plainText(c, resultText(r), status);
   };
 }
