@@ -141,6 +141,8 @@ export class Pacer implements FrameClock {
   private n = 0;
   /** The next sub-tick's deadline as last planned: runDue() does nothing before it. */
   private nextDueNs = 0n;
+  /** When advance() last planned (after the ticks it ran): the loop's timer is armed from then. */
+  private plannedNs = 0n;
   /** True while ticks run, so that a preemption point reached from inside a tick does not tick again. */
   private ticking = false;
   private readonly subIntervalNs: bigint;
@@ -273,13 +275,12 @@ export class Pacer implements FrameClock {
     }
     const next = this.advance();
     if (next === undefined) return;
-    // Armed after the ticks ran: their own length is not lag.
-    const now = this.timers.nowNs();
+    // Armed from when advance() planned, after the ticks ran: their own length is not lag.
     if (next.kind === 'sleep') {
-      this.wakeNs = now + BigInt(next.ms) * 1_000_000n;
+      this.wakeNs = this.plannedNs + BigInt(next.ms) * 1_000_000n;
       this.cancel = this.timers.setTimeout(() => this.schedule(), next.ms);
     } else {
-      this.wakeNs = now;
+      this.wakeNs = this.plannedNs;
       this.cancel = this.timers.setImmediate(() => this.schedule());
     }
   }
@@ -321,6 +322,7 @@ export class Pacer implements FrameClock {
         // Empty slots have nothing to send: plan for the next sub-tick whose slot has sources.
         for (let i = 0; i < this.slots.length && (this.slots[this.n % this.slots.length] as Set<PacedSource>).size === 0; i++) this.n++;
         const now = this.timers.nowNs();
+        this.plannedNs = now;
         const deadline = this.deadlineOf(this.n);
         this.nextDueNs = deadline;
         const spin = this.activeSlots > 1 ? this.spinNs / BigInt(this.activeSlots) : this.spinNs;
