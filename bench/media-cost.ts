@@ -3,7 +3,7 @@
  * depend on how busy the machine is, unlike jitter). One JSON line per run:
  *
  *   npx tsx bench/media-cost.ts --path send|receive|detect [--sessions 100] [--frames 500]
- *                               [--audio silence|noise|speech|dtmf] [--no-te] [--warm 100]
+ *                               [--audio silence|noise|speech|dtmf] [--no-te] [--warm 100] [--native]
  *
  *  - send: `sessions` real MediaChannels on real RtpSessions tick `frames` times (what the pacer does: each
  *    tick every channel sends one frame, then the event loop turns once) to a sink in another process. The
@@ -13,6 +13,7 @@
  *    in-band DTMF detector. `--no-te`: the call did not negotiate telephone-event (RFC 4733), the case where
  *    in-band keys are the only keys.
  *  - detect: the DtmfDetector alone on `frames` × `sessions` frames of PCM.
+ *  - `--native`: the sessions send with the native sender (src/rtp/native-send.ts) instead of dgram.
  *
  * `cpu_us_per_frame` is process.cpuUsage() (user + system, the kernel's sendto included) over the measured
  * frames: steady on a busy machine, though caches shared with other processes move it a little. For a count
@@ -26,6 +27,7 @@ import { FakeClock } from '../src/lib/clock.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { PortAllocator } from '../src/rtp/ports.js';
 import { RtpSession } from '../src/rtp/session.js';
+import { loadNativeSender } from '../src/rtp/native-send.js';
 import { writeRtp } from '../src/rtp/packet.js';
 import { ManualPacer } from '../src/media/testing.js';
 import { encodeUlaw } from '../src/media/g711.js';
@@ -42,6 +44,7 @@ const { values } = parseArgs({
     warm: { type: 'string', default: '100' },
     audio: { type: 'string', default: 'silence' },
     'no-te': { type: 'boolean', default: false },
+    native: { type: 'boolean', default: false },
   },
 });
 const what = values.path as 'send' | 'receive' | 'detect';
@@ -113,6 +116,7 @@ async function rig(opts: { remotePort: number; prompt: Uint8Array | undefined; t
     const s = await RtpSession.open({
       allocator, bindAddress: '127.0.0.1', payloadType: 0, symmetric: false, rtcpIntervalMs: 3_600_000,
       remote: { address: '127.0.0.1', port: opts.remotePort }, ...(opts.te ? { telephoneEventPt: 101 } : {}),
+      ...(values.native && { sender: loadNativeSender() }),
     });
     const ch = new MediaChannel(s, 'ulaw', { pacer, clock, renderer, logger: silentLogger });
     if (opts.prompt) void ch.play([{ text: 'bench' }]);

@@ -3,10 +3,12 @@
  * streams on this thread or in a worker, while this thread does control-plane-like work in bursts.
  */
 import { Worker } from 'node:worker_threads';
-import { startStreams } from './streams.js';
+import { loadNativeSender } from '../../src/rtp/native-send.js';
+import { startNativeStreams, startStreams } from './streams.js';
 
-const [mode, calls, seconds, burstMs, everyMs, sinkPort] = [process.argv[2] as 'main' | 'worker', ...process.argv.slice(3).map(Number)] as [
-  'main' | 'worker', number, number, number, number, number,
+type Mode = 'main' | 'sendto' | 'worker' | 'native';
+const [mode, calls, seconds, burstMs, everyMs, sinkPort] = [process.argv[2] as Mode, ...process.argv.slice(3).map(Number)] as [
+  Mode, number, number, number, number, number,
 ];
 
 /**
@@ -30,12 +32,18 @@ function burst(): void {
 type PacerFigures = ReturnType<Awaited<ReturnType<typeof startStreams>>['pacer']>;
 let stop: () => Promise<PacerFigures>;
 let worker: Worker | undefined;
-if (mode === 'main') {
-  const streams = await startStreams(calls, sinkPort);
+if (mode === 'main' || mode === 'sendto') {
+  const streams = await startStreams(calls, sinkPort, mode === 'sendto' ? loadNativeSender() : undefined);
   stop = async () => {
     const p = streams.pacer();
     await streams.stop();
     return p;
+  };
+} else if (mode === 'native') {
+  const streams = await startNativeStreams(calls, sinkPort);
+  stop = async () => {
+    const p = await streams.stop();
+    return p as unknown as PacerFigures;
   };
 } else {
   const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { calls, sinkPort } });

@@ -40,6 +40,7 @@ export interface CliOptions {
   sipUdpBuffer: string | number;
   drainS: string | number;
   mediaPriority: string;
+  rtpSend: string;
   maxCalls: string | number;
   overloadLateMs: string | number;
   sourcetrakRetentionDays: string | number;
@@ -136,6 +137,12 @@ export interface Settings {
    * work when the core is full (docs/operations.md "Audio or control first").
    */
   mediaPriority: MediaPriority;
+  /**
+   * HOOKLINE_RTP_SEND: `native` (default) sends each RTP packet with one sendto(2) from the native sender
+   * that `npm ci` builds (src/rtp/native-send.ts), or with dgram where it was not built; `dgram` always
+   * uses Node's dgram (more CPU per call, the same packets).
+   */
+  rtpSend: RtpSend;
   /**
    * HOOKLINE_MAX_CALLS: calls this node carries at once, incoming ones counted from the INVITE and those the
    * Call Initiation API places from before their first leg is dialled; the next ones are answered 503 with
@@ -285,6 +292,8 @@ function count(min: number, max: number): Parse<number> {
 
 export const MEDIA_PRIORITIES = ['balanced', 'audio'] as const;
 export type MediaPriority = (typeof MEDIA_PRIORITIES)[number];
+export const RTP_SENDS = ['native', 'dgram'] as const;
+export type RtpSend = (typeof RTP_SENDS)[number];
 
 function oneOf<T extends string>(values: readonly T[]): Parse<T> {
   return (v) => ((values as readonly string[]).includes(v) ? (v as T) : { error: `expected one of ${values.join(', ')}, got ${JSON.stringify(v)}` });
@@ -321,6 +330,7 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
     sipUdpBuffer: get('sipUdpBuffer', 'SIP_UDP_BUFFER', count(0, 1 << 30)) ?? DEFAULT_UDP_RECEIVE_BUFFER,
     drainS: get('drainS', 'DRAIN_S', count(0, 86_400)) ?? 300,
     mediaPriority: get('mediaPriority', 'MEDIA_PRIORITY', oneOf(MEDIA_PRIORITIES)) ?? 'balanced',
+    rtpSend: get('rtpSend', 'RTP_SEND', oneOf(RTP_SENDS)) ?? 'native',
     maxCalls: get('maxCalls', 'MAX_CALLS', count(0, 100_000)) ?? 0,
     overloadLateMs: get('overloadLateMs', 'OVERLOAD_LATE_MS', count(0, 10_000)) ?? 0,
     sourcetrakRetentionDays: get('sourcetrakRetentionDays', 'SOURCETRAK_RETENTION_DAYS', count(1, 3650)) ?? 90,

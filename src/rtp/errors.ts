@@ -9,6 +9,7 @@ import { HooklineError } from '../lib/errors.js';
  * - `no_telephone_event`: digits were to be sent as RFC 4733 events, but the peer did not negotiate them
  *   (send in-band tones instead).
  * - `invalid_argument`: a caller error, such as a port range with no even/odd pair or a character that is no key.
+ * - `native_unavailable`: the native RTP sender (native/rtp-send) was not built or does not load; dgram sends instead.
  */
 export type RtpErrorCode =
   | 'malformed'
@@ -17,7 +18,8 @@ export type RtpErrorCode =
   | 'bind_failed'
   | 'closed'
   | 'no_telephone_event'
-  | 'invalid_argument';
+  | 'invalid_argument'
+  | 'native_unavailable';
 
 export class RtpError extends HooklineError {
   declare readonly code: RtpErrorCode;

@@ -3,6 +3,7 @@ import type { RtpHeader } from './packet.js';
 import type { PortAllocator } from './ports.js';
 import type { DigitInfo, TelephoneEventReceiverOptions } from './rfc4733.js';
 import type { Clock } from '../lib/clock.js';
+import type { PacketSender } from './native-send.js';
 
 export type RtpDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
@@ -39,6 +40,11 @@ export interface RtpSessionOptions extends RtpMediaParams {
   /** SDES CNAME; default 96 random bits (RFC 7022 §4.2), which name neither the software nor the host. */
   cname?: string;
   dtmf?: Omit<TelephoneEventReceiverOptions, 'clock'>;
+  /**
+   * Sends RTP packets with one sendto(2) each from the session's socket (native-send.ts) instead of dgram's
+   * send(); absent: dgram. Host names still go through dgram (they need a lookup).
+   */
+  sender?: PacketSender;
 }
 
 export interface RtpStats {
@@ -57,7 +63,10 @@ export interface RtpStats {
   remoteFractionLost?: number;
   /** Datagrams that were not RTP, or had a payload type not negotiated, or came from a foreign source. */
   dropped: number;
-  /** Failed sends among those checked: the first to each destination and one in 50 after it (see send()). */
+  /**
+   * Failed sends: with the native sender every one (a full socket buffer drops the packet); with dgram those
+   * checked, the first to each destination and one in 50 after it (see send()).
+   */
   sendErrors: number;
   /** clock.now() of the last RTP packet received, for media timeouts. */
   lastReceivedAt?: number;

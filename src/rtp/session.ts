@@ -18,6 +18,7 @@ import { ReceptionStats } from './stats.js';
 import { bindPair, closeSocket } from './socket-pair.js';
 import type { RtpMediaParams, RtpSessionEvents, RtpSessionOptions, RtpStats } from './session-types.js';
 import { preemptionPoint } from '../lib/preempt.js';
+import { socketFd, type PacketSender } from './native-send.js';
 export type * from './session-types.js';
 
 const RING = 16;
@@ -33,6 +34,8 @@ interface Destination {
   port: number;
   /** An IP literal: dgram sends at once (see socket-pair.ts) and a ring buffer may be reused. */
   literal: boolean;
+  /** The literal as sendto(2) takes it, when the session sends with the native sender (native-send.ts). */
+  to?: Buffer;
 }
 
 interface Pending {
@@ -78,6 +81,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private closing: Promise<void> | undefined;
   private readonly counters = { packetsSent: 0, octetsSent: 0, octetsReceived: 0, dropped: 0, sendErrors: 0 };
   private lastReceivedAt: number | undefined;
+  /** The native sender and the RTP socket's descriptor, when both are at hand: see send(). */
+  private readonly native: { sender: PacketSender; fd: number } | undefined;
 
   private constructor(
     readonly localPort: number,
@@ -92,6 +97,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.ts = Math.floor(random() * 0x100000000) >>> 0;
     this.ssrc = Math.floor(random() * 0x100000000) >>> 0;
     this.params = { payloadType: 0, ptime: 20, direction: 'sendrecv' };
+    const fd = opts.sender ? socketFd(rtpSocket) : undefined;
+    this.native = opts.sender && fd !== undefined ? { sender: opts.sender, fd } : undefined;
     this.update(opts);
     this.dtmf = new TelephoneEventReceiver((d, info) => this.emit('dtmf', d, info), { ...opts.dtmf, clock: this.clock });
     this.rtcp = new RtcpSender({
@@ -145,6 +152,13 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private refreshDestination(): void {
     const r = this.params.direction === 'sendrecv' || this.params.direction === 'sendonly' ? this.remoteAddress : undefined;
     this.dest = r && { address: r.address, port: r.port, literal: isIP(r.address) !== 0 };
+    if (this.dest?.literal && this.native) {
+      try {
+        this.dest.to = this.native.sender.sockaddr(r!.address, r!.port);
+      } catch {
+        // Cannot happen for an address isIP accepted; should it, dgram sends to this destination.
+      }
+    }
   }
 
   /** Where RTP goes now: the latched source, else the SDP address (none for 0.0.0.0 / hold). */
@@ -270,11 +284,15 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   }
 
   private send(dest: Destination, pt: number, marker: boolean, timestamp: number, payload: Uint8Array): void {
-    // With an IP literal dgram hands the packet to the kernel within this call (socket-pair.ts answers the
-    // lookup at once); should the kernel's buffer be full, libuv sends it later from the buffer, so a ring
-    // of buffers is reused only every RING packets. A host name's lookup may take longer: a fresh buffer.
+    // The native sender hands the packet to the kernel before it returns, so one buffer serves every packet,
+    // and each send's result is known at once. With an IP literal dgram hands the packet to the kernel within
+    // this call too (socket-pair.ts answers the lookup at once), but should the kernel's buffer be full, libuv
+    // sends it later from the buffer, so a ring of buffers is reused only every RING packets. A host name's
+    // lookup may take longer: a fresh buffer.
+    const native = dest.to && this.native;
     let buf: Buffer;
-    if (dest.literal) {
+    if (native) buf = this.ring[0]!;
+    else if (dest.literal) {
       this.ringIdx = (this.ringIdx + 1) % RING;
       buf = this.ring[this.ringIdx]!;
     } else buf = Buffer.alloc(MAX_PACKET);
@@ -288,6 +306,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.seq = (this.seq + 1) & 0xffff;
     this.counters.packetsSent++;
     this.counters.octetsSent += payload.length;
+    if (native) {
+      if (native.sender.send(native.fd, buf, n, dest.to!) !== 0) this.counters.sendErrors++; // EAGAIN: dropped, as a late packet would be
+      return;
+    }
     // A view already cut for the usual size: dgram would otherwise make one for the offset and length.
     const packet = n === USUAL_PACKET && dest.literal ? this.ringUsual[this.ringIdx]! : buf.subarray(0, n);
     // A completion callback costs a deferred call per packet (a third of what is left of this path, measured with

@@ -5,6 +5,7 @@ import type { SipEndpoint } from '../../sip/endpoint.js';
 import type { SipRequest } from '../../sip/message.js';
 import { RtpSession } from '../../rtp/session.js';
 import type { PortAllocator } from '../../rtp/ports.js';
+import type { PacketSender } from '../../rtp/native-send.js';
 import { createOffer } from '../../sdp/index.js';
 import type { MediaChannel, MediaChannelDeps } from './media-channel.js';
 import { OutboundAttempt, outcomeOf } from './outbound-attempt.js';
@@ -18,6 +19,8 @@ export interface OutboundHost {
   readonly allocator: PortAllocator;
   /** Address RTP binds to. */
   readonly bindHost: string;
+  /** Sends the legs' RTP (rtp/native-send.ts); absent: dgram. */
+  readonly rtpSender?: PacketSender;
   /** Address written in SDP (differs from bindHost behind NAT or on 0.0.0.0). */
   readonly advertisedHost: string;
   readonly media: MediaChannelDeps;
@@ -95,7 +98,7 @@ export async function placeCall(host: OutboundHost, trunk: TrunkConfig, req: Dia
   }
   let session: RtpSession;
   try {
-    session = await RtpSession.open({ allocator: host.allocator, bindAddress: host.bindHost, payloadType: 0, clock: host.media.clock, dtmf: { emitOn: 'start' } });
+    session = await RtpSession.open({ allocator: host.allocator, bindAddress: host.bindHost, payloadType: 0, clock: host.media.clock, dtmf: { emitOn: 'start' }, ...(host.rtpSender && { sender: host.rtpSender }) });
   } catch (err) {
     release();
     log.error({ err }, 'cannot dial: no RTP port free');

@@ -2,6 +2,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Pacer } from '../../media/pacer.js';
+import type { PacketSender } from '../../rtp/native-send.js';
 import type { DialLimits } from '../dial-limits.js';
 import type { SipAccessSettings } from './access.js';
 import type { TelephonyCall } from './call.js';
@@ -20,6 +21,8 @@ export interface TelephonyOptions {
   clock: Clock;
   logger: Logger;
   pacer: Pacer;
+  /** Sends the calls' RTP (rtp/native-send.ts); absent: dgram. */
+  rtpSender?: PacketSender;
   renderer: PromptRenderer;
   /** HOOKLINE_SIP_USER_AGENT: the Server and User-Agent header; none by default (strangers learn no software). */
   userAgent?: string | undefined;

@@ -66,6 +66,7 @@ export class TelephonyServer {
       },
       allocator: this.allocator,
       bindHost: this.o.host,
+      ...(this.o.rtpSender && { rtpSender: this.o.rtpSender }),
       advertisedHost: this.o.advertisedHost ?? this.o.host,
       media: this.mediaDeps,
       adopt: (entry) => {
@@ -228,7 +229,7 @@ export class TelephonyServer {
 
     let session: RtpSession;
     try {
-      session = await RtpSession.open({ allocator: this.allocator, bindAddress: this.o.host, payloadType: 0, clock: this.o.clock, dtmf: { emitOn: 'start' } });
+      session = await RtpSession.open({ allocator: this.allocator, bindAddress: this.o.host, payloadType: 0, clock: this.o.clock, dtmf: { emitOn: 'start' }, ...(this.o.rtpSender && { sender: this.o.rtpSender }) });
     } catch (err) {
       this.o.logger.error({ err }, 'no RTP port free');
       tx.respond(503, 'Service Unavailable', { headers: { 'Retry-After': 5 } });

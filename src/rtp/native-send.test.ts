@@ -1,0 +1,140 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CI } from '../testkit/system-tools.js';
+import { chooseRtpSender, loadNativeSender, socketFd, type PacketSender } from './native-send.js';
+import { parseRtp } from './packet.js';
+import { PortAllocator } from './ports.js';
+import { RtpSession } from './session.js';
+
+const HOST = '127.0.0.1';
+// A range of its own so that parallel test files do not compete for ports.
+const BASE = 45200 + Math.floor(Math.random() * 100) * 20;
+
+/** Outside CI a machine without a compiler skips, saying so; under CI the addon must have been built. */
+let sender: PacketSender | undefined;
+let why = '';
+try {
+  sender = loadNativeSender();
+} catch (err) {
+  why = (err as Error).message;
+  if (!CI) console.warn(`[tests] ${why}: its tests are skipped (npm run build:native). Under CI (CI=1) they fail instead.`);
+}
+const native = sender !== undefined || CI;
+
+const sockets: Socket[] = [];
+const sessions: RtpSession[] = [];
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((s) => s.close()));
+  await Promise.all(sockets.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
+});
+
+async function receiver(): Promise<{ port: number; got: Buffer[] }> {
+  const s = createSocket('udp4');
+  sockets.push(s);
+  const got: Buffer[] = [];
+  s.on('message', (m) => got.push(m));
+  await new Promise<void>((r) => s.bind(0, HOST, () => r()));
+  return { port: s.address().port, got };
+}
+
+async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function addon(): PacketSender {
+  if (!sender) throw new Error(why); // under CI: the build failed
+  return sender;
+}
+
+describe('socketFd', () => {
+  it('finds the descriptor of a bound dgram socket, and nothing on other objects', async () => {
+    const s = createSocket('udp4');
+    sockets.push(s);
+    await new Promise<void>((r) => s.bind(0, HOST, () => r()));
+    // A Node that moved the handle makes this fail here, not the calls quietly fall back to dgram.
+    expect(socketFd(s)).toBeGreaterThan(2);
+    expect(socketFd({} as Socket)).toBeUndefined();
+  });
+});
+
+describe.runIf(native)('the native sender', () => {
+  it('sends a datagram from the socket dgram bound, so the far end sees its port', async () => {
+    const s = createSocket('udp4');
+    sockets.push(s);
+    const from: number[] = [];
+    const got: Buffer[] = [];
+    const rs = createSocket('udp4');
+    sockets.push(rs);
+    rs.on('message', (m, info) => {
+      got.push(m);
+      from.push(info.port);
+    });
+    await new Promise<void>((res) => rs.bind(0, HOST, () => res()));
+    await new Promise<void>((res) => s.bind(0, HOST, () => res()));
+    const packet = new Uint8Array([1, 2, 3, 4, 5, 6]);
+    expect(addon().send(socketFd(s)!, packet, 4, addon().sockaddr(HOST, rs.address().port))).toBe(0);
+    await waitFor(() => got.length === 1);
+    expect([...got[0]!]).toEqual([1, 2, 3, 4]);
+    expect(from).toEqual([s.address().port]);
+  });
+
+  it('answers the errno of a failed send and refuses bad arguments', async () => {
+    const s = createSocket('udp4');
+    sockets.push(s);
+    await new Promise<void>((res) => s.bind(0, HOST, () => res()));
+    // An IPv6 destination from an IPv4 socket: EAFNOSUPPORT (97 on Linux), not an exception.
+    expect(addon().send(socketFd(s)!, new Uint8Array(4), 4, addon().sockaddr('::1', 9))).toBeGreaterThan(0);
+    expect(() => addon().sockaddr('localhost', 9)).toThrow(/IP literal/);
+    expect(() => addon().sockaddr(HOST, 70000)).toThrow(/port/);
+    expect(() => addon().send(socketFd(s)!, new Uint8Array(4), 5, addon().sockaddr(HOST, 9))).toThrow(/past the packet/);
+    expect(() => addon().send(socketFd(s)!, new Uint8Array(4), 4, Buffer.alloc(3))).toThrow(/sockaddr/);
+  });
+
+  it('makes an RTP session send the same packets as dgram does', async () => {
+    const frames = [0x11, 0x22, 0x33].map((v) => new Uint8Array(160).fill(v));
+    const heard: Buffer[][] = [];
+    for (const use of [undefined, addon()]) {
+      const r = await receiver();
+      let seed = 0;
+      const random = (): number => ((seed = (seed * 9301 + 49297) % 233280) / 233280);
+      const allocator = new PortAllocator(BASE, BASE + 19);
+      const s = await RtpSession.open({ allocator, bindAddress: HOST, payloadType: 0, symmetric: false, random, remote: { address: HOST, port: r.port }, ...(use && { sender: use }) });
+      sessions.push(s);
+      for (const f of frames) s.sendFrame(f);
+      s.sendFrame(null); // a gap: the next packet carries the marker bit
+      s.sendFrame(frames[0]!);
+      await waitFor(() => r.got.length === 4);
+      expect(s.stats).toMatchObject({ packetsSent: 4, octetsSent: 640, sendErrors: 0 });
+      heard.push(r.got);
+      await s.close();
+    }
+    const [viaDgram, viaNative] = heard as [Buffer[], Buffer[]];
+    expect(viaNative.map((b) => b.toString('hex'))).toEqual(viaDgram.map((b) => b.toString('hex')));
+    expect(viaNative.map((b) => parseRtp(b).header.marker)).toEqual([true, false, false, true]);
+  });
+
+  it('counts every failed send of a session', async () => {
+    const allocator = new PortAllocator(BASE, BASE + 19);
+    const s = await RtpSession.open({ allocator, bindAddress: HOST, payloadType: 0, symmetric: false, remote: { address: '::1', port: 9 }, sender: addon() });
+    sessions.push(s);
+    for (let i = 0; i < 3; i++) s.sendFrame(new Uint8Array(160));
+    expect(s.stats).toMatchObject({ packetsSent: 3, sendErrors: 3 });
+  });
+});
+
+describe('chooseRtpSender', () => {
+  it('uses dgram when asked to, and says why when the addon does not load', () => {
+    const warn = vi.fn();
+    expect(chooseRtpSender('dgram', { warn }, () => addon())).toBeUndefined();
+    const failing = () => loadNativeSender('/nonexistent/rtp_send.node');
+    expect(chooseRtpSender('native', { warn }, failing)).toBeUndefined();
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![0]).toMatchObject({ reason: expect.stringContaining('/nonexistent/rtp_send.node') });
+    const fake: PacketSender = { sockaddr: () => Buffer.alloc(16), send: () => 0 };
+    expect(chooseRtpSender('native', { warn }, () => fake)).toBe(fake);
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * The native send path for RTP (native/rtp-send): one synchronous sendto(2) per packet on the socket dgram
+ * bound, instead of dgram's send().
+ *
+ * dgram's send() costs a list, a send request and a lookup callback per packet, 50 packets a second per
+ * call; at 1,000 calls that JavaScript and its garbage was about half of the process's CPU in
+ * bench/media-thread.ts. The addon is built by `npm ci` (scripts/build-native.mjs); where it could not be
+ * built (no compiler), sessions keep dgram's send() and the server says so once at start.
+ *
+ * The socket's descriptor is not public API: dgram keeps its handle under a symbol, and the handle has
+ * `fd` on Unix. `socketFd` finds it without the deprecated `_handle` getter and answers undefined when a
+ * Node version keeps it elsewhere (the session then sends with dgram: slower, never wrong).
+ */
+import type { Socket } from 'node:dgram';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Logger } from '../lib/logger.js';
+import { RtpError } from './errors.js';
+
+/** What RtpSession sends with when it is given a native sender. */
+export interface PacketSender {
+  /** A destination in the form sendto(2) takes; throws for anything but an IP literal. Built once per destination. */
+  sockaddr(address: string, port: number): Buffer;
+  /** Sends `packet[0, length)` from the socket `fd` to `to`: 0, or the errno of a failed send. */
+  send(fd: number, packet: Uint8Array, length: number, to: Buffer): number;
+}
+
+/** From src/rtp or dist/rtp alike: the addon is built in the package's native/rtp-send. */
+export const NATIVE_SEND_PATH = path.resolve(import.meta.dirname, '../../native/rtp-send/build/Release/rtp_send.node');
+
+/** Loads the addon; throws RtpError `native_unavailable`, saying why, when it was not built or does not load. */
+export function loadNativeSender(file = NATIVE_SEND_PATH): PacketSender {
+  try {
+    const addon = createRequire(import.meta.url)(file) as Partial<PacketSender>;
+    if (typeof addon.send !== 'function' || typeof addon.sockaddr !== 'function') throw new Error('the module has no send() and sockaddr()');
+    return addon as PacketSender;
+  } catch (err) {
+    throw new RtpError('native_unavailable', `the native RTP sender (${file}) cannot be loaded: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/** The descriptor of a bound dgram socket, or undefined where this Node keeps it out of reach. */
+export function socketFd(socket: Socket): number | undefined {
+  const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
+  if (state === undefined) return undefined;
+  const fd = (socket as unknown as Record<symbol, { handle?: { fd?: unknown } } | undefined>)[state]?.handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+}
+
+/**
+ * The sender for HOOKLINE_RTP_SEND: `native` loads the addon, and where it cannot says once why RTP goes
+ * out with dgram instead (the calls work either way); `dgram` (or no addon) answers undefined.
+ */
+export function chooseRtpSender(choice: 'native' | 'dgram', logger: Pick<Logger, 'warn'>, load: () => PacketSender = loadNativeSender): PacketSender | undefined {
+  if (choice === 'dgram') return undefined;
+  try {
+    return load();
+  } catch (err) {
+    logger.warn({ reason: err instanceof Error ? err.message : String(err) }, 'RTP is sent with dgram, which costs more CPU per call: run `npm run build:native` (it needs g++, make and python3)');
+    return undefined;
+  }
+}
