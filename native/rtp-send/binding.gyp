@@ -2,8 +2,9 @@
   "targets": [
     {
       "target_name": "rtp_send",
-      "sources": ["rtp_send.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra"]
+      "sources": ["rtp_send.c", "idle.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-pthread"],
+      "libraries": ["-pthread"]
     }
   ]
 }

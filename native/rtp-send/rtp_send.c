@@ -5,13 +5,16 @@
  * Why hand-written: dgram's send() builds a list, a send request and a lookup callback for every packet
  * and goes through libuv's queue; with 50 packets a second per call that JavaScript and allocation was
  * most of the media plane's CPU (bench/media-thread.ts). No maintained npm package sends a datagram on an
- * existing dgram socket's fd. This is the whole of the native code: two functions, no thread, no state.
+ * existing dgram socket's fd.
  *
  *   sockaddr(address: string, port: number): Buffer      an IPv4 or IPv6 literal, built once per destination
  *   send(fd: number, packet: Uint8Array, length: number, to: Buffer): number
  *                                                         0, or the errno of a failed send (EAGAIN: the
  *                                                         kernel's buffer is full and the packet is dropped,
  *                                                         as a late RTP packet would be)
+ *
+ * And the idle streams (idle.c): while a call plays no prompt, its frames (silence or looped hold audio)
+ * are paced and sent by a thread of this addon, so that most of a call's packets cost no JavaScript.
  */
 #include <node_api.h>
 #include <arpa/inet.h>
@@ -72,12 +75,21 @@ static napi_value send_packet(napi_env env, napi_callback_info info) {
   return result;
 }
 
+napi_value idle_start(napi_env env, napi_callback_info info);
+napi_value idle_stop(napi_env env, napi_callback_info info);
+napi_value idle_peek(napi_env env, napi_callback_info info);
+napi_status idle_init(napi_env env);
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "sockaddr", NULL, make_sockaddr, NULL, NULL, NULL, napi_default, NULL },
     { "send", NULL, send_packet, NULL, NULL, NULL, napi_default, NULL },
+    { "idleStart", NULL, idle_start, NULL, NULL, NULL, napi_default, NULL },
+    { "idleStop", NULL, idle_stop, NULL, NULL, NULL, napi_default, NULL },
+    { "idlePeek", NULL, idle_peek, NULL, NULL, NULL, napi_default, NULL },
   };
-  napi_define_properties(env, exports, 2, props);
+  if (idle_init(env) != napi_ok) return NULL;
+  napi_define_properties(env, exports, 5, props);
   return exports;
 }
 

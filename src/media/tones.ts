@@ -96,6 +96,16 @@ export function* cadenceFrames(spec: CadencedTone, frameSamples = FRAME_SAMPLES)
   }
 }
 
+/** One whole cadence of the tone (its frames back to back): looped, the same as cadenceFrames when its tones complete whole cycles in it. */
+export function cadenceCycle(spec: CadencedTone): Int16Array {
+  const cycle = spec.cadence.reduce((a, ms) => a + Math.round((ms * SAMPLE_RATE) / 1000), 0);
+  const frames = Math.ceil(cycle / FRAME_SAMPLES);
+  const out = new Int16Array(frames * FRAME_SAMPLES);
+  const gen = cadenceFrames(spec);
+  for (let i = 0; i < frames; i++) out.set(gen.next().value, i * FRAME_SAMPLES);
+  return out;
+}
+
 /** North American ringback as 20 ms frames. */
 export function ringbackFrames(spec: CadencedTone = RINGBACK_NA): Generator<Int16Array, never> {
   return cadenceFrames(spec);

@@ -23,7 +23,16 @@ export interface PacketSender {
   sockaddr(address: string, port: number): Buffer;
   /** Sends `packet[0, length)` from the socket `fd` to `to`: 0, or the errno of a failed send. */
   send(fd: number, packet: Uint8Array, length: number, to: Buffer): number;
+  /** Hands a session's frames to the addon's thread (native/rtp-send/idle.c, RtpSession.startIdle); the stream's id. */
+  idleStart(fd: number, to: Buffer, pt: number, ssrc: number, seq: number, ts: number, marker: boolean, silence: number, loop: Uint8Array | null, loopPos: number, firstDueNs: number): number;
+  /** Takes them back: what the thread got to, and what it sent since idleStart. */
+  idleStop(id: number): IdleReport;
+  /** The same, while the thread goes on. */
+  idlePeek(id: number): IdleReport;
 }
+
+/** seq, ts, marker (0/1), packets, octets, errors, loopPos. */
+export type IdleReport = [number, number, number, number, number, number, number];
 
 /** From src/rtp or dist/rtp alike: the addon is built in the package's native/rtp-send. */
 export const NATIVE_SEND_PATH = path.resolve(import.meta.dirname, '../../native/rtp-send/build/Release/rtp_send.node');
@@ -32,7 +41,7 @@ export const NATIVE_SEND_PATH = path.resolve(import.meta.dirname, '../../native/
 export function loadNativeSender(file = NATIVE_SEND_PATH): PacketSender {
   try {
     const addon = createRequire(import.meta.url)(file) as Partial<PacketSender>;
-    if (typeof addon.send !== 'function' || typeof addon.sockaddr !== 'function') throw new Error('the module has no send() and sockaddr()');
+    for (const f of ['send', 'sockaddr', 'idleStart', 'idleStop', 'idlePeek'] as const) if (typeof addon[f] !== 'function') throw new Error(`the module has no ${f}() (rebuild it: npm run build:native)`);
     return addon as PacketSender;
   } catch (err) {
     throw new RtpError('native_unavailable', `the native RTP sender (${file}) cannot be loaded: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

@@ -83,6 +83,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private lastReceivedAt: number | undefined;
   /** The native sender and the RTP socket's descriptor, when both are at hand: see send(). */
   private readonly native: { sender: PacketSender; fd: number } | undefined;
+  /** While the addon's thread sends this session's frames (startIdle): its stream, and whom to tell when it stops. */
+  private idle: { id: number; stopped: (loopPos: number) => void } | undefined;
 
   private constructor(
     readonly localPort: number,
@@ -111,9 +113,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       destination: () => this.rtcpDestination(),
       sender: () => {
         // A clock reading per report rather than per packet: "sent since the last report" is all §6.4 asks.
-        const sent = this.counters.packetsSent !== this.reportedPackets;
-        this.reportedPackets = this.counters.packetsSent;
-        return { packets: this.counters.packetsSent, octets: this.counters.octetsSent, rtpTimestamp: this.rtpNow(), sentSinceLast: sent ? this.clock.now() : undefined };
+        const out = this.sent();
+        const sent = out.packets !== this.reportedPackets;
+        this.reportedPackets = out.packets;
+        return { packets: out.packets, octets: out.octets, rtpTimestamp: out.ts, sentSinceLast: sent ? this.clock.now() : undefined };
       },
       receiver: () => (this.remoteSsrc === undefined ? undefined : { ssrc: this.remoteSsrc, stats: this.recv }),
       onError: () => this.counters.sendErrors++,
@@ -150,6 +153,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   }
 
   private refreshDestination(): void {
+    this.resumeSending(); // the addon's thread has the old destination
     const r = this.params.direction === 'sendrecv' || this.params.direction === 'sendonly' ? this.remoteAddress : undefined;
     this.dest = r && { address: r.address, port: r.port, literal: isIP(r.address) !== 0 };
     if (this.dest?.literal && this.native) {
@@ -170,8 +174,12 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   }
 
   get stats(): RtpStats {
+    const out = this.sent();
     const s: RtpStats = {
       ...this.counters,
+      packetsSent: out.packets,
+      octetsSent: out.octets,
+      sendErrors: out.errors,
       packetsReceived: this.recv.packetsReceived,
       packetsLost: Math.max(0, this.recv.lost),
       jitterMs: this.recv.jitterMs,
@@ -190,6 +198,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
    */
   sendFrame(payload: Uint8Array | null, frameSamples = 160): void {
     if (this.closed) return;
+    this.resumeSending();
     if (payload && payload.length > MAX_PACKET - 12) throw new RtpError('invalid_argument', `frame of ${payload.length} bytes`);
     const dest = this.dest;
     const digit = this.digits[0];
@@ -256,6 +265,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   sendDigits(digits: string, opts: { durationMs?: number; gapMs?: number } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new RtpError('closed', 'RTP session closed'));
     if (this.params.telephoneEventPt === undefined) return Promise.reject(new RtpError('no_telephone_event', 'telephone-event was not negotiated'));
+    this.resumeSending(); // the digits go out from the next sendFrame calls
     let plans: EventPacket[][];
     try {
       plans = [...digits].map((d) => digitPackets(d, { durationMs: opts.durationMs ?? 100, ptimeMs: 20 }));
@@ -272,6 +282,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   /** Sends RTCP BYE, closes both sockets, stops timers and gives the port back. Idempotent. */
   close(): Promise<void> {
     if (this.closing) return this.closing;
+    this.resumeSending(); // the addon's thread lets go of the socket before it is closed
     this.closed = true;
     for (const d of this.digits) d.reject(new RtpError('closed', 'RTP session closed'));
     this.digits = [];
@@ -325,9 +336,63 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.pendingLen = 0;
   }
 
-  /** RTP timestamp for "now", for the SR's NTP/RTP correspondence (§6.4.1). */
-  private rtpNow(): number {
-    return this.ts;
+  /** What was sent so far, and the RTP timestamp for "now" (the SR's NTP/RTP correspondence, §6.4.1). */
+  private sent(): { packets: number; octets: number; errors: number; ts: number } {
+    const c = this.counters;
+    if (!this.idle || !this.native) return { packets: c.packetsSent, octets: c.octetsSent, errors: c.sendErrors, ts: this.ts };
+    const [, ts, , packets, octets, errors] = this.native.sender.idlePeek(this.idle.id);
+    return { packets: c.packetsSent + packets, octets: c.octetsSent + octets, errors: c.sendErrors + errors, ts };
+  }
+
+  /**
+   * Whether startIdle can hand the frames to the addon's thread now: the native sender is at hand, the
+   * destination is an IP literal, packets are 20 ms (one frame each), and no key and no partial packet
+   * is waiting to go out.
+   */
+  get canIdle(): boolean {
+    return this.native !== undefined && this.idle === undefined && !this.closed && this.dest?.to !== undefined && this.params.ptime === 20 && this.pendingLen === 0 && this.digits.length === 0;
+  }
+
+  /** True while the addon's thread sends this session's frames. */
+  get idling(): boolean {
+    return this.idle !== undefined;
+  }
+
+  /**
+   * Hands the following frames to the addon's thread (native/rtp-send/idle.c): one every 20 ms, from 20 ms
+   * after now, of `loop` (whole frames, looped from `loopPos`) or of the `silence` byte, until the next
+   * sendFrame, sendDigits, update, change of destination, resumeSending or close takes them back, which
+   * then calls `stopped` with where the loop got to. For a call that plays nothing, so that its packets cost
+   * no JavaScript. Times come from the real monotonic clock (the thread's), not the injected one. False
+   * when it cannot (canIdle), and the caller goes on sending.
+   */
+  startIdle(o: { loop?: Uint8Array; loopPos?: number; silence: number; stopped?: (loopPos: number) => void }): boolean {
+    const native = this.native;
+    const to = this.dest?.to;
+    if (!this.canIdle || !native || !to) return false;
+    try {
+      const firstDueNs = Number(process.hrtime.bigint()) + 20e6;
+      const id = native.sender.idleStart(native.fd, to, this.params.payloadType, this.ssrc, this.seq, this.ts, this.marker, o.silence, o.loop ?? null, o.loopPos ?? 0, firstDueNs);
+      this.idle = { id, stopped: o.stopped ?? (() => undefined) };
+      return true;
+    } catch {
+      return false; // the thread could not be started: JavaScript goes on sending
+    }
+  }
+
+  /** Takes the frames back from the addon's thread, if it has them: from here on sendFrame sends them. */
+  resumeSending(): void {
+    const idle = this.idle;
+    if (!idle || !this.native) return;
+    this.idle = undefined;
+    const [seq, ts, marker, packets, octets, errors, loopPos] = this.native.sender.idleStop(idle.id);
+    this.seq = seq;
+    this.ts = ts;
+    this.marker = marker === 1;
+    this.counters.packetsSent += packets;
+    this.counters.octetsSent += octets;
+    this.counters.sendErrors += errors;
+    idle.stopped(loopPos);
   }
 
   private rtcpDestination(): { address: string; port: number } | undefined {

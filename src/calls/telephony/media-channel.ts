@@ -4,7 +4,7 @@ import type { RtpSession } from '../../rtp/session.js';
 import type { FrameClock, PacedSource } from '../../media/pacer.js';
 import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw, ALAW_SILENCE, ULAW_SILENCE } from '../../media/g711.js';
 import { DtmfDetector } from '../../media/dtmf-detect.js';
-import { ringbackFrames } from '../../media/tones.js';
+import { cadenceCycle, RINGBACK_NA } from '../../media/tones.js';
 import { WavWriter } from '../../media/wav.js';
 import { SpeechError } from '../../speech/errors.js';
 import type { G711Law, PromptStream } from '../../speech/prompt-cache.js';
@@ -33,6 +33,28 @@ interface Playing {
   done(): void;
 }
 
+/** Hold audio: whole frames played in a loop (ringback's is one cadence, see ringbackLoop). */
+interface HoldLoop {
+  bytes: Uint8Array;
+  pos: number;
+  ringback: boolean;
+}
+
+const ringbackLoops: Partial<Record<G711Law, Uint8Array>> = {};
+/**
+ * One whole cadence of ringback (6 s), encoded once per law: the tone's phase comes from the absolute
+ * sample index and both of its frequencies complete whole cycles in a cadence, so the loop is the endless
+ * tone itself, and a loop is what the addon's thread can play (RtpSession.startIdle).
+ */
+function ringbackLoop(law: G711Law): Uint8Array {
+  const cached = ringbackLoops[law];
+  if (cached) return cached;
+  const pcm = cadenceCycle(RINGBACK_NA);
+  const loop = law === 'ulaw' ? encodeUlaw(pcm) : encodeAlaw(pcm);
+  ringbackLoops[law] = loop;
+  return loop;
+}
+
 /**
  * The media side of one call leg: plays prompts one 20 ms frame per pacer tick, detects DTMF from
  * every path (each key reaches the IVR exactly once), records what the caller says. Pure media: it
@@ -41,7 +63,7 @@ interface Playing {
 export class MediaChannel implements PacedSource {
   readonly digits: DigitBuffer;
   private playing: Playing | undefined;
-  private hold: (() => Uint8Array) | undefined;
+  private hold: HoldLoop | undefined;
   private recorder: ((pcm: Int16Array) => void) | undefined;
   private readonly detector = new DtmfDetector();
   private rfc4733Seen = false;
@@ -71,8 +93,12 @@ export class MediaChannel implements PacedSource {
     this.unregister = deps.pacer.register(this);
   }
 
-  /** Called by the pacer every 20 ms: exactly one frame goes out (prompt, hold audio or silence). */
+  /**
+   * Called by the pacer every 20 ms: exactly one frame goes out (prompt, hold audio or silence), here or,
+   * while nothing plays, from the RTP addon's thread (idle()).
+   */
   tick(): void {
+    if (this.session.idling) return;
     const p = this.playing;
     if (p) {
       const end = p.offset + FRAME;
@@ -90,13 +116,33 @@ export class MediaChannel implements PacedSource {
       }
       return;
     }
-    this.session.sendFrame(this.hold ? this.hold() : this.silence);
+    const h = this.hold;
+    this.session.sendFrame(h ? holdFrame(h) : this.silence);
+    this.idle(h);
+  }
+
+  /**
+   * Nothing to play: where the session sends with the native sender, the addon's thread sends the frames
+   * that follow (the same hold audio or silence) until play(), hold, a bridge or a key to send takes them
+   * back (RtpSession.resumeSending). Most of a call's frames are such, and they then cost no JavaScript.
+   */
+  private idle(h: HoldLoop | undefined): void {
+    if (!this.session.canIdle) return;
+    const silence = this.silence[0] as number;
+    this.session.startIdle(h ? { silence, loop: h.bytes, loopPos: h.pos, stopped: (pos) => (h.pos = pos) } : { silence });
+  }
+
+  /** What the channel sends changed: the next tick sends it, and goes idle again if it may. */
+  private changed(): void {
+    this.session.resumeSending();
   }
 
   /** A re-INVITE or a late-offer answer changed the codec. */
   setLaw(law: G711Law): void {
+    this.changed(); // first: the thread's loop position comes back into this.hold
     this.law = law;
     this.silence = new Uint8Array(FRAME).fill(law === 'ulaw' ? ULAW_SILENCE : ALAW_SILENCE);
+    if (this.hold?.ringback) this.hold = { ...this.hold, bytes: ringbackLoop(law) };
   }
 
   /** A key from SIP INFO (application/dtmf-relay). */
@@ -162,7 +208,10 @@ export class MediaChannel implements PacedSource {
           if (interrupted || stopped()) return { interrupted };
           if (bytes === undefined) break;
           if (bytes.length === 0) continue;
-          await new Promise<void>((done) => (this.playing = { bytes, offset: 0, done }));
+          await new Promise<void>((done) => {
+            this.playing = { bytes, offset: 0, done };
+            this.changed();
+          });
           if (interrupted || stopped()) return { interrupted };
         }
       }
@@ -226,13 +275,9 @@ export class MediaChannel implements PacedSource {
             this.startRingback();
             return;
           }
-          let off = 0;
-          this.hold = () => {
-            if (off + FRAME > bytes.length) off = 0;
-            const f = bytes.subarray(off, off + FRAME);
-            off += FRAME;
-            return f;
-          };
+          // Whole frames: a last partial one is left out of the loop.
+          this.hold = { bytes: bytes.subarray(0, bytes.length - (bytes.length % FRAME)), pos: 0, ringback: false };
+          this.changed();
         },
         (err: unknown) => {
           // Silence while the caller waits for Find Me to answer sounds like a dead line: ring instead.
@@ -245,12 +290,13 @@ export class MediaChannel implements PacedSource {
     return () => {
       stopped = true;
       this.hold = undefined;
+      this.changed();
     };
   }
 
   private startRingback(): void {
-    const frames = ringbackFrames();
-    this.hold = () => (this.law === 'ulaw' ? encodeUlaw(frames.next().value, this.out) : encodeAlaw(frames.next().value, this.out));
+    this.hold = { bytes: ringbackLoop(this.law), pos: 0, ringback: true };
+    this.changed();
   }
 
   /**
@@ -323,6 +369,7 @@ export class MediaChannel implements PacedSource {
     this.generation++;
     this.stopPlayback();
     this.hold = undefined;
+    this.changed();
     for (const f of [...this.onClose]) f();
     this.digits.close();
     this.deps.pacer.register(this);
@@ -343,4 +390,12 @@ export class MediaChannel implements PacedSource {
 /** The audio library could not give a file: not there, a name it refuses, or not a WAV it can read. */
 function isLibraryAudioProblem(err: unknown): boolean {
   return err instanceof SpeechError && (err.code === 'AUDIO_NOT_FOUND' || err.code === 'AUDIO_BAD_NAME' || err.code === 'AUDIO_INVALID');
+}
+
+/** The next frame of a hold loop. */
+function holdFrame(h: HoldLoop): Uint8Array {
+  if (h.pos + FRAME > h.bytes.length) h.pos = 0;
+  const f = h.bytes.subarray(h.pos, h.pos + FRAME);
+  h.pos += FRAME;
+  return f;
 }

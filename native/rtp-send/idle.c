@@ -1,0 +1,295 @@
+/*
+ * Idle streams: a call that plays no prompt still sends a frame every 20 ms (silence, or looped hold
+ * audio such as ringback). Most of a call's packets are such frames, and in JavaScript each cost the
+ * pacer's tick, the RTP header and a system call on the event loop that also runs SIP and webhooks. Here a
+ * thread of this addon (one per Node environment) sends them on absolute deadlines instead: no JavaScript
+ * per packet, and no waiting behind the control plane.
+ *
+ * JavaScript (src/rtp/session.ts) hands a stream over with everything its packets need, and takes it back
+ * (idleStop) before it sends anything itself: the RTP state (sequence number, timestamp) belongs to one
+ * side at a time, so the packets stay one continuous stream. The thread never touches a stream after
+ * idleStop returns, so the socket may then be closed.
+ *
+ *   idleStart(fd, to, pt, ssrc, seq, ts, marker, silence, loop, loopPos, firstDueNs): id
+ *       loop: a Uint8Array of whole 20 ms frames, copied (or null: frames of the `silence` byte)
+ *   idleStop(id) / idlePeek(id): [seq, ts, marker, packets, octets, errors, loopPos]
+ *       packets, octets, errors: since idleStart
+ */
+#include <node_api.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define FRAME 160
+#define INTERVAL_NS 20000000LL
+/* Further behind than this (a stalled machine), a stream drops the frames it missed instead of sending
+   them back to back, as the JavaScript pacer does (media/pacer.ts maxCatchUp). */
+#define MAX_CATCH_UP_NS (5 * INTERVAL_NS)
+
+typedef struct {
+  int in_use;
+  int fd;
+  struct sockaddr_storage to;
+  socklen_t to_len;
+  uint8_t pt, marker, silence;
+  uint16_t seq;
+  uint32_t ssrc, ts;
+  uint8_t *loop;
+  size_t loop_len, loop_pos;
+  int64_t due;
+  double packets, octets, errors;
+} stream_t;
+
+typedef struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  pthread_t thread;
+  int started, quit;
+  stream_t *streams;
+  size_t cap, active;
+} engine_t;
+
+static int64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void send_frame(stream_t *s) {
+  uint8_t pkt[12 + FRAME];
+  pkt[0] = 0x80;
+  pkt[1] = (uint8_t)((s->marker ? 0x80 : 0) | s->pt);
+  pkt[2] = (uint8_t)(s->seq >> 8);
+  pkt[3] = (uint8_t)s->seq;
+  pkt[4] = (uint8_t)(s->ts >> 24);
+  pkt[5] = (uint8_t)(s->ts >> 16);
+  pkt[6] = (uint8_t)(s->ts >> 8);
+  pkt[7] = (uint8_t)s->ts;
+  pkt[8] = (uint8_t)(s->ssrc >> 24);
+  pkt[9] = (uint8_t)(s->ssrc >> 16);
+  pkt[10] = (uint8_t)(s->ssrc >> 8);
+  pkt[11] = (uint8_t)s->ssrc;
+  if (s->loop) {
+    if (s->loop_pos + FRAME > s->loop_len) s->loop_pos = 0;
+    memcpy(pkt + 12, s->loop + s->loop_pos, FRAME);
+    s->loop_pos += FRAME;
+  } else {
+    memset(pkt + 12, s->silence, FRAME);
+  }
+  s->marker = 0;
+  s->seq++;
+  s->ts += FRAME;
+  s->packets++;
+  s->octets += FRAME;
+  if (sendto(s->fd, pkt, sizeof pkt, MSG_DONTWAIT, (const struct sockaddr *)&s->to, s->to_len) < 0) s->errors++;
+}
+
+static void *run(void *arg) {
+  engine_t *e = arg;
+  pthread_mutex_lock(&e->mu);
+  while (!e->quit) {
+    if (e->active == 0) {
+      pthread_cond_wait(&e->cv, &e->mu);
+      continue;
+    }
+    int64_t now = now_ns();
+    int64_t next = INT64_MAX;
+    for (size_t i = 0; i < e->cap; i++) {
+      stream_t *s = &e->streams[i];
+      if (!s->in_use) continue;
+      if (s->due <= now) {
+        if (now - s->due > MAX_CATCH_UP_NS) s->due += ((now - s->due) / INTERVAL_NS) * INTERVAL_NS;
+        while (s->due <= now) {
+          send_frame(s);
+          s->due += INTERVAL_NS;
+        }
+      }
+      if (s->due < next) next = s->due;
+    }
+    struct timespec t = { (time_t)(next / 1000000000LL), (long)(next % 1000000000LL) };
+    pthread_cond_timedwait(&e->cv, &e->mu, &t); /* idleStart signals when it adds an earlier deadline */
+  }
+  pthread_mutex_unlock(&e->mu);
+  return NULL;
+}
+
+static void engine_free(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  engine_t *e = data;
+  pthread_mutex_lock(&e->mu);
+  e->quit = 1;
+  pthread_cond_signal(&e->cv);
+  pthread_mutex_unlock(&e->mu);
+  if (e->started) pthread_join(e->thread, NULL);
+  for (size_t i = 0; i < e->cap; i++) free(e->streams[i].loop);
+  free(e->streams);
+  pthread_cond_destroy(&e->cv);
+  pthread_mutex_destroy(&e->mu);
+  free(e);
+}
+
+napi_status idle_init(napi_env env) {
+  engine_t *e = calloc(1, sizeof *e);
+  if (!e) return napi_generic_failure;
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&e->cv, &attr);
+  pthread_condattr_destroy(&attr);
+  pthread_mutex_init(&e->mu, NULL);
+  return napi_set_instance_data(env, e, engine_free, NULL);
+}
+
+#define THROW(env, msg) do { napi_throw_type_error((env), NULL, (msg)); return NULL; } while (0)
+
+static engine_t *engine(napi_env env) {
+  void *data = NULL;
+  napi_get_instance_data(env, &data);
+  return data;
+}
+
+napi_value idle_start(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 11) THROW(env, "idleStart(fd, to, pt, ssrc, seq, ts, marker, silence, loop, loopPos, firstDueNs)");
+  int32_t fd;
+  uint32_t pt, ssrc, seq, ts, silence, loop_pos;
+  bool marker;
+  double first_due;
+  void *to = NULL;
+  size_t to_len = 0;
+  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) THROW(env, "fd must be a descriptor");
+  if (napi_get_buffer_info(env, argv[1], &to, &to_len) != napi_ok || to_len > sizeof(struct sockaddr_storage) || to_len < sizeof(sa_family_t)) THROW(env, "to must come from sockaddr()");
+  if (napi_get_value_uint32(env, argv[2], &pt) != napi_ok || pt > 127) THROW(env, "pt must be 0-127");
+  if (napi_get_value_uint32(env, argv[3], &ssrc) != napi_ok) THROW(env, "ssrc must be a number");
+  if (napi_get_value_uint32(env, argv[4], &seq) != napi_ok || seq > 0xffff) THROW(env, "seq must be 0-65535");
+  if (napi_get_value_uint32(env, argv[5], &ts) != napi_ok) THROW(env, "ts must be a number");
+  if (napi_get_value_bool(env, argv[6], &marker) != napi_ok) THROW(env, "marker must be a boolean");
+  if (napi_get_value_uint32(env, argv[7], &silence) != napi_ok || silence > 255) THROW(env, "silence must be a byte");
+  uint8_t *loop = NULL;
+  size_t loop_len = 0;
+  napi_valuetype t;
+  napi_typeof(env, argv[8], &t);
+  if (t != napi_null) {
+    void *data;
+    napi_typedarray_type type;
+    napi_value ab;
+    size_t off;
+    if (napi_get_typedarray_info(env, argv[8], &type, &loop_len, &data, &ab, &off) != napi_ok || type != napi_uint8_array) THROW(env, "loop must be a Uint8Array or null");
+    if (loop_len < FRAME || loop_len % FRAME != 0) THROW(env, "loop must be whole 20 ms frames");
+    loop = malloc(loop_len);
+    if (!loop) THROW(env, "out of memory");
+    memcpy(loop, data, loop_len);
+  }
+  if (napi_get_value_uint32(env, argv[9], &loop_pos) != napi_ok || (loop && loop_pos > loop_len)) {
+    free(loop);
+    THROW(env, "loopPos is past the loop's end");
+  }
+  if (napi_get_value_double(env, argv[10], &first_due) != napi_ok) {
+    free(loop);
+    THROW(env, "firstDueNs must be a number");
+  }
+  engine_t *e = engine(env);
+  pthread_mutex_lock(&e->mu);
+  size_t id = 0;
+  while (id < e->cap && e->streams[id].in_use) id++;
+  if (id == e->cap) {
+    size_t cap = e->cap ? e->cap * 2 : 64;
+    stream_t *grown = realloc(e->streams, cap * sizeof *grown);
+    if (!grown) {
+      pthread_mutex_unlock(&e->mu);
+      free(loop);
+      THROW(env, "out of memory");
+    }
+    memset(grown + e->cap, 0, (cap - e->cap) * sizeof *grown);
+    e->streams = grown;
+    e->cap = cap;
+  }
+  stream_t *s = &e->streams[id];
+  memset(s, 0, sizeof *s);
+  s->in_use = 1;
+  s->fd = fd;
+  memcpy(&s->to, to, to_len);
+  s->to_len = (socklen_t)to_len;
+  s->pt = (uint8_t)pt;
+  s->ssrc = ssrc;
+  s->seq = (uint16_t)seq;
+  s->ts = ts;
+  s->marker = marker;
+  s->silence = (uint8_t)silence;
+  s->loop = loop;
+  s->loop_len = loop_len;
+  s->loop_pos = loop_pos;
+  s->due = (int64_t)first_due;
+  e->active++;
+  int ok = 1;
+  if (!e->started) {
+    if (pthread_create(&e->thread, NULL, run, e) == 0) e->started = 1;
+    else ok = 0;
+  }
+  if (!ok) {
+    s->in_use = 0;
+    free(s->loop);
+    s->loop = NULL;
+    e->active--;
+  }
+  pthread_cond_signal(&e->cv);
+  pthread_mutex_unlock(&e->mu);
+  if (!ok) {
+    napi_throw_error(env, NULL, "the idle stream thread could not be started");
+    return NULL;
+  }
+  napi_value result;
+  napi_create_uint32(env, (uint32_t)id, &result);
+  return result;
+}
+
+/* [seq, ts, marker, packets, octets, errors, loopPos] of stream `id`; with `stop`, the thread lets it go. */
+static napi_value report(napi_env env, napi_callback_info info, int stop) {
+  size_t argc = 1;
+  napi_value argv[1];
+  uint32_t id;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_uint32(env, argv[0], &id) != napi_ok) THROW(env, "expected a stream id");
+  engine_t *e = engine(env);
+  double v[7];
+  pthread_mutex_lock(&e->mu);
+  if (id >= e->cap || !e->streams[id].in_use) {
+    pthread_mutex_unlock(&e->mu);
+    THROW(env, "no such idle stream");
+  }
+  stream_t *s = &e->streams[id];
+  v[0] = s->seq;
+  v[1] = s->ts;
+  v[2] = s->marker;
+  v[3] = s->packets;
+  v[4] = s->octets;
+  v[5] = s->errors;
+  v[6] = (double)s->loop_pos;
+  if (stop) {
+    s->in_use = 0;
+    free(s->loop);
+    s->loop = NULL;
+    e->active--;
+  }
+  pthread_mutex_unlock(&e->mu);
+  napi_value arr, x;
+  napi_create_array_with_length(env, 7, &arr);
+  for (uint32_t i = 0; i < 7; i++) {
+    napi_create_double(env, v[i], &x);
+    napi_set_element(env, arr, i, x);
+  }
+  return arr;
+}
+
+napi_value idle_stop(napi_env env, napi_callback_info info) {
+  return report(env, info, 1);
+}
+
+napi_value idle_peek(napi_env env, napi_callback_info info) {
+  return report(env, info, 0);
+}
