@@ -12,8 +12,8 @@
  *
  *   idleStart(fd, to, pt, ssrc, seq, ts, marker, silence, loop, loopPos, firstDueNs): id
  *       loop: a Uint8Array of whole 20 ms frames, copied (or null: frames of the `silence` byte)
- *   idleStop(id) / idlePeek(id): [seq, ts, marker, packets, octets, errors, loopPos]
- *       packets, octets, errors: since idleStart
+ *   idleStop(id) / idlePeek(id): [seq, ts, marker, packets, octets, errors, loopPos, dueNs]
+ *       packets, octets, errors: since idleStart; dueNs: when the thread would have sent the next frame
  */
 #include <node_api.h>
 #include <errno.h>
@@ -249,14 +249,14 @@ napi_value idle_start(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* [seq, ts, marker, packets, octets, errors, loopPos] of stream `id`; with `stop`, the thread lets it go. */
+/* [seq, ts, marker, packets, octets, errors, loopPos, dueNs] of stream `id`; with `stop`, the thread lets it go. */
 static napi_value report(napi_env env, napi_callback_info info, int stop) {
   size_t argc = 1;
   napi_value argv[1];
   uint32_t id;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_uint32(env, argv[0], &id) != napi_ok) THROW(env, "expected a stream id");
   engine_t *e = engine(env);
-  double v[7];
+  double v[8];
   pthread_mutex_lock(&e->mu);
   if (id >= e->cap || !e->streams[id].in_use) {
     pthread_mutex_unlock(&e->mu);
@@ -270,6 +270,7 @@ static napi_value report(napi_env env, napi_callback_info info, int stop) {
   v[4] = s->octets;
   v[5] = s->errors;
   v[6] = (double)s->loop_pos;
+  v[7] = (double)s->due;
   if (stop) {
     s->in_use = 0;
     free(s->loop);
@@ -278,8 +279,8 @@ static napi_value report(napi_env env, napi_callback_info info, int stop) {
   }
   pthread_mutex_unlock(&e->mu);
   napi_value arr, x;
-  napi_create_array_with_length(env, 7, &arr);
-  for (uint32_t i = 0; i < 7; i++) {
+  napi_create_array_with_length(env, 8, &arr);
+  for (uint32_t i = 0; i < 8; i++) {
     napi_create_double(env, v[i], &x);
     napi_set_element(env, arr, i, x);
   }

@@ -134,7 +134,7 @@ describe('chooseRtpSender', () => {
     expect(chooseRtpSender('native', { warn }, failing)).toBeUndefined();
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]![0]).toMatchObject({ reason: expect.stringContaining('/nonexistent/rtp_send.node') });
-    const report = (): [number, number, number, number, number, number, number] => [0, 0, 0, 0, 0, 0, 0];
+    const report = (): [number, number, number, number, number, number, number, number] => [0, 0, 0, 0, 0, 0, 0, 0];
     const fake: PacketSender = { sockaddr: () => Buffer.alloc(16), send: () => 0, idleStart: () => 0, idleStop: report, idlePeek: report };
     expect(chooseRtpSender('native', { warn }, () => fake)).toBe(fake);
   });

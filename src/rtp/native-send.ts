@@ -31,8 +31,8 @@ export interface PacketSender {
   idlePeek(id: number): IdleReport;
 }
 
-/** seq, ts, marker (0/1), packets, octets, errors, loopPos. */
-export type IdleReport = [number, number, number, number, number, number, number];
+/** seq, ts, marker (0/1), packets, octets, errors, loopPos, and when the next frame was due (ns, the monotonic clock). */
+export type IdleReport = [number, number, number, number, number, number, number, number];
 
 /** From src/rtp or dist/rtp alike: the addon is built in the package's native/rtp-send. */
 export const NATIVE_SEND_PATH = path.resolve(import.meta.dirname, '../../native/rtp-send/build/Release/rtp_send.node');

@@ -85,6 +85,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly native: { sender: PacketSender; fd: number } | undefined;
   /** While the addon's thread sends this session's frames (startIdle): its stream, and whom to tell when it stops. */
   private idle: { id: number; stopped: (loopPos: number) => void } | undefined;
+  /** When the thread would have sent its next frame, from the last resumeSending until sentThisInterval() reads it. */
+  private resumedDueNs: number | undefined;
 
   private constructor(
     readonly localPort: number,
@@ -380,12 +382,25 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     }
   }
 
+  /**
+   * True once, on the first call after resumeSending, when the thread already sent the frame of the current
+   * 20 ms: its next was due more than half an interval from now. The pacer's tick for the interval can come
+   * after the take-back (the event loop was busy), and sending then would put two frames together.
+   */
+  sentThisInterval(): boolean {
+    const due = this.resumedDueNs;
+    if (due === undefined) return false;
+    this.resumedDueNs = undefined;
+    return Number(process.hrtime.bigint()) < due - 10e6;
+  }
+
   /** Takes the frames back from the addon's thread, if it has them: from here on sendFrame sends them. */
   resumeSending(): void {
     const idle = this.idle;
     if (!idle || !this.native) return;
     this.idle = undefined;
-    const [seq, ts, marker, packets, octets, errors, loopPos] = this.native.sender.idleStop(idle.id);
+    const [seq, ts, marker, packets, octets, errors, loopPos, dueNs] = this.native.sender.idleStop(idle.id);
+    this.resumedDueNs = dueNs;
     this.seq = seq;
     this.ts = ts;
     this.marker = marker === 1;

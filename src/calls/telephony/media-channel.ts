@@ -98,7 +98,7 @@ export class MediaChannel implements PacedSource {
    * while nothing plays, from the RTP addon's thread (idle()).
    */
   tick(): void {
-    if (this.session.idling) return;
+    if (this.session.idling || this.session.sentThisInterval()) return;
     const p = this.playing;
     if (p) {
       const end = p.offset + FRAME;
