@@ -112,11 +112,12 @@ async function rig(opts: { remotePort: number; prompt: Uint8Array | undefined; t
   const pacer = new ManualPacer();
   const clock = new FakeClock();
   const channels: MediaChannel[] = [];
+  const sender = values.native ? loadNativeSender() : undefined;
   for (let i = 0; i < sessions; i++) {
     const s = await RtpSession.open({
       allocator, bindAddress: '127.0.0.1', payloadType: 0, symmetric: false, rtcpIntervalMs: 3_600_000,
       remote: { address: '127.0.0.1', port: opts.remotePort }, ...(opts.te ? { telephoneEventPt: 101 } : {}),
-      ...(values.native && { sender: loadNativeSender() }),
+      ...(sender && { sender }),
     });
     const ch = new MediaChannel(s, 'ulaw', { pacer, clock, renderer, logger: silentLogger });
     if (opts.prompt) void ch.play([{ text: 'bench' }]);

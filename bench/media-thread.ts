@@ -11,8 +11,8 @@
  *
  * Modes: `main` and `worker` as above; `sendto`, the main thread's pacer with each packet sent by the
  * native sender the server uses (src/rtp/native-send.ts) instead of dgram; `native`, every frame paced
- * and sent by a thread in C (bench/native-sender, built on first use), JavaScript only opening the
- * sessions: what media in native code would cost at best.
+ * and sent by the addon's thread as the server's idle calls are (RtpSession.startIdle), JavaScript only
+ * opening the sessions: what media in native code costs at best.
  *
  * Result on the project's VM (2026-11-25, 200 ringback streams, p99 interval deviation): no load 10.9 ms
  * on the main thread vs 17.3 in a worker; 5 ms bursts 14.8 vs 15.6; 15 ms bursts 17.6 vs 12.0. A worker
@@ -34,7 +34,7 @@
  * kernel's: on loopback the sender's sendto also delivers the packet to the receiving socket and to the
  * capture.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,10 +49,6 @@ const { values } = parseArgs({ options: { calls: { type: 'string', default: '200
 if (!HAS_DUMPCAP) {
   console.error('media-thread: dumpcap is not on PATH (apt-get install tshark)');
   process.exit(2);
-}
-if (values.modes.split(',').includes('native')) {
-  const build = spawnSync(process.execPath, [path.join(import.meta.dirname, '../scripts/build-native.mjs'), path.join(import.meta.dirname, 'native-sender'), '--strict'], { stdio: 'inherit' });
-  if (build.status !== 0) process.exit(2);
 }
 const pin = pinning(true);
 pinSelf(pin.load);

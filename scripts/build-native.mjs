@@ -10,10 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-// `node scripts/build-native.mjs DIR --strict` builds another addon (bench/native-sender for
-// bench/media-thread.ts) and exits 1 when it fails.
-const strict = process.argv.includes('--strict');
-const dir = path.resolve(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? path.join(import.meta.dirname, '../native/rtp-send'));
+const dir = path.resolve(import.meta.dirname, '../native/rtp-send');
 function nodeGyp() {
   const fromNpm = process.env.npm_config_node_gyp;
   if (fromNpm && existsSync(fromNpm)) return fromNpm;
@@ -29,10 +26,7 @@ const nodedir = !process.env.npm_config_nodedir && existsSync(path.join(prefix, 
 const gyp = nodeGyp();
 const r = gyp ? spawnSync(process.execPath, [gyp, 'rebuild', ...nodedir], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' }) : undefined;
 if (r?.status === 0) {
-  console.log(`hookline: built ${path.relative(process.cwd(), dir) || dir}`);
-} else if (strict) {
-  console.error(`hookline: ${dir} was not built\n${gyp ? r.stderr || r.error?.message : 'node-gyp was not found'}`);
-  process.exitCode = 1;
+  console.log('hookline: built native/rtp-send');
 } else {
   const why = !gyp ? 'node-gyp was not found' : r.error ? r.error.message : (r.stderr || r.stdout).trim().split('\n').filter((l) => /error|not found|ERR!/i.test(l)).slice(0, 5).join('\n  ');
   console.warn(`hookline: the native RTP sender was not built, so RTP will be sent with dgram (more CPU per call, the same audio).\n  ${why}\n  It needs g++, make and python3 (Debian: apt-get install g++ make python3); then run: npm run build:native`);

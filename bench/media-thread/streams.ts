@@ -6,12 +6,11 @@ import { systemClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { PortAllocator } from '../../src/rtp/ports.js';
 import { RtpSession } from '../../src/rtp/session.js';
-import { socketFd, type PacketSender } from '../../src/rtp/native-send.js';
-import type { Socket } from 'node:dgram';
+import { loadNativeSender, type PacketSender } from '../../src/rtp/native-send.js';
+import { ringbackLoop } from '../../src/calls/telephony/hold-audio.js';
 import { Pacer } from '../../src/media/pacer.js';
 import { MediaChannel } from '../../src/calls/telephony/media-channel.js';
-import { createRequire } from 'node:module';
-import { linearToUlaw } from '../../src/media/g711.js';
+import { ULAW_SILENCE } from '../../src/media/g711.js';
 import type { PromptRenderer } from '../../src/calls/telephony/renderer.js';
 
 export const RANGE = { min: 36000, max: 37999 };
@@ -52,34 +51,25 @@ export async function startStreams(n: number, sinkPort: number, sender?: PacketS
   };
 }
 
-interface NativeSender {
-  add(fd: number, address: string, port: number, ssrc: number, pt: number, payload: Uint8Array): void;
-  start(): void;
-  stop(): { sent: number; errors: number; late_over_1ms: number };
-}
-
 /**
- * The same sessions, their frames sent by bench/native-sender's thread from each session's own socket
- * (its fd, so the source port is the session's): JavaScript only sets them up.
+ * The same sessions, every frame (looped ringback) sent by the RTP addon's thread as the server sends a
+ * call's idle frames (RtpSession.startIdle): JavaScript only opens the sessions.
  */
 export async function startNativeStreams(n: number, sinkPort: number): Promise<{ stop(): Promise<unknown> }> {
-  const native = createRequire(import.meta.url)('../native-sender/build/Release/native_sender.node') as NativeSender;
+  const sender = loadNativeSender();
   const allocator = new PortAllocator(RANGE.min, RANGE.max);
   const sessions: RtpSession[] = [];
-  const ringback = new Uint8Array(8000).map((_, i) => linearToUlaw(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000))));
   for (let i = 0; i < n; i++) {
-    const s = await RtpSession.open({ allocator, bindAddress: '127.0.0.1', payloadType: 0, symmetric: false, remote: { address: '127.0.0.1', port: sinkPort } });
+    const s = await RtpSession.open({ allocator, bindAddress: '127.0.0.1', payloadType: 0, symmetric: false, remote: { address: '127.0.0.1', port: sinkPort }, sender });
     sessions.push(s);
-    const fd = socketFd((s as unknown as { rtpSocket: Socket }).rtpSocket);
-    if (fd === undefined) throw new Error('this Node keeps the socket descriptor out of reach');
-    native.add(fd, '127.0.0.1', sinkPort, s.ssrc, 0, ringback);
+    if (!s.startIdle({ silence: ULAW_SILENCE, loop: ringbackLoop('ulaw') })) throw new Error('the addon\'s thread did not take the stream');
   }
-  native.start();
   return {
     async stop() {
-      const figures = native.stop();
+      const sent = sessions.reduce((a, s) => a + s.stats.packetsSent, 0);
+      const errors = sessions.reduce((a, s) => a + s.stats.sendErrors, 0);
       await Promise.all(sessions.map((s) => s.close()));
-      return figures;
+      return { sent, errors };
     },
   };
 }

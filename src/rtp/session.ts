@@ -19,6 +19,7 @@ import { bindPair, closeSocket } from './socket-pair.js';
 import type { RtpMediaParams, RtpSessionEvents, RtpSessionOptions, RtpStats } from './session-types.js';
 import { preemptionPoint } from '../lib/preempt.js';
 import { socketFd, type PacketSender } from './native-send.js';
+import { IdleStream, type IdleOptions } from './idle-stream.js';
 export type * from './session-types.js';
 
 const RING = 16;
@@ -83,10 +84,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private lastReceivedAt: number | undefined;
   /** The native sender and the RTP socket's descriptor, when both are at hand: see send(). */
   private readonly native: { sender: PacketSender; fd: number } | undefined;
-  /** While the addon's thread sends this session's frames (startIdle): its stream, and whom to tell when it stops. */
-  private idle: { id: number; stopped: (loopPos: number) => void } | undefined;
-  /** When the thread would have sent its next frame, from the last resumeSending until sentThisInterval() reads it. */
-  private resumedDueNs: number | undefined;
+  /** Where the addon's thread sends this session's frames while it plays nothing (startIdle); with the native sender only. */
+  private readonly idle: IdleStream | undefined;
 
   private constructor(
     readonly localPort: number,
@@ -103,6 +102,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.params = { payloadType: 0, ptime: 20, direction: 'sendrecv' };
     const fd = opts.sender ? socketFd(rtpSocket) : undefined;
     this.native = opts.sender && fd !== undefined ? { sender: opts.sender, fd } : undefined;
+    this.idle = this.native && new IdleStream(this.native.sender, this.native.fd);
     this.update(opts);
     this.dtmf = new TelephoneEventReceiver((d, info) => this.emit('dtmf', d, info), { ...opts.dtmf, clock: this.clock });
     this.rtcp = new RtcpSender({
@@ -341,9 +341,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   /** What was sent so far, and the RTP timestamp for "now" (the SR's NTP/RTP correspondence, §6.4.1). */
   private sent(): { packets: number; octets: number; errors: number; ts: number } {
     const c = this.counters;
-    if (!this.idle || !this.native) return { packets: c.packetsSent, octets: c.octetsSent, errors: c.sendErrors, ts: this.ts };
-    const [, ts, , packets, octets, errors] = this.native.sender.idlePeek(this.idle.id);
-    return { packets: c.packetsSent + packets, octets: c.octetsSent + octets, errors: c.sendErrors + errors, ts };
+    const t = this.idle?.peek();
+    return { packets: c.packetsSent + (t?.packets ?? 0), octets: c.octetsSent + (t?.octets ?? 0), errors: c.sendErrors + (t?.errors ?? 0), ts: t?.ts ?? this.ts };
   }
 
   /**
@@ -352,62 +351,41 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
    * is waiting to go out.
    */
   get canIdle(): boolean {
-    return this.native !== undefined && this.idle === undefined && !this.closed && this.dest?.to !== undefined && this.params.ptime === 20 && this.pendingLen === 0 && this.digits.length === 0;
+    return this.idle !== undefined && !this.idle.active && !this.closed && this.dest?.to !== undefined && this.params.ptime === 20 && this.pendingLen === 0 && this.digits.length === 0;
   }
 
   /** True while the addon's thread sends this session's frames. */
   get idling(): boolean {
-    return this.idle !== undefined;
+    return this.idle?.active === true;
   }
 
   /**
-   * Hands the following frames to the addon's thread (native/rtp-send/idle.c): one every 20 ms, from 20 ms
-   * after now, of `loop` (whole frames, looped from `loopPos`) or of the `silence` byte, until the next
-   * sendFrame, sendDigits, update, change of destination, resumeSending or close takes them back, which
-   * then calls `stopped` with where the loop got to. For a call that plays nothing, so that its packets cost
-   * no JavaScript. Times come from the real monotonic clock (the thread's), not the injected one. False
-   * when it cannot (canIdle), and the caller goes on sending.
+   * Hands the following frames to the addon's thread (idle-stream.ts), of `loop` or of the `silence` byte,
+   * until the next sendFrame, sendDigits, update, change of destination, resumeSending or close takes them
+   * back. For a call that plays nothing, so that its packets cost no JavaScript. False when it cannot
+   * (canIdle), and the caller goes on sending.
    */
-  startIdle(o: { loop?: Uint8Array; loopPos?: number; silence: number; stopped?: (loopPos: number) => void }): boolean {
-    const native = this.native;
+  startIdle(o: IdleOptions): boolean {
     const to = this.dest?.to;
-    if (!this.canIdle || !native || !to) return false;
-    try {
-      const firstDueNs = Number(process.hrtime.bigint()) + 20e6;
-      const id = native.sender.idleStart(native.fd, to, this.params.payloadType, this.ssrc, this.seq, this.ts, this.marker, o.silence, o.loop ?? null, o.loopPos ?? 0, firstDueNs);
-      this.idle = { id, stopped: o.stopped ?? (() => undefined) };
-      return true;
-    } catch {
-      return false; // the thread could not be started: JavaScript goes on sending
-    }
+    if (!this.canIdle || !to) return false;
+    return this.idle!.start(to, this.params.payloadType, this.ssrc, { seq: this.seq, ts: this.ts, marker: this.marker }, o);
   }
 
-  /**
-   * True once, on the first call after resumeSending, when the thread already sent the frame of the current
-   * 20 ms: its next was due more than half an interval from now. The pacer's tick for the interval can come
-   * after the take-back (the event loop was busy), and sending then would put two frames together.
-   */
+  /** See IdleStream.sentThisInterval: whether the pacer's first tick after a take-back should send nothing. */
   sentThisInterval(): boolean {
-    const due = this.resumedDueNs;
-    if (due === undefined) return false;
-    this.resumedDueNs = undefined;
-    return Number(process.hrtime.bigint()) < due - 10e6;
+    return this.idle?.sentThisInterval() ?? false;
   }
 
   /** Takes the frames back from the addon's thread, if it has them: from here on sendFrame sends them. */
   resumeSending(): void {
-    const idle = this.idle;
-    if (!idle || !this.native) return;
-    this.idle = undefined;
-    const [seq, ts, marker, packets, octets, errors, loopPos, dueNs] = this.native.sender.idleStop(idle.id);
-    this.resumedDueNs = dueNs;
-    this.seq = seq;
-    this.ts = ts;
-    this.marker = marker === 1;
-    this.counters.packetsSent += packets;
-    this.counters.octetsSent += octets;
-    this.counters.sendErrors += errors;
-    idle.stopped(loopPos);
+    const r = this.idle?.stop();
+    if (!r) return;
+    this.seq = r.seq;
+    this.ts = r.ts;
+    this.marker = r.marker;
+    this.counters.packetsSent += r.packets;
+    this.counters.octetsSent += r.octets;
+    this.counters.sendErrors += r.errors;
   }
 
   private rtcpDestination(): { address: string; port: number } | undefined {

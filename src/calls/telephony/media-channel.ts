@@ -2,15 +2,15 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { RtpSession } from '../../rtp/session.js';
 import type { FrameClock, PacedSource } from '../../media/pacer.js';
-import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw, ALAW_SILENCE, ULAW_SILENCE } from '../../media/g711.js';
+import { decodeAlaw, decodeUlaw, ALAW_SILENCE, ULAW_SILENCE } from '../../media/g711.js';
 import { DtmfDetector } from '../../media/dtmf-detect.js';
-import { cadenceCycle, RINGBACK_NA } from '../../media/tones.js';
 import { WavWriter } from '../../media/wav.js';
 import { SpeechError } from '../../speech/errors.js';
 import type { G711Law, PromptStream } from '../../speech/prompt-cache.js';
 import { DigitBuffer } from '../digits.js';
 import type { PlayResult, PlayablePart, RecordOptions, RecordResult } from '../types.js';
 import { wholeStream, type PartRenderer } from './renderer.js';
+import { holdFrame, ringbackLoop, type HoldLoop } from './hold-audio.js';
 
 const FRAME = 160; // 20 ms at 8 kHz
 /** Below this RMS (about -40 dBFS) a 20 ms frame counts as silence for ending recordings. */
@@ -31,28 +31,6 @@ interface Playing {
   bytes: Uint8Array;
   offset: number;
   done(): void;
-}
-
-/** Hold audio: whole frames played in a loop (ringback's is one cadence, see ringbackLoop). */
-interface HoldLoop {
-  bytes: Uint8Array;
-  pos: number;
-  ringback: boolean;
-}
-
-const ringbackLoops: Partial<Record<G711Law, Uint8Array>> = {};
-/**
- * One whole cadence of ringback (6 s), encoded once per law: the tone's phase comes from the absolute
- * sample index and both of its frequencies complete whole cycles in a cadence, so the loop is the endless
- * tone itself, and a loop is what the addon's thread can play (RtpSession.startIdle).
- */
-function ringbackLoop(law: G711Law): Uint8Array {
-  const cached = ringbackLoops[law];
-  if (cached) return cached;
-  const pcm = cadenceCycle(RINGBACK_NA);
-  const loop = law === 'ulaw' ? encodeUlaw(pcm) : encodeAlaw(pcm);
-  ringbackLoops[law] = loop;
-  return loop;
 }
 
 /**
@@ -392,10 +370,3 @@ function isLibraryAudioProblem(err: unknown): boolean {
   return err instanceof SpeechError && (err.code === 'AUDIO_NOT_FOUND' || err.code === 'AUDIO_BAD_NAME' || err.code === 'AUDIO_INVALID');
 }
 
-/** The next frame of a hold loop. */
-function holdFrame(h: HoldLoop): Uint8Array {
-  if (h.pos + FRAME > h.bytes.length) h.pos = 0;
-  const f = h.bytes.subarray(h.pos, h.pos + FRAME);
-  h.pos += FRAME;
-  return f;
-}
