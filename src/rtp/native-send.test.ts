@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CI } from '../testkit/system-tools.js';
-import { chooseRtpSender, loadNativeSender, socketFd, type PacketSender } from './native-send.js';
+import { chooseRtpSender, loadNativeSender, socketFd, type IdleReport, type PacketSender } from './native-send.js';
 import { parseRtp } from './packet.js';
 import { PortAllocator } from './ports.js';
 import { RtpSession } from './session.js';
@@ -134,8 +134,8 @@ describe('chooseRtpSender', () => {
     expect(chooseRtpSender('native', { warn }, failing)).toBeUndefined();
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]![0]).toMatchObject({ reason: expect.stringContaining('/nonexistent/rtp_send.node') });
-    const report = (): [number, number, number, number, number, number, number, number] => [0, 0, 0, 0, 0, 0, 0, 0];
-    const fake: PacketSender = { sockaddr: () => Buffer.alloc(16), send: () => 0, idleStart: () => 0, idleStop: report, idlePeek: report };
+    const report = (): IdleReport => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const fake: PacketSender = { sockaddr: () => Buffer.alloc(16), send: () => 0, idleStart: () => 0, idleQueue: () => undefined, idleStop: report, idlePeek: report, idleDrain: () => [] };
     expect(chooseRtpSender('native', { warn }, () => fake)).toBe(fake);
   });
 });

@@ -25,14 +25,21 @@ export interface PacketSender {
   send(fd: number, packet: Uint8Array, length: number, to: Buffer): number;
   /** Hands a session's frames to the addon's thread (native/rtp-send/idle.c, RtpSession.startIdle); the stream's id. */
   idleStart(fd: number, to: Buffer, pt: number, ssrc: number, seq: number, ts: number, marker: boolean, silence: number, loop: Uint8Array | null, loopPos: number, firstDueNs: number): number;
+  /** Queues a piece of prompt (copied) on the stream, played before its loop or silence; `token` (above 0) names it to idleDrain. */
+  idleQueue(id: number, token: number, piece: Uint8Array): void;
   /** Takes them back: what the thread got to, and what it sent since idleStart. */
   idleStop(id: number): IdleReport;
   /** The same, while the thread goes on. */
   idlePeek(id: number): IdleReport;
+  /** The tokens of the pieces played to their end since the last call, in the order they ended. */
+  idleDrain(): number[];
 }
 
-/** seq, ts, marker (0/1), packets, octets, errors, loopPos, and when the next frame was due (ns, the monotonic clock). */
-export type IdleReport = [number, number, number, number, number, number, number, number];
+/**
+ * seq, ts, marker (0/1), packets, octets, errors, loopPos, when the next frame was due (ns, the monotonic
+ * clock), and the first piece not played to its end: its token and how many bytes of it were sent (0, 0: none).
+ */
+export type IdleReport = [number, number, number, number, number, number, number, number, number, number];
 
 /** From src/rtp or dist/rtp alike: the addon is built in the package's native/rtp-send. */
 export const NATIVE_SEND_PATH = path.resolve(import.meta.dirname, '../../native/rtp-send/build/Release/rtp_send.node');
@@ -41,7 +48,7 @@ export const NATIVE_SEND_PATH = path.resolve(import.meta.dirname, '../../native/
 export function loadNativeSender(file = NATIVE_SEND_PATH): PacketSender {
   try {
     const addon = createRequire(import.meta.url)(file) as Partial<PacketSender>;
-    for (const f of ['send', 'sockaddr', 'idleStart', 'idleStop', 'idlePeek'] as const) if (typeof addon[f] !== 'function') throw new Error(`the module has no ${f}() (rebuild it: npm run build:native)`);
+    for (const f of ['send', 'sockaddr', 'idleStart', 'idleQueue', 'idleStop', 'idlePeek', 'idleDrain'] as const) if (typeof addon[f] !== 'function') throw new Error(`the module has no ${f}() (rebuild it: npm run build:native)`);
     return addon as PacketSender;
   } catch (err) {
     throw new RtpError('native_unavailable', `the native RTP sender (${file}) cannot be loaded: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

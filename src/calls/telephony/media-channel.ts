@@ -2,7 +2,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { RtpSession } from '../../rtp/session.js';
 import type { FrameClock, PacedSource } from '../../media/pacer.js';
-import { decodeAlaw, decodeUlaw, ALAW_SILENCE, ULAW_SILENCE } from '../../media/g711.js';
+import { decodeAlaw, decodeUlaw } from '../../media/g711.js';
 import { DtmfDetector } from '../../media/dtmf-detect.js';
 import { WavWriter } from '../../media/wav.js';
 import { SpeechError } from '../../speech/errors.js';
@@ -10,7 +10,8 @@ import type { G711Law, PromptStream } from '../../speech/prompt-cache.js';
 import { DigitBuffer } from '../digits.js';
 import type { PlayResult, PlayablePart, RecordOptions, RecordResult } from '../types.js';
 import { wholeStream, type PartRenderer } from './renderer.js';
-import { holdFrame, ringbackLoop, type HoldLoop } from './hold-audio.js';
+import { ringbackLoop } from './hold-audio.js';
+import { OutboundAudio } from './outbound-audio.js';
 
 const FRAME = 160; // 20 ms at 8 kHz
 /** Below this RMS (about -40 dBFS) a 20 ms frame counts as silence for ending recordings. */
@@ -27,12 +28,6 @@ export interface MediaChannelDeps {
   logger: Logger;
 }
 
-interface Playing {
-  bytes: Uint8Array;
-  offset: number;
-  done(): void;
-}
-
 /**
  * The media side of one call leg: plays prompts one 20 ms frame per pacer tick, detects DTMF from
  * every path (each key reaches the IVR exactly once), records what the caller says. Pure media: it
@@ -40,16 +35,13 @@ interface Playing {
  */
 export class MediaChannel implements PacedSource {
   readonly digits: DigitBuffer;
-  private playing: Playing | undefined;
-  private hold: HoldLoop | undefined;
+  private readonly outbound: OutboundAudio;
   private recorder: ((pcm: Int16Array) => void) | undefined;
   private readonly detector = new DtmfDetector();
   private rfc4733Seen = false;
   private last = { key: '', at: -Infinity, source: '' as DigitSource | '' };
   private readonly onClose: Array<() => void> = [];
   private readonly unregister: () => void;
-  private silence: Uint8Array;
-  private readonly out = new Uint8Array(FRAME);
   private readonly pcm = new Int16Array(FRAME);
   private closed = false;
   /** Counts interrupt()s: a prompt started before the latest one stops at its next piece. */
@@ -65,62 +57,21 @@ export class MediaChannel implements PacedSource {
     private readonly deps: MediaChannelDeps,
   ) {
     this.digits = new DigitBuffer(deps.clock);
-    this.silence = new Uint8Array(FRAME).fill(law === 'ulaw' ? ULAW_SILENCE : ALAW_SILENCE);
+    this.outbound = new OutboundAudio(session, law);
     session.on('audio', (payload) => this.onAudio(payload));
     session.on('dtmf', (digit) => this.onDigit(digit, 'rfc4733'));
     this.unregister = deps.pacer.register(this);
   }
 
-  /**
-   * Called by the pacer every 20 ms: exactly one frame goes out (prompt, hold audio or silence), here or,
-   * while nothing plays, from the RTP addon's thread (idle()).
-   */
+  /** Called by the pacer every 20 ms: exactly one frame goes out (prompt, hold audio or silence), see OutboundAudio. */
   tick(): void {
-    if (this.session.idling || this.session.sentThisInterval()) return;
-    const p = this.playing;
-    if (p) {
-      const end = p.offset + FRAME;
-      let frame = p.bytes.subarray(p.offset, end);
-      if (frame.length < FRAME) {
-        this.out.set(frame);
-        this.out.fill(this.silence[0] as number, frame.length);
-        frame = this.out;
-      }
-      this.session.sendFrame(frame);
-      p.offset = end;
-      if (end >= p.bytes.length) {
-        this.playing = undefined;
-        p.done();
-      }
-      return;
-    }
-    const h = this.hold;
-    this.session.sendFrame(h ? holdFrame(h) : this.silence);
-    this.idle(h);
-  }
-
-  /**
-   * Nothing to play: where the session sends with the native sender, the addon's thread sends the frames
-   * that follow (the same hold audio or silence) until play(), hold, a bridge or a key to send takes them
-   * back (RtpSession.resumeSending). Most of a call's frames are such, and they then cost no JavaScript.
-   */
-  private idle(h: HoldLoop | undefined): void {
-    if (!this.session.canIdle) return;
-    const silence = this.silence[0] as number;
-    this.session.startIdle(h ? { silence, loop: h.bytes, loopPos: h.pos, stopped: (pos) => (h.pos = pos) } : { silence });
-  }
-
-  /** What the channel sends changed: the next tick sends it, and goes idle again if it may. */
-  private changed(): void {
-    this.session.resumeSending();
+    this.outbound.tick();
   }
 
   /** A re-INVITE or a late-offer answer changed the codec. */
   setLaw(law: G711Law): void {
-    this.changed(); // first: the thread's loop position comes back into this.hold
+    this.outbound.setLaw(law);
     this.law = law;
-    this.silence = new Uint8Array(FRAME).fill(law === 'ulaw' ? ULAW_SILENCE : ALAW_SILENCE);
-    if (this.hold?.ringback) this.hold = { ...this.hold, bytes: ringbackLoop(law) };
   }
 
   /** A key from SIP INFO (application/dtmf-relay). */
@@ -174,25 +125,25 @@ export class MediaChannel implements PacedSource {
     const off = opts.bargeIn
       ? this.digits.onKey(() => {
           interrupted = true;
-          this.stopPlayback();
+          this.outbound.stop();
           closeStreams();
         })
       : undefined;
     this.onClose.push(closeStreams);
     try {
+      // Each piece is queued as soon as it is at hand, not when the one before has played: the next sentence
+      // then follows the last frame of this one without a gap, wherever the frames are sent from.
+      let last: Promise<void> | undefined;
       for (const [i, stream] of streams.entries()) {
         for (let piece = 0; ; piece++) {
           const bytes = await this.nextPiece(stream, parts[i]!, piece);
           if (interrupted || stopped()) return { interrupted };
           if (bytes === undefined) break;
           if (bytes.length === 0) continue;
-          await new Promise<void>((done) => {
-            this.playing = { bytes, offset: 0, done };
-            this.changed();
-          });
-          if (interrupted || stopped()) return { interrupted };
+          last = this.outbound.enqueue(bytes);
         }
       }
+      await last;
     } finally {
       off?.();
       const i = this.onClose.indexOf(closeStreams);
@@ -232,12 +183,6 @@ export class MediaChannel implements PacedSource {
     }
   }
 
-  private stopPlayback(): void {
-    const p = this.playing;
-    this.playing = undefined;
-    p?.done();
-  }
-
   /** Ringback or an audio file, looped, whenever no prompt is playing; returns the stop function. */
   startHold(kind: 'ringback' | { audioPath: string }): () => void {
     let stopped = false;
@@ -254,8 +199,7 @@ export class MediaChannel implements PacedSource {
             return;
           }
           // Whole frames: a last partial one is left out of the loop.
-          this.hold = { bytes: bytes.subarray(0, bytes.length - (bytes.length % FRAME)), pos: 0, ringback: false };
-          this.changed();
+          this.outbound.setHold(bytes.subarray(0, bytes.length - (bytes.length % FRAME)));
         },
         (err: unknown) => {
           // Silence while the caller waits for Find Me to answer sounds like a dead line: ring instead.
@@ -267,14 +211,12 @@ export class MediaChannel implements PacedSource {
     }
     return () => {
       stopped = true;
-      this.hold = undefined;
-      this.changed();
+      this.outbound.setHold(undefined);
     };
   }
 
   private startRingback(): void {
-    this.hold = { bytes: ringbackLoop(this.law), pos: 0, ringback: true };
-    this.changed();
+    this.outbound.setHold(ringbackLoop(this.law), true);
   }
 
   /**
@@ -345,9 +287,8 @@ export class MediaChannel implements PacedSource {
   interrupt(): void {
     if (this.closed) return;
     this.generation++;
-    this.stopPlayback();
-    this.hold = undefined;
-    this.changed();
+    this.outbound.stop();
+    this.outbound.setHold(undefined);
     for (const f of [...this.onClose]) f();
     this.digits.close();
     this.deps.pacer.register(this);
@@ -357,8 +298,8 @@ export class MediaChannel implements PacedSource {
     if (this.closed) return;
     this.closed = true;
     this.unregister();
-    this.stopPlayback();
-    this.hold = undefined;
+    this.outbound.stop();
+    this.outbound.setHold(undefined);
     for (const f of [...this.onClose]) f();
     this.digits.close();
     await this.session.close();
