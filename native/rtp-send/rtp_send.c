@@ -80,6 +80,7 @@ napi_value idle_stop(napi_env env, napi_callback_info info);
 napi_value idle_peek(napi_env env, napi_callback_info info);
 napi_value idle_queue(napi_env env, napi_callback_info info);
 napi_value idle_drain(napi_env env, napi_callback_info info);
+napi_value idle_thread(napi_env env, napi_callback_info info);
 napi_status idle_init(napi_env env);
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -91,6 +92,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "idlePeek", NULL, idle_peek, NULL, NULL, NULL, napi_default, NULL },
     { "idleQueue", NULL, idle_queue, NULL, NULL, NULL, napi_default, NULL },
     { "idleDrain", NULL, idle_drain, NULL, NULL, NULL, napi_default, NULL },
+    { "idleThread", NULL, idle_thread, NULL, NULL, NULL, napi_default, NULL },
   };
   if (idle_init(env) != napi_ok) return NULL;
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -41,6 +41,7 @@ export interface CliOptions {
   drainS: string | number;
   mediaPriority: string;
   rtpSend: string;
+  rtpThreadPriority: string | number;
   maxCalls: string | number;
   overloadLateMs: string | number;
   sourcetrakRetentionDays: string | number;
@@ -143,6 +144,13 @@ export interface Settings {
    * uses Node's dgram (more CPU per call, the same packets).
    */
   rtpSend: RtpSend;
+  /**
+   * HOOKLINE_RTP_THREAD_PRIORITY: how many nice steps above the rest of the server the native sender's thread
+   * runs (0-20, default 10; 0: not raised), so that under load its audio does not wait behind SIP, webhooks
+   * and the store. Raising it needs CAP_SYS_NICE; without it the server warns at start and the thread runs
+   * at the server's priority.
+   */
+  rtpThreadPriority: number;
   /**
    * HOOKLINE_MAX_CALLS: calls this node carries at once, incoming ones counted from the INVITE and those the
    * Call Initiation API places from before their first leg is dialled; the next ones are answered 503 with
@@ -331,6 +339,7 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
     drainS: get('drainS', 'DRAIN_S', count(0, 86_400)) ?? 300,
     mediaPriority: get('mediaPriority', 'MEDIA_PRIORITY', oneOf(MEDIA_PRIORITIES)) ?? 'balanced',
     rtpSend: get('rtpSend', 'RTP_SEND', oneOf(RTP_SENDS)) ?? 'native',
+    rtpThreadPriority: get('rtpThreadPriority', 'RTP_THREAD_PRIORITY', count(0, 20)) ?? 10,
     maxCalls: get('maxCalls', 'MAX_CALLS', count(0, 100_000)) ?? 0,
     overloadLateMs: get('overloadLateMs', 'OVERLOAD_LATE_MS', count(0, 10_000)) ?? 0,
     sourcetrakRetentionDays: get('sourcetrakRetentionDays', 'SOURCETRAK_RETENTION_DAYS', count(1, 3650)) ?? 90,

@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CI } from '../testkit/system-tools.js';
 import { chooseRtpSender, loadNativeSender, socketFd, type IdleReport, type PacketSender } from './native-send.js';
@@ -129,13 +130,56 @@ describe.runIf(native)('the native sender', () => {
 describe('chooseRtpSender', () => {
   it('uses dgram when asked to, and says why when the addon does not load', () => {
     const warn = vi.fn();
-    expect(chooseRtpSender('dgram', { warn }, () => addon())).toBeUndefined();
+    const info = vi.fn();
+    expect(chooseRtpSender('dgram', { warn, info }, { load: () => addon() })).toBeUndefined();
     const failing = () => loadNativeSender('/nonexistent/rtp_send.node');
-    expect(chooseRtpSender('native', { warn }, failing)).toBeUndefined();
+    expect(chooseRtpSender('native', { warn, info }, { load: failing })).toBeUndefined();
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]![0]).toMatchObject({ reason: expect.stringContaining('/nonexistent/rtp_send.node') });
-    const report = (): IdleReport => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    const fake: PacketSender = { sockaddr: () => Buffer.alloc(16), send: () => 0, idleStart: () => 0, idleQueue: () => undefined, idleStop: report, idlePeek: report, idleDrain: () => [] };
-    expect(chooseRtpSender('native', { warn }, () => fake)).toBe(fake);
+    const f = fake([0, 1]);
+    expect(chooseRtpSender('native', { warn, info }, { load: () => f })).toBe(f);
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  it('starts the thread at the priority asked for, and warns when it could not be raised', () => {
+    const warn = vi.fn();
+    const info = vi.fn();
+    let asked: number | undefined;
+    const refused = fake([0, 0], (n) => (asked = n));
+    expect(chooseRtpSender('native', { warn, info }, { threadPriority: 10, load: () => refused })).toBe(refused);
+    expect(asked).toBe(-10);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![1]).toContain('CAP_SYS_NICE');
+    expect(chooseRtpSender('native', { warn, info }, { threadPriority: 10, load: () => fake([-10, 1]) })).toBeDefined();
+    expect(chooseRtpSender('native', { warn, info }, { threadPriority: 0, load: () => fake([0, 0]) })).toBeDefined();
+    expect(warn).toHaveBeenCalledTimes(1); // raised as asked, or nothing asked
   });
 });
+
+describe.runIf(native)("the addon's thread", () => {
+  it('runs at the nice value it reports, and refuses a value it would not take', () => {
+    const [nice, raised] = addon().idleThread(-5);
+    // Its own priority is in /proc: some thread of this process runs at the value reported.
+    const nices = readdirSync('/proc/self/task').map((tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+    expect(nices).toContain(nice);
+    if (raised === 1) expect(nice).toBeLessThan(0);
+    expect(() => addon().idleThread(5)).toThrow(/-20 to 0/);
+  });
+});
+
+function fake(thread: [number, number], asked?: (nice: number) => void): PacketSender {
+  const report = (): IdleReport => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  return {
+    sockaddr: () => Buffer.alloc(16),
+    send: () => 0,
+    idleStart: () => 0,
+    idleQueue: () => undefined,
+    idleStop: report,
+    idlePeek: report,
+    idleDrain: () => [],
+    idleThread: (n) => {
+      asked?.(n);
+      return thread;
+    },
+  };
+}

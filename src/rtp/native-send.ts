@@ -33,6 +33,11 @@ export interface PacketSender {
   idlePeek(id: number): IdleReport;
   /** The tokens of the pieces played to their end since the last call, in the order they ended. */
   idleDrain(): number[];
+  /**
+   * Starts the addon's thread, asking for the nice value `nice` (-20 to 0; 0: the process's) if it is not
+   * running yet: [the nice value it runs at, 1 if it was raised as asked, else 0].
+   */
+  idleThread(nice: number): [number, number];
 }
 
 /**
@@ -48,7 +53,7 @@ export const NATIVE_SEND_PATH = path.resolve(import.meta.dirname, '../../native/
 export function loadNativeSender(file = NATIVE_SEND_PATH): PacketSender {
   try {
     const addon = createRequire(import.meta.url)(file) as Partial<PacketSender>;
-    for (const f of ['send', 'sockaddr', 'idleStart', 'idleQueue', 'idleStop', 'idlePeek', 'idleDrain'] as const) if (typeof addon[f] !== 'function') throw new Error(`the module has no ${f}() (rebuild it: npm run build:native)`);
+    for (const f of ['send', 'sockaddr', 'idleStart', 'idleQueue', 'idleStop', 'idlePeek', 'idleDrain', 'idleThread'] as const) if (typeof addon[f] !== 'function') throw new Error(`the module has no ${f}() (rebuild it: npm run build:native)`);
     return addon as PacketSender;
   } catch (err) {
     throw new RtpError('native_unavailable', `the native RTP sender (${file}) cannot be loaded: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -63,16 +68,36 @@ export function socketFd(socket: Socket): number | undefined {
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
+export interface SenderChoice {
+  /**
+   * HOOKLINE_RTP_THREAD_PRIORITY: how many nice steps above the rest of the server the addon's thread runs
+   * (0-20; 0: not raised). Raising it needs CAP_SYS_NICE.
+   */
+  threadPriority?: number;
+  load?: () => PacketSender;
+}
+
 /**
- * The sender for HOOKLINE_RTP_SEND: `native` loads the addon, and where it cannot says once why RTP goes
- * out with dgram instead (the calls work either way); `dgram` (or no addon) answers undefined.
+ * The sender for HOOKLINE_RTP_SEND: `native` loads the addon and starts its thread, and where it cannot says
+ * once why RTP goes out with dgram instead (the calls work either way); `dgram` (or no addon) answers
+ * undefined. A thread that could not be given the priority asked for is logged too: under load its audio
+ * then competes with SIP and webhooks for the CPU.
  */
-export function chooseRtpSender(choice: 'native' | 'dgram', logger: Pick<Logger, 'warn'>, load: () => PacketSender = loadNativeSender): PacketSender | undefined {
+export function chooseRtpSender(choice: 'native' | 'dgram', logger: Pick<Logger, 'warn' | 'info'>, o: SenderChoice = {}): PacketSender | undefined {
   if (choice === 'dgram') return undefined;
+  let sender: PacketSender;
+  let thread: [number, number];
+  const priority = o.threadPriority ?? 0;
   try {
-    return load();
+    sender = (o.load ?? loadNativeSender)();
+    thread = sender.idleThread(-priority);
   } catch (err) {
     logger.warn({ reason: err instanceof Error ? err.message : String(err) }, 'RTP is sent with dgram, which costs more CPU per call: run `npm run build:native` (it needs g++, make and python3)');
     return undefined;
   }
+  const [nice, raised] = thread;
+  if (priority > 0 && raised !== 1) {
+    logger.warn({ asked: -priority, nice }, 'the RTP thread runs at the server\'s own priority: raising it needs CAP_SYS_NICE (systemd AmbientCapabilities=CAP_SYS_NICE, docker --cap-add SYS_NICE); under load, audio then waits behind SIP and webhooks. HOOKLINE_RTP_THREAD_PRIORITY=0 asks for none');
+  } else logger.info({ nice }, 'RTP is sent by the native addon\'s thread');
+  return sender;
 }

@@ -153,7 +153,7 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
       pacer.resetStats();
       return { streams: s.sources, skipped: s.skipped, lateP99Ms: s.lateness.p99Ms, lateMaxMs: s.lateness.maxMs };
     });
-    const rtpSender = chooseRtpSender(settings.rtpSend, logger);
+    const rtpSender = chooseRtpSender(settings.rtpSend, logger, { threadPriority: settings.rtpThreadPriority });
     const testCalls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: app.flows, clock, logger, dataDir, dialLimits: app.dialLimits });
     const audio = new AudioFiles({ dataDir, library: audioLibrary, usedBy: (name) => audioUsedBy(config.current(), name) });
     closers.push(() => audio.close());
