@@ -78,7 +78,7 @@ describe.runIf(sender !== undefined || CI)('idle streams', () => {
     expect(s.canIdle).toBe(false);
     await sleep(210);
     // Paced by the thread: one frame per 20 ms since it took over (its first 20 ms after, each up to 1 ms
-    // early, see EARLY_NS in idle.c), no more.
+    // early, see EARLY_NS in native/rtp-send/idle.h), no more.
     const sentByThread = s.stats.packetsSent - 1;
     const elapsed = performance.now() - t0;
     expect(sentByThread).toBeGreaterThanOrEqual(Math.floor(elapsed / 20) - 3);
