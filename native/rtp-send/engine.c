@@ -18,7 +18,7 @@ static int64_t now_ns(void) {
   return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-static void free_pieces(stream_t *s) {
+void idle_free_pieces(stream_t *s) {
   for (piece_t *p = s->head, *next; p; p = next) {
     next = p->next;
     free(p);
@@ -31,7 +31,7 @@ void idle_release(engine_t *e, stream_t *s) {
   s->in_use = 0;
   free(s->loop);
   s->loop = NULL;
-  free_pieces(s);
+  idle_free_pieces(s);
   e->active--;
 }
 
@@ -155,7 +155,7 @@ static void engine_free(napi_env env, void *data, void *hint) {
   if (e->started) pthread_join(e->thread, NULL);
   for (size_t i = 0; i < e->cap; i++) {
     free(e->streams[i].loop);
-    free_pieces(&e->streams[i]);
+    idle_free_pieces(&e->streams[i]);
   }
   free(e->streams);
   free(e->played);

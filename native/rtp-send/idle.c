@@ -23,6 +23,9 @@
  *       packets, octets, errors: since idleStart; dueNs: when the thread would have sent the next frame;
  *       headToken, headPos: the first piece not played to its end and how far it got (0, 0: none). idleStop
  *       drops the pieces still queued: JavaScript has them, and goes on from there.
+ *   idleRetarget(id, to): the stream's packets go to `to` (from sockaddr()) from the next one on
+ *   idleClear(id): drops the pieces queued on the stream (a prompt cut short); the stream goes on with its
+ *       loop or silence, and the pieces are not reported as played
  *   idleDrain(): the tokens of the pieces played to their end since the last call
  *   idleThread(nice): starts the thread, at a raised priority where allowed: [nice it runs at, raised 0/1]
  */
@@ -206,6 +209,43 @@ napi_value idle_queue(napi_env env, napi_callback_info info) {
   if (s->tail) s->tail->next = p;
   else s->head = p;
   s->tail = p;
+  pthread_mutex_unlock(&e->mu);
+  return NULL;
+}
+
+napi_value idle_retarget(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  uint32_t id;
+  void *to = NULL;
+  size_t to_len = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || napi_get_value_uint32(env, argv[0], &id) != napi_ok) THROW(env, "idleRetarget(id, to)");
+  if (napi_get_buffer_info(env, argv[1], &to, &to_len) != napi_ok || to_len > sizeof(struct sockaddr_storage) || to_len < sizeof(sa_family_t)) THROW(env, "to must come from sockaddr()");
+  engine_t *e = engine(env);
+  pthread_mutex_lock(&e->mu);
+  if (id >= e->cap || !e->streams[id].in_use) {
+    pthread_mutex_unlock(&e->mu);
+    THROW(env, "no such idle stream");
+  }
+  stream_t *s = &e->streams[id];
+  memcpy(&s->to, to, to_len);
+  s->to_len = (socklen_t)to_len;
+  pthread_mutex_unlock(&e->mu);
+  return NULL;
+}
+
+napi_value idle_clear(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  uint32_t id;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_uint32(env, argv[0], &id) != napi_ok) THROW(env, "expected a stream id");
+  engine_t *e = engine(env);
+  pthread_mutex_lock(&e->mu);
+  if (id >= e->cap || !e->streams[id].in_use) {
+    pthread_mutex_unlock(&e->mu);
+    THROW(env, "no such idle stream");
+  }
+  idle_free_pieces(&e->streams[id]);
   pthread_mutex_unlock(&e->mu);
   return NULL;
 }

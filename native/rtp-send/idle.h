@@ -67,6 +67,8 @@ typedef struct {
   uint8_t pkt[12 + FRAME];
 } outgoing_t;
 
+/* Drops the pieces queued on a stream; the caller holds the engine's lock. */
+void idle_free_pieces(stream_t *s);
 /* Lets go of a stream's memory; the caller holds the engine's lock. */
 void idle_release(engine_t *e, stream_t *s);
 /* Starts the thread once; the caller holds the lock. 0 when it could not be started. */

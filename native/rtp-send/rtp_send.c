@@ -80,6 +80,8 @@ napi_value idle_stop(napi_env env, napi_callback_info info);
 napi_value idle_peek(napi_env env, napi_callback_info info);
 napi_value idle_queue(napi_env env, napi_callback_info info);
 napi_value idle_drain(napi_env env, napi_callback_info info);
+napi_value idle_clear(napi_env env, napi_callback_info info);
+napi_value idle_retarget(napi_env env, napi_callback_info info);
 napi_value idle_thread(napi_env env, napi_callback_info info);
 napi_status idle_init(napi_env env);
 
@@ -92,6 +94,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { "idlePeek", NULL, idle_peek, NULL, NULL, NULL, napi_default, NULL },
     { "idleQueue", NULL, idle_queue, NULL, NULL, NULL, napi_default, NULL },
     { "idleDrain", NULL, idle_drain, NULL, NULL, NULL, napi_default, NULL },
+    { "idleClear", NULL, idle_clear, NULL, NULL, NULL, napi_default, NULL },
+    { "idleRetarget", NULL, idle_retarget, NULL, NULL, NULL, napi_default, NULL },
     { "idleThread", NULL, idle_thread, NULL, NULL, NULL, napi_default, NULL },
   };
   if (idle_init(env) != napi_ok) return NULL;

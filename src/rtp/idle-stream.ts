@@ -146,6 +146,39 @@ export class IdleStream {
     return token;
   }
 
+  /** The thread's next packets go to `to`; false when the stream is not on the thread or the addon refused. */
+  retarget(to: Buffer): boolean {
+    if (this.id === undefined) return false;
+    try {
+      this.sender.idleRetarget(this.id, to);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Drops the queued pieces (a prompt cut short by a key), whose `onPlayed` is then not called; the thread
+   * goes on with the loop or silence. False when the stream is not on the thread or the addon refused.
+   */
+  clear(): boolean {
+    const id = this.id;
+    if (id === undefined) return false;
+    try {
+      this.sender.idleClear(id);
+    } catch {
+      return false;
+    }
+    this.forgetTokens();
+    return true;
+  }
+
+  private forgetTokens(): void {
+    const watch = watchOf(this.sender);
+    for (const t of this.tokens) watch.forget(t);
+    this.tokens.clear();
+  }
+
   peek(): IdleCounts | undefined {
     if (this.id === undefined) return undefined;
     const [, ts, , packets, octets, errors] = this.sender.idlePeek(this.id);
@@ -159,9 +192,7 @@ export class IdleStream {
     this.id = undefined;
     const [seq, ts, marker, packets, octets, errors, loopPos, dueNs, headToken, headPos] = this.sender.idleStop(id);
     this.resumedDueNs = dueNs;
-    const watch = watchOf(this.sender);
-    for (const t of this.tokens) watch.forget(t);
-    this.tokens.clear();
+    this.forgetTokens();
     this.stopped(loopPos, headToken === 0 ? undefined : { token: headToken, pos: headPos });
     return { seq, ts, marker: marker === 1, packets, octets, errors };
   }

@@ -137,7 +137,7 @@ describe.runIf(sender !== undefined || CI)('idle streams', () => {
     expect(s.idling).toBe(false);
   });
 
-  it('are taken back by a key to send, a new destination or another packet size', async () => {
+  it('are taken back by a key to send, by nowhere to send, or by another packet size', async () => {
     const r = await receiver();
     const s = await session(r.port, { telephoneEventPt: 101 });
     s.sendFrame(new Uint8Array(160));
@@ -148,15 +148,42 @@ describe.runIf(sender !== undefined || CI)('idle streams', () => {
     s.startIdle({ silence: 0xff });
     expect(s.idling).toBe(false);
     const r2 = await receiver();
-    const t = await session(r.port);
+    const t = await session(r2.port);
     t.sendFrame(new Uint8Array(160));
     t.startIdle({ silence: 0xff });
-    t.update({ payloadType: 0, remote: { address: HOST, port: r2.port } });
+    t.update({ payloadType: 0, direction: 'recvonly', remote: { address: HOST, port: r2.port } }); // nowhere to send
     expect(t.idling).toBe(false);
-    t.update({ payloadType: 0, ptime: 30, remote: { address: HOST, port: r2.port } });
+    t.update({ payloadType: 0, remote: { address: HOST, port: r2.port } });
+    t.sendFrame(new Uint8Array(160));
+    expect(t.startIdle({ silence: 0xff })).toBe(true);
+    t.update({ payloadType: 0, ptime: 30, remote: { address: HOST, port: r2.port } }); // the same destination
+    expect(t.idling).toBe(false);
     expect(t.canIdle).toBe(false);
+    t.update({ payloadType: 0, remote: { address: HOST, port: r2.port } });
+    expect(t.startIdle({ silence: 0xff })).toBe(true);
+    t.update({ payloadType: 8, remote: { address: HOST, port: r2.port } }); // another codec
+    expect(t.idling).toBe(false);
     await s.close();
     await key;
+  });
+
+  it('follow a new destination without giving the frames back', async () => {
+    const r = await receiver();
+    const r2 = await receiver();
+    const s = await session(r.port);
+    s.sendFrame(new Uint8Array(160));
+    s.startIdle({ silence: 0xff });
+    await sleep(50);
+    s.update({ payloadType: 0, remote: { address: HOST, port: r.port } }); // the same: nothing changes
+    expect(s.idling).toBe(true);
+    s.update({ payloadType: 0, remote: { address: HOST, port: r2.port } });
+    expect(s.idling).toBe(true);
+    await sleep(70);
+    await s.close();
+    await sleep(20);
+    expect(r.got.length).toBeGreaterThan(1);
+    expect(r2.got.length).toBeGreaterThan(1);
+    expect(continuous([...r.got, ...r2.got])).toBe(true);
   });
 
   it('play queued pieces of prompt in order before the silence, and say which have played', async () => {
@@ -250,5 +277,27 @@ describe.runIf(sender !== undefined || CI)('idle streams', () => {
     expect(continuous(r.got)).toBe(true);
     const tone = Buffer.concat(r.got.slice(0, prompt.length / 160).map((h) => h.payload));
     expect(tone.equals(Buffer.from(prompt))).toBe(true);
+  });
+
+  it('cut a prompt short on the thread when a key barges in, without taking the frames back', async () => {
+    const r = await receiver();
+    const s = await session(r.port);
+    const pacer = new ManualPacer();
+    const channel = new MediaChannel(s, 'ulaw', { pacer, clock: new FakeClock(), renderer: toneRenderer, logger: silentLogger });
+    const playing = channel.play([{ text: '2000' }], { bargeIn: true }); // 100 frames of tone
+    await sleep(5);
+    await pacer.run(1);
+    expect(s.idling).toBe(true);
+    await sleep(100);
+    channel.infoDigit('5');
+    expect(await playing).toEqual({ interrupted: true });
+    expect(s.idling).toBe(true); // the thread goes on, with silence
+    await sleep(100);
+    await channel.close();
+    await sleep(20);
+    expect(continuous(r.got)).toBe(true);
+    const silent = (h: Heard): boolean => h.payload.every((b) => b === 0xff);
+    const kinds = r.got.map((h) => (silent(h) ? 's' : 't')).join('');
+    expect(kinds).toMatch(/^t{3,9}s{3,}$/);
   });
 });

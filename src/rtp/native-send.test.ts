@@ -174,6 +174,8 @@ function fake(thread: [number, number], asked?: (nice: number) => void): PacketS
     send: () => 0,
     idleStart: () => 0,
     idleQueue: () => undefined,
+    idleClear: () => undefined,
+    idleRetarget: () => undefined,
     idleStop: report,
     idlePeek: report,
     idleDrain: () => [],

@@ -27,6 +27,10 @@ export interface PacketSender {
   idleStart(fd: number, to: Buffer, pt: number, ssrc: number, seq: number, ts: number, marker: boolean, silence: number, loop: Uint8Array | null, loopPos: number, firstDueNs: number): number;
   /** Queues a piece of prompt (copied) on the stream, played before its loop or silence; `token` (above 0) names it to idleDrain. */
   idleQueue(id: number, token: number, piece: Uint8Array): void;
+  /** Sends the stream's next packets to `to` (from sockaddr()). */
+  idleRetarget(id: number, to: Buffer): void;
+  /** Drops the pieces queued on the stream; it goes on with its loop or silence. */
+  idleClear(id: number): void;
   /** Takes them back: what the thread got to, and what it sent since idleStart. */
   idleStop(id: number): IdleReport;
   /** The same, while the thread goes on. */
@@ -53,7 +57,7 @@ export const NATIVE_SEND_PATH = path.resolve(import.meta.dirname, '../../native/
 export function loadNativeSender(file = NATIVE_SEND_PATH): PacketSender {
   try {
     const addon = createRequire(import.meta.url)(file) as Partial<PacketSender>;
-    for (const f of ['send', 'sockaddr', 'idleStart', 'idleQueue', 'idleStop', 'idlePeek', 'idleDrain', 'idleThread'] as const) if (typeof addon[f] !== 'function') throw new Error(`the module has no ${f}() (rebuild it: npm run build:native)`);
+    for (const f of ['send', 'sockaddr', 'idleStart', 'idleQueue', 'idleRetarget', 'idleClear', 'idleStop', 'idlePeek', 'idleDrain', 'idleThread'] as const) if (typeof addon[f] !== 'function') throw new Error(`the module has no ${f}() (rebuild it: npm run build:native)`);
     return addon as PacketSender;
   } catch (err) {
     throw new RtpError('native_unavailable', `the native RTP sender (${file}) cannot be loaded: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

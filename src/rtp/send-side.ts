@@ -51,7 +51,7 @@ export interface SentCounts {
 }
 
 export class RtpSendSide {
-  params: SendParams = { payloadType: 0, ptime: 20 };
+  private p: SendParams = { payloadType: 0, ptime: 20 };
   private seq: number;
   private ts: number;
   private marker = true; // the first packet starts a talkspurt (RFC 3551 §4.1)
@@ -92,17 +92,33 @@ export class RtpSendSide {
     this.idle = this.native && new IdleStream(this.native.sender, this.native.fd);
   }
 
+  get params(): SendParams {
+    return this.p;
+  }
+
+  /** A new negotiation: the thread's packets carry the payload type and are 20 ms, so a change of either takes them back. */
+  set params(p: SendParams) {
+    if (p.payloadType !== this.p.payloadType || p.ptime !== this.p.ptime) this.resumeSending();
+    this.p = p;
+  }
+
   /** Sends to `r` from now on (undefined: nowhere, as for hold or recvonly). */
   setDestination(r: { address: string; port: number } | undefined): void {
-    this.resumeSending(); // the addon's thread has the old destination
-    this.dest = r && { address: r.address, port: r.port, literal: isIP(r.address) !== 0 };
-    if (this.dest?.literal && this.native) {
+    const old = this.dest;
+    // Symmetric RTP latching on the source the SDP named already (the usual case) changes nothing.
+    if (r && old && r.address === old.address && r.port === old.port) return;
+    const dest: Destination | undefined = r && { address: r.address, port: r.port, literal: isIP(r.address) !== 0 };
+    if (dest?.literal && this.native) {
       try {
-        this.dest.to = this.native.sender.sockaddr(r!.address, r!.port);
+        dest.to = this.native.sender.sockaddr(dest.address, dest.port);
       } catch {
         // Cannot happen for an address isIP accepted; should it, dgram sends to this destination.
       }
     }
+    // The addon's thread has the old destination: it sends to the new one from its next packet, or, where it
+    // cannot (nowhere to send, a host name), gives the frames back.
+    if (this.idle?.active && !(dest?.to && this.idle.retarget(dest.to))) this.resumeSending();
+    this.dest = dest;
   }
 
   /** A send failure seen elsewhere (the socket's 'error', RTCP). */
@@ -124,7 +140,7 @@ export class RtpSendSide {
         this.eventTs = this.ts; // every packet of the press carries its start time (RFC 4733 §2.3.1)
       }
       const p = digit.packets.shift()!;
-      if (dest && this.params.telephoneEventPt !== undefined) this.send(dest, this.params.telephoneEventPt, p.marker, this.eventTs, p.payload);
+      if (dest && this.p.telephoneEventPt !== undefined) this.send(dest, this.p.telephoneEventPt, p.marker, this.eventTs, p.payload);
       this.ts = (this.ts + frameSamples) >>> 0;
       this.marker = true;
       return;
@@ -142,10 +158,10 @@ export class RtpSendSide {
       return;
     }
     // Re-packetise 20 ms frames to the negotiated ptime (10, 20, 30 … ms of G.711 = 8 bytes per ms).
-    const bytes = Math.min(MAX_PACKET - 12, this.params.ptime * 8);
+    const bytes = Math.min(MAX_PACKET - 12, this.p.ptime * 8);
     if (this.pendingLen === 0 && payload.length === bytes) {
       // The usual case, a frame that is one packet: straight into the packet, no staging copy.
-      this.send(dest, this.params.payloadType, this.marker, this.ts, payload);
+      this.send(dest, this.p.payloadType, this.marker, this.ts, payload);
       this.marker = false;
       this.ts = (this.ts + frameSamples) >>> 0;
       return;
@@ -156,7 +172,7 @@ export class RtpSendSide {
     this.ts = (this.ts + frameSamples) >>> 0;
     let off = 0;
     while (this.pendingLen - off >= bytes) {
-      this.send(dest, this.params.payloadType, this.marker, this.pendingTs, this.pending.subarray(off, off + bytes));
+      this.send(dest, this.p.payloadType, this.marker, this.pendingTs, this.pending.subarray(off, off + bytes));
       this.marker = false;
       this.pendingTs = (this.pendingTs + bytes) >>> 0;
       off += bytes;
@@ -170,7 +186,7 @@ export class RtpSendSide {
   /** See RtpSession.sendDigits. */
   sendDigits(digits: string, opts: { durationMs?: number; gapMs?: number }): Promise<void> {
     if (this.closed) return Promise.reject(new RtpError('closed', 'RTP session closed'));
-    if (this.params.telephoneEventPt === undefined) return Promise.reject(new RtpError('no_telephone_event', 'telephone-event was not negotiated'));
+    if (this.p.telephoneEventPt === undefined) return Promise.reject(new RtpError('no_telephone_event', 'telephone-event was not negotiated'));
     this.resumeSending(); // the digits go out from the next sendFrame calls
     let plans: EventPacket[][];
     try {
@@ -231,7 +247,7 @@ export class RtpSendSide {
   }
 
   private flushPending(dest: Destination | undefined): void {
-    if (this.pendingLen > 0 && dest) this.send(dest, this.params.payloadType, this.marker, this.pendingTs, this.pending.subarray(0, this.pendingLen));
+    if (this.pendingLen > 0 && dest) this.send(dest, this.p.payloadType, this.marker, this.pendingTs, this.pending.subarray(0, this.pendingLen));
     this.pendingLen = 0;
   }
 
@@ -244,7 +260,7 @@ export class RtpSendSide {
 
   /** See RtpSession.canIdle. */
   get canIdle(): boolean {
-    return this.idle !== undefined && !this.idle.active && !this.closed && this.dest?.to !== undefined && this.params.ptime === 20 && this.pendingLen === 0 && this.digits.length === 0;
+    return this.idle !== undefined && !this.idle.active && !this.closed && this.dest?.to !== undefined && this.p.ptime === 20 && this.pendingLen === 0 && this.digits.length === 0;
   }
 
   get idling(): boolean {
@@ -254,11 +270,15 @@ export class RtpSendSide {
   startIdle(o: IdleOptions): boolean {
     const to = this.dest?.to;
     if (!this.canIdle || !to) return false;
-    return this.idle!.start(to, this.params.payloadType, this.ssrc, { seq: this.seq, ts: this.ts, marker: this.marker }, o);
+    return this.idle!.start(to, this.p.payloadType, this.ssrc, { seq: this.seq, ts: this.ts, marker: this.marker }, o);
   }
 
   queueOnIdle(piece: Uint8Array, onPlayed: () => void): number | undefined {
     return this.idle?.queue(piece, onPlayed);
+  }
+
+  clearOnIdle(): boolean {
+    return this.idle?.clear() ?? false;
   }
 
   sentThisInterval(): boolean {

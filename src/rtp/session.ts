@@ -204,6 +204,14 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     return this.out.queueOnIdle(piece, onPlayed);
   }
 
+  /**
+   * Drops the pieces queued with queueOnIdle, without taking the frames back: the thread goes on with the
+   * loop or silence. False when the frames are not on the thread.
+   */
+  clearOnIdle(): boolean {
+    return this.out.clearOnIdle();
+  }
+
   /** See IdleStream.sentThisInterval: whether the pacer's first tick after a take-back should send nothing. */
   sentThisInterval(): boolean {
     return this.out.sentThisInterval();

@@ -2,7 +2,7 @@
  * What one call leg sends, one 20 ms frame per pacer tick: the queued pieces of prompt, else hold audio,
  * else silence. Sent from JavaScript, or, where the session has the native sender, from the RTP addon's
  * thread, which takes the frames over after the first one and keeps them until something JavaScript must
- * send itself (new hold audio, a dropped prompt, a bridge, a key) takes them back.
+ * send itself (new hold audio, a bridge, a key to send as RFC 4733 events) takes them back.
  */
 import type { RtpSession } from '../../rtp/session.js';
 import type { QueueHead } from '../../rtp/idle-stream.js';
@@ -72,11 +72,18 @@ export class OutboundAudio {
     });
   }
 
-  /** Drops every queued piece of prompt (their promises resolve), taking them back from the thread first. */
+  /**
+   * Drops every queued piece of prompt (their promises resolve). On the thread they are dropped there, and
+   * the thread goes on with the hold audio or silence: a key that cuts a prompt short does not bring the
+   * frames back to the event loop.
+   */
   stop(): void {
     if (this.queue.length === 0) return;
-    this.session.resumeSending();
-    for (const p of this.queue.splice(0)) p.done();
+    if (!(this.session.idling && this.session.clearOnIdle())) this.session.resumeSending();
+    for (const p of this.queue.splice(0)) {
+      p.token = undefined;
+      p.done();
+    }
   }
 
   get holding(): boolean {
