@@ -41,6 +41,42 @@ static engine_t *engine(napi_env env) {
   return data;
 }
 
+/* The stream `v` names, with its engine locked (in *out); NULL, nothing locked and an exception pending
+   when `v` names none. */
+static stream_t *lock_stream(napi_env env, napi_value v, engine_t **out) {
+  uint32_t id;
+  if (napi_get_value_uint32(env, v, &id) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected a stream id");
+    return NULL;
+  }
+  engine_t *e = engine(env);
+  pthread_mutex_lock(&e->mu);
+  if (id < e->cap && e->streams[id].in_use) {
+    *out = e;
+    return &e->streams[id];
+  }
+  pthread_mutex_unlock(&e->mu);
+  napi_throw_type_error(env, NULL, "no such idle stream");
+  return NULL;
+}
+
+/* A destination sockaddr() built; 0 and an exception pending when `v` is none. */
+static int destination(napi_env env, napi_value v, void **to, size_t *len) {
+  if (napi_get_buffer_info(env, v, to, len) == napi_ok && *len <= sizeof(struct sockaddr_storage) && *len >= sizeof(sa_family_t)) return 1;
+  napi_throw_type_error(env, NULL, "to must come from sockaddr()");
+  return 0;
+}
+
+static napi_value numbers(napi_env env, const double *v, uint32_t n) {
+  napi_value arr, x;
+  napi_create_array_with_length(env, n, &arr);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_create_double(env, v[i], &x);
+    napi_set_element(env, arr, i, x);
+  }
+  return arr;
+}
+
 napi_value idle_start(napi_env env, napi_callback_info info) {
   size_t argc = 11;
   napi_value argv[11];
@@ -52,7 +88,7 @@ napi_value idle_start(napi_env env, napi_callback_info info) {
   void *to = NULL;
   size_t to_len = 0;
   if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) THROW(env, "fd must be a descriptor");
-  if (napi_get_buffer_info(env, argv[1], &to, &to_len) != napi_ok || to_len > sizeof(struct sockaddr_storage) || to_len < sizeof(sa_family_t)) THROW(env, "to must come from sockaddr()");
+  if (!destination(env, argv[1], &to, &to_len)) return NULL;
   if (napi_get_value_uint32(env, argv[2], &pt) != napi_ok || pt > 127) THROW(env, "pt must be 0-127");
   if (napi_get_value_uint32(env, argv[3], &ssrc) != napi_ok) THROW(env, "ssrc must be a number");
   if (napi_get_value_uint32(env, argv[4], &seq) != napi_ok || seq > 0xffff) THROW(env, "seq must be 0-65535");
@@ -134,21 +170,17 @@ napi_value idle_start(napi_env env, napi_callback_info info) {
 static napi_value report(napi_env env, napi_callback_info info, int stop) {
   size_t argc = 1;
   napi_value argv[1];
-  uint32_t id;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_uint32(env, argv[0], &id) != napi_ok) THROW(env, "expected a stream id");
-  engine_t *e = engine(env);
-  double v[REPORT];
-  pthread_mutex_lock(&e->mu);
-  if (id >= e->cap || !e->streams[id].in_use) {
-    pthread_mutex_unlock(&e->mu);
-    THROW(env, "no such idle stream");
-  }
-  while (stop && e->sending == (ptrdiff_t)id) { /* its packet is on its way: let it go before the socket may close */
+  engine_t *e;
+  stream_t *s;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) THROW(env, "expected a stream id");
+  if (!(s = lock_stream(env, argv[0], &e))) return NULL;
+  ptrdiff_t id = s - e->streams;
+  while (stop && e->sending == id) { /* its packet is on its way: let it go before the socket may close */
     e->stop_waiting++;
     pthread_cond_wait(&e->sent_cv, &e->mu);
     e->stop_waiting--;
   }
-  stream_t *s = &e->streams[id];
+  double v[REPORT];
   v[0] = s->seq;
   v[1] = s->ts;
   v[2] = s->marker;
@@ -161,13 +193,7 @@ static napi_value report(napi_env env, napi_callback_info info, int stop) {
   v[9] = s->head ? (double)s->head->pos : 0;
   if (stop) idle_release(e, s);
   pthread_mutex_unlock(&e->mu);
-  napi_value arr, x;
-  napi_create_array_with_length(env, REPORT, &arr);
-  for (uint32_t i = 0; i < REPORT; i++) {
-    napi_create_double(env, v[i], &x);
-    napi_set_element(env, arr, i, x);
-  }
-  return arr;
+  return numbers(env, v, REPORT);
 }
 
 napi_value idle_stop(napi_env env, napi_callback_info info) {
@@ -181,14 +207,13 @@ napi_value idle_peek(napi_env env, napi_callback_info info) {
 napi_value idle_queue(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
-  uint32_t id, token;
+  uint32_t token;
   void *data;
   size_t len;
   napi_typedarray_type type;
   napi_value ab;
   size_t off;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) THROW(env, "idleQueue(id, token, piece)");
-  if (napi_get_value_uint32(env, argv[0], &id) != napi_ok) THROW(env, "expected a stream id");
   if (napi_get_value_uint32(env, argv[1], &token) != napi_ok || token == 0) THROW(env, "token must be a number above 0");
   if (napi_get_typedarray_info(env, argv[2], &type, &len, &data, &ab, &off) != napi_ok || type != napi_uint8_array || len == 0) THROW(env, "piece must be a Uint8Array of audio");
   piece_t *p = malloc(sizeof *p + len);
@@ -198,14 +223,12 @@ napi_value idle_queue(napi_env env, napi_callback_info info) {
   p->len = len;
   p->pos = 0;
   memcpy(p->data, data, len);
-  engine_t *e = engine(env);
-  pthread_mutex_lock(&e->mu);
-  if (id >= e->cap || !e->streams[id].in_use) {
-    pthread_mutex_unlock(&e->mu);
+  engine_t *e;
+  stream_t *s = lock_stream(env, argv[0], &e);
+  if (!s) {
     free(p);
-    THROW(env, "no such idle stream");
+    return NULL;
   }
-  stream_t *s = &e->streams[id];
   if (s->tail) s->tail->next = p;
   else s->head = p;
   s->tail = p;
@@ -216,18 +239,12 @@ napi_value idle_queue(napi_env env, napi_callback_info info) {
 napi_value idle_retarget(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
-  uint32_t id;
   void *to = NULL;
   size_t to_len = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || napi_get_value_uint32(env, argv[0], &id) != napi_ok) THROW(env, "idleRetarget(id, to)");
-  if (napi_get_buffer_info(env, argv[1], &to, &to_len) != napi_ok || to_len > sizeof(struct sockaddr_storage) || to_len < sizeof(sa_family_t)) THROW(env, "to must come from sockaddr()");
-  engine_t *e = engine(env);
-  pthread_mutex_lock(&e->mu);
-  if (id >= e->cap || !e->streams[id].in_use) {
-    pthread_mutex_unlock(&e->mu);
-    THROW(env, "no such idle stream");
-  }
-  stream_t *s = &e->streams[id];
+  engine_t *e;
+  stream_t *s;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) THROW(env, "idleRetarget(id, to)");
+  if (!destination(env, argv[1], &to, &to_len) || !(s = lock_stream(env, argv[0], &e))) return NULL;
   memcpy(&s->to, to, to_len);
   s->to_len = (socklen_t)to_len;
   pthread_mutex_unlock(&e->mu);
@@ -237,15 +254,11 @@ napi_value idle_retarget(napi_env env, napi_callback_info info) {
 napi_value idle_clear(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  uint32_t id;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_uint32(env, argv[0], &id) != napi_ok) THROW(env, "expected a stream id");
-  engine_t *e = engine(env);
-  pthread_mutex_lock(&e->mu);
-  if (id >= e->cap || !e->streams[id].in_use) {
-    pthread_mutex_unlock(&e->mu);
-    THROW(env, "no such idle stream");
-  }
-  idle_free_pieces(&e->streams[id]);
+  engine_t *e;
+  stream_t *s;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) THROW(env, "expected a stream id");
+  if (!(s = lock_stream(env, argv[0], &e))) return NULL;
+  idle_free_pieces(s);
   pthread_mutex_unlock(&e->mu);
   return NULL;
 }
@@ -282,13 +295,7 @@ napi_value idle_thread(napi_env env, napi_callback_info info) {
     return NULL;
   }
   while (!e->prio_known) pthread_cond_wait(&e->sent_cv, &e->mu);
-  int v[2] = { e->nice_now, e->raised };
+  double v[2] = { e->nice_now, e->raised };
   pthread_mutex_unlock(&e->mu);
-  napi_value arr, x;
-  napi_create_array_with_length(env, 2, &arr);
-  for (uint32_t i = 0; i < 2; i++) {
-    napi_create_int32(env, v[i], &x);
-    napi_set_element(env, arr, i, x);
-  }
-  return arr;
+  return numbers(env, v, 2);
 }

@@ -100,11 +100,14 @@ export class IdleStream {
   private readonly tokens = new Set<number>();
   /** When the thread would have sent its next frame, from the last stop() until sentThisInterval() reads it. */
   private resumedDueNs: number | undefined;
+  private readonly watch: PieceWatch;
 
   constructor(
     private readonly sender: PacketSender,
     private readonly fd: number,
-  ) {}
+  ) {
+    this.watch = watchOf(sender);
+  }
 
   get active(): boolean {
     return this.id !== undefined;
@@ -131,15 +134,14 @@ export class IdleStream {
   queue(piece: Uint8Array, onPlayed: () => void): number | undefined {
     const id = this.id;
     if (id === undefined || piece.length === 0) return undefined;
-    const watch = watchOf(this.sender);
-    const token = watch.add(() => {
+    const token = this.watch.add(() => {
       this.tokens.delete(token);
       onPlayed();
     });
     try {
       this.sender.idleQueue(id, token, piece);
     } catch {
-      watch.forget(token); // out of memory in the addon: the caller takes the stream back and sends it
+      this.watch.forget(token); // out of memory in the addon: the caller takes the stream back and sends it
       return undefined;
     }
     this.tokens.add(token);
@@ -174,8 +176,7 @@ export class IdleStream {
   }
 
   private forgetTokens(): void {
-    const watch = watchOf(this.sender);
-    for (const t of this.tokens) watch.forget(t);
+    for (const t of this.tokens) this.watch.forget(t);
     this.tokens.clear();
   }
 
