@@ -53,6 +53,9 @@ export interface StepResult {
   sip: { invites: number; oks: number; call_ids: number };
   /** SIP datagrams the kernel dropped at the server's SIP socket over the step (its queue was full); undefined: not told. */
   sip_udp_drops?: number;
+  /** The server's RTP thread over the step (hookline_rtp_thread_*): its share of a core, times it left the
+   * real-time class over HOOKLINE_RTP_THREAD_REALTIME, and whether it was in that class at the end. */
+  rtp_thread?: { cpu_core_share: number; stepdowns: number; realtime_at_end: boolean };
   /** Streams beyond one a call (none expected): what they were. */
   extra_streams: MediaAnalysis['list'];
   /** The short IVR calls run beside the N callers, when the step had churn. */
@@ -93,6 +96,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
     const cpu0 = await cpuMsOf(server.pid);
     const split0 = await cpuSplitOf(server.pid);
     const steal0 = await stealMs(ctx.pin.server);
+    const threadCpu0 = metric(await server.metrics().catch(() => ''), 'hookline_rtp_thread_cpu_seconds_total');
     const rss = rssSampler(server.pid);
     const t0 = Date.now();
     const callers = Array.from({ length: n }, (_, i) => String(3_100_000_000 + stepNo * 100_000 + i));
@@ -109,7 +113,13 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
     const inN = (): number => callers.reduce((k, c) => k + (arrivals.has(c) ? 1 : 0), 0);
     while (Date.now() < until && (inN() < run.successful || (metric(await server.metrics().catch(() => ''), 'hookline_calls_active') ?? 0) > 0)) await sleep(100);
     const wallS = (Date.now() - t0) / 1000;
-    const sipDrops = metric(await server.metrics().catch(() => ''), 'hookline_sip_udp_receive_drops_total');
+    const endMetrics = await server.metrics().catch(() => '');
+    const sipDrops = metric(endMetrics, 'hookline_sip_udp_receive_drops_total');
+    const threadCpu1 = metric(endMetrics, 'hookline_rtp_thread_cpu_seconds_total');
+    const rtpThread =
+      threadCpu0 !== undefined && threadCpu1 !== undefined
+        ? { cpu_core_share: +((threadCpu1 - threadCpu0) / wallS).toFixed(3), stepdowns: metric(endMetrics, 'hookline_rtp_thread_stepdowns_total') ?? 0, realtime_at_end: metric(endMetrics, 'hookline_rtp_thread_realtime') === 1 }
+        : undefined;
     const cpuMs = (await cpuMsOf(server.pid)) - cpu0;
     const split1 = await cpuSplitOf(server.pid);
     const steal = (await stealMs(ctx.pin.server)) - steal0;
@@ -170,6 +180,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
       webhook_after_last_key_ms: quantiles(afterKey),
       sip: s.counts,
       ...(sipDrops !== undefined ? { sip_udp_drops: sipDrops } : {}),
+      ...(rtpThread ? { rtp_thread: rtpThread } : {}),
       extra_streams: m.streams > n ? extraStreams(m.list) : [],
       ...(shortCalls ? { churn: shortCalls } : {}),
       held: broke.length === 0,

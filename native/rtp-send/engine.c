@@ -4,13 +4,9 @@
  * take them back are in idle.c.
  */
 #include "idle.h"
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 static int64_t now_ns(void) {
   struct timespec t;
@@ -92,19 +88,11 @@ static void next_frame(engine_t *e, stream_t *s, outgoing_t *out) {
 
 static void *run(void *arg) {
   engine_t *e = arg;
-  /* On a busy core the thread competes with the event loop (SIP, webhooks, the store). Telephony servers
-     give their media threads priority (Asterisk's -p, FreeSWITCH's -rp); a lower nice value does that
-     without a real-time class, which could starve the rest of the process. At 2,000 calls on one core it
-     kept send jitter p99 at 4.9 ms against 62 ms without it (docs/benchmarks.md). Raising it needs
-     CAP_SYS_NICE: where that is missing the thread stays at the process's priority, and idleThread says so. */
-  id_t tid = (id_t)syscall(SYS_gettid);
-  int raised = e->want_nice != 0 && setpriority(PRIO_PROCESS, tid, e->want_nice) == 0;
-  errno = 0;
-  int nice_now = getpriority(PRIO_PROCESS, tid);
+  /* On a busy core the thread competes with the event loop (SIP, webhooks, the store): it takes a nice value
+     below the process's and the real-time class, within a share of the core (sched.c). Both need
+     CAP_SYS_NICE; where that is missing the thread stays at the process's priority, and idleThread says so. */
   pthread_mutex_lock(&e->mu);
-  e->raised = raised;
-  e->nice_now = errno == 0 ? nice_now : 0;
-  e->prio_known = 1;
+  sched_begin(&e->sched, now_ns());
   pthread_cond_broadcast(&e->sent_cv);
   while (!e->quit) {
     if (e->active == 0) {
@@ -137,6 +125,7 @@ static void *run(void *arg) {
       }
       if (s->due < next) next = s->due;
     }
+    sched_check(&e->sched, now);
     struct timespec t = { (time_t)(next / 1000000000LL), (long)(next % 1000000000LL) };
     pthread_cond_timedwait(&e->cv, &e->mu, &t); /* idleStart signals when it adds an earlier deadline */
   }
@@ -174,7 +163,13 @@ napi_status idle_init(napi_env env) {
   pthread_cond_init(&e->cv, &attr);
   pthread_condattr_destroy(&attr);
   pthread_cond_init(&e->sent_cv, NULL);
-  pthread_mutex_init(&e->mu, NULL);
+  /* Priority inheritance: JavaScript's calls hold the lock for microseconds, but a real-time thread waiting
+     for it should not also wait for whatever else the scheduler runs before the holder finishes. */
+  pthread_mutexattr_t mattr;
+  pthread_mutexattr_init(&mattr);
+  pthread_mutexattr_setprotocol(&mattr, PTHREAD_PRIO_INHERIT);
+  pthread_mutex_init(&e->mu, &mattr);
+  pthread_mutexattr_destroy(&mattr);
   e->sending = -1;
   return napi_set_instance_data(env, e, engine_free, NULL);
 }

@@ -27,11 +27,14 @@
  *   idleClear(id): drops the pieces queued on the stream (a prompt cut short); the stream goes on with its
  *       loop or silence, and the pieces are not reported as played
  *   idleDrain(): the tokens of the pieces played to their end since the last call
- *   idleThread(nice): starts the thread, at a raised priority where allowed: [nice it runs at, raised 0/1]
+ *   idleThread(nice, realtimePct): starts the thread, at a raised priority and in the real-time class within
+ *       a share of a core, where allowed (sched.c): [nice it runs at, raised 0/1, real-time class 0/1]
+ *   idleSched(): [real-time class now 0/1, times it stepped down over its share, its CPU seconds]
  */
 #include "idle.h"
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define THROW(env, msg) do { napi_throw_type_error((env), NULL, (msg)); return NULL; } while (0)
 
@@ -279,23 +282,45 @@ napi_value idle_drain(napi_env env, napi_callback_info info) {
   return arr;
 }
 
-/* idleThread(nice): starts the thread now, asking for `nice` (-20..0; 0: the process's priority) if it is
-   not running yet, and answers [nice it runs at, 1 if it was raised as asked]. */
+/* idleThread(nice, realtimePct): starts the thread now, asking for `nice` (-20..0; 0: the process's priority)
+   and for the real-time class while it uses at most realtimePct (0..95; 0: never) percent of a core, if it is
+   not running yet. Answers [nice it runs at, 1 if it was raised as asked, 1 if it has the real-time class]. */
 napi_value idle_thread(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  int32_t nice;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_int32(env, argv[0], &nice) != napi_ok || nice < -20 || nice > 0) THROW(env, "idleThread(nice) takes -20 to 0");
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t nice, pct;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || napi_get_value_int32(env, argv[0], &nice) != napi_ok || nice < -20 || nice > 0 || napi_get_value_int32(env, argv[1], &pct) != napi_ok || pct < 0 || pct > 95) THROW(env, "idleThread(nice, realtimePct) takes -20 to 0 and 0 to 95");
   engine_t *e = engine(env);
   pthread_mutex_lock(&e->mu);
-  if (!e->started) e->want_nice = nice;
+  if (!e->started) {
+    e->sched.want_nice = nice;
+    e->sched.cap_pct = pct;
+  }
   if (!idle_start_thread(e)) {
     pthread_mutex_unlock(&e->mu);
     napi_throw_error(env, NULL, "the RTP thread could not be started");
     return NULL;
   }
-  while (!e->prio_known) pthread_cond_wait(&e->sent_cv, &e->mu);
-  double v[2] = { e->nice_now, e->raised };
+  while (!e->sched.known) pthread_cond_wait(&e->sent_cv, &e->mu);
+  double v[3] = { e->sched.nice_now, e->sched.raised, e->sched.realtime_allowed };
   pthread_mutex_unlock(&e->mu);
-  return numbers(env, v, 2);
+  return numbers(env, v, 3);
+}
+
+/* idleSched(): [1 if the thread is in the real-time class now, how often it stepped down over its share,
+   the CPU seconds it used]; [0, 0, 0] before it started. */
+napi_value idle_sched(napi_env env, napi_callback_info info) {
+  (void)info;
+  engine_t *e = engine(env);
+  double v[3] = { 0, 0, 0 };
+  pthread_mutex_lock(&e->mu);
+  if (e->started && e->sched.known) {
+    clockid_t id;
+    struct timespec t;
+    v[0] = e->sched.realtime;
+    v[1] = e->sched.stepdowns;
+    if (pthread_getcpuclockid(e->thread, &id) == 0 && clock_gettime(id, &t) == 0) v[2] = (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+  }
+  pthread_mutex_unlock(&e->mu);
+  return numbers(env, v, 3);
 }

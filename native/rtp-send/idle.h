@@ -40,6 +40,19 @@ typedef struct {
   double packets, octets, errors;
 } stream_t;
 
+/* The thread's scheduling (sched.c); the engine's lock guards it. */
+typedef struct {
+  /* Asked for (idleThread): a nice value (-20..0; 0: the process's), and the share of a core in percent up to
+     which the thread runs in the real-time class (0: never). */
+  int want_nice, cap_pct;
+  /* Whether the nice value could be set and the one it runs at; whether the real-time class could be had
+     at the start and whether the thread is in it now; how often it stepped down over its share. */
+  int raised, nice_now, realtime_allowed, realtime;
+  double stepdowns;
+  int64_t window_start, window_cpu;
+  int known; /* the thread has set all this (it sets its own scheduling) */
+} sched_state_t;
+
 typedef struct {
   pthread_mutex_t mu;
   pthread_cond_t cv;
@@ -53,9 +66,7 @@ typedef struct {
      sent_cv, so that a stream's socket is never closed under a send. */
   ptrdiff_t sending;
   int stop_waiting;
-  /* The thread's scheduling: the nice value asked for (idleThread; 0: the process's), whether it could be
-     set, the value it runs at, and whether those are known yet (the thread sets its own). */
-  int want_nice, raised, nice_now, prio_known;
+  sched_state_t sched;
   pthread_cond_t sent_cv;
 } engine_t;
 
@@ -74,5 +85,9 @@ void idle_release(engine_t *e, stream_t *s);
 /* Starts the thread once; the caller holds the lock. 0 when it could not be started. */
 int idle_start_thread(engine_t *e);
 napi_status idle_init(napi_env env);
+/* Run by the thread: sets its own scheduling as asked, at the start, and steps between the classes as its
+   share of a core goes over the cap and back (at most once per window). */
+void sched_begin(sched_state_t *s, int64_t now);
+void sched_check(sched_state_t *s, int64_t now);
 
 #endif

@@ -83,6 +83,7 @@ napi_value idle_drain(napi_env env, napi_callback_info info);
 napi_value idle_clear(napi_env env, napi_callback_info info);
 napi_value idle_retarget(napi_env env, napi_callback_info info);
 napi_value idle_thread(napi_env env, napi_callback_info info);
+napi_value idle_sched(napi_env env, napi_callback_info info);
 napi_status idle_init(napi_env env);
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -97,6 +98,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "idleClear", NULL, idle_clear, NULL, NULL, NULL, napi_default, NULL },
     { "idleRetarget", NULL, idle_retarget, NULL, NULL, NULL, napi_default, NULL },
     { "idleThread", NULL, idle_thread, NULL, NULL, NULL, napi_default, NULL },
+    { "idleSched", NULL, idle_sched, NULL, NULL, NULL, napi_default, NULL },
   };
   if (idle_init(env) != napi_ok) return NULL;
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

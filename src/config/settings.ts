@@ -42,6 +42,7 @@ export interface CliOptions {
   mediaPriority: string;
   rtpSend: string;
   rtpThreadPriority: string | number;
+  rtpThreadRealtime: string | number;
   maxCalls: string | number;
   overloadLateMs: string | number;
   sourcetrakRetentionDays: string | number;
@@ -151,6 +152,13 @@ export interface Settings {
    * at the server's priority.
    */
   rtpThreadPriority: number;
+  /**
+   * HOOKLINE_RTP_THREAD_REALTIME: the share of a core, in percent (0-95, default 50), up to which the native
+   * sender's thread runs in the real-time class (SCHED_FIFO), so that its frames go out the moment they fall
+   * due; above that share it steps down to its nice value and shares the core with SIP and webhooks until its
+   * use falls to four fifths of the share. 0: never real-time. It needs CAP_SYS_NICE, like the priority.
+   */
+  rtpThreadRealtime: number;
   /**
    * HOOKLINE_MAX_CALLS: calls this node carries at once, incoming ones counted from the INVITE and those the
    * Call Initiation API places from before their first leg is dialled; the next ones are answered 503 with
@@ -340,6 +348,7 @@ export function loadSettings(cli: Partial<CliOptions>, env: Record<string, strin
     mediaPriority: get('mediaPriority', 'MEDIA_PRIORITY', oneOf(MEDIA_PRIORITIES)) ?? 'balanced',
     rtpSend: get('rtpSend', 'RTP_SEND', oneOf(RTP_SENDS)) ?? 'native',
     rtpThreadPriority: get('rtpThreadPriority', 'RTP_THREAD_PRIORITY', count(0, 20)) ?? 10,
+    rtpThreadRealtime: get('rtpThreadRealtime', 'RTP_THREAD_REALTIME', count(0, 95)) ?? 50,
     maxCalls: get('maxCalls', 'MAX_CALLS', count(0, 100_000)) ?? 0,
     overloadLateMs: get('overloadLateMs', 'OVERLOAD_LATE_MS', count(0, 10_000)) ?? 0,
     sourcetrakRetentionDays: get('sourcetrakRetentionDays', 'SOURCETRAK_RETENTION_DAYS', count(1, 3650)) ?? 90,

@@ -85,3 +85,21 @@ describe('Metrics: the media clock lateness histogram', () => {
     expect(await m.registry.metrics()).toContain('hookline_media_lateness_seconds_count 4');
   });
 });
+
+describe('Metrics: the RTP thread', () => {
+  it('exports its class, step-downs and CPU as the thread reports them at each scrape (0 without one)', async () => {
+    const m = new Metrics();
+    expect(await m.registry.metrics()).toContain('hookline_rtp_thread_realtime 0');
+    let report = { realtime: true, stepdowns: 0, cpuSeconds: 1.25 };
+    m.watchRtpThread(() => report);
+    let text = await m.registry.metrics();
+    expect(text).toContain('hookline_rtp_thread_realtime 1');
+    expect(text).toContain('hookline_rtp_thread_stepdowns_total 0');
+    expect(text).toContain('hookline_rtp_thread_cpu_seconds_total 1.25');
+    report = { realtime: false, stepdowns: 2, cpuSeconds: 9.5 };
+    text = await m.registry.metrics();
+    expect(text).toContain('hookline_rtp_thread_realtime 0');
+    expect(text).toContain('hookline_rtp_thread_stepdowns_total 2');
+    expect(text).toContain('hookline_rtp_thread_cpu_seconds_total 9.5');
+  });
+});

@@ -50,6 +50,11 @@ export class Metrics {
   readonly sipUdpBuffer: Gauge;
   readonly sipUdpDrops: Counter;
   private sipQueue: SipReceiveQueue | undefined;
+  /** The native sender's thread (src/rtp/native-send.ts), read per scrape: its class, step-downs and CPU. */
+  readonly rtpThreadRealtime: Gauge;
+  readonly rtpThreadStepdowns: Counter;
+  readonly rtpThreadCpu: Counter;
+  private rtpThread: (() => RtpThreadReport) | undefined;
 
   constructor() {
     const sip = (): SipGuardReport | undefined => this.sip?.();
@@ -138,6 +143,31 @@ export class Metrics {
         this.inc(skipped());
       },
     });
+    const thread = (): RtpThreadReport | undefined => this.rtpThread?.();
+    this.rtpThreadRealtime = new Gauge({
+      name: 'hookline_rtp_thread_realtime',
+      help: 'Whether the thread that sends RTP runs in the real-time class now (1) or not (0: not allowed, turned off, or stepped down over HOOKLINE_RTP_THREAD_REALTIME)',
+      registers: [this.registry],
+      collect() {
+        const r = thread();
+        if (r) this.set(r.realtime ? 1 : 0);
+      },
+    });
+    /** A counter set to a total the thread keeps. */
+    const total = (name: string, help: string, value: (r: RtpThreadReport) => number): Counter =>
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          const r = thread();
+          if (!r) return;
+          this.reset();
+          this.inc(value(r));
+        },
+      });
+    this.rtpThreadStepdowns = total('hookline_rtp_thread_stepdowns_total', 'Times the thread that sends RTP left the real-time class because it used more of a core than HOOKLINE_RTP_THREAD_REALTIME allows (the audio then shares the core with SIP and webhooks)', (r) => r.stepdowns);
+    this.rtpThreadCpu = total('hookline_rtp_thread_cpu_seconds_total', 'CPU time of the thread that sends RTP (part of process_cpu_seconds_total)', (r) => r.cpuSeconds);
     const source = (): (() => Promise<number>) | undefined => this.backlog;
     this.outboxPending = new Gauge({
       name: 'hookline_outbox_pending',
@@ -184,6 +214,11 @@ export class Metrics {
     this.media = report;
   }
 
+  /** Where the hookline_rtp_thread_* metrics come from (the native sender's thread, when it runs). */
+  watchRtpThread(report: () => RtpThreadReport): void {
+    this.rtpThread = report;
+  }
+
   /** Where hookline_outbox_pending comes from (the outbox worker's store). */
   countOutboxWith(count: () => Promise<number>): void {
     this.backlog = count;
@@ -211,4 +246,11 @@ export interface MediaReport {
   skipped: number;
   lateP99Ms: number;
   lateMaxMs: number;
+}
+
+/** The native sender's thread (src/rtp/native-send.ts rtpThreadReport), in plain data. */
+export interface RtpThreadReport {
+  realtime: boolean;
+  stepdowns: number;
+  cpuSeconds: number;
 }

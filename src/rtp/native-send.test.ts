@@ -2,7 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CI } from '../testkit/system-tools.js';
-import { chooseRtpSender, loadNativeSender, socketFd, type IdleReport, type PacketSender } from './native-send.js';
+import { chooseRtpSender, loadNativeSender, rtpThreadReport, socketFd, type IdleReport, type PacketSender } from './native-send.js';
 import { parseRtp } from './packet.js';
 import { PortAllocator } from './ports.js';
 import { RtpSession } from './session.js';
@@ -136,7 +136,7 @@ describe('chooseRtpSender', () => {
     expect(chooseRtpSender('native', { warn, info }, { load: failing })).toBeUndefined();
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]![0]).toMatchObject({ reason: expect.stringContaining('/nonexistent/rtp_send.node') });
-    const f = fake([0, 1]);
+    const f = fake([0, 1, 0]);
     expect(chooseRtpSender('native', { warn, info }, { load: () => f })).toBe(f);
     expect(warn).toHaveBeenCalledTimes(1);
   });
@@ -144,30 +144,52 @@ describe('chooseRtpSender', () => {
   it('starts the thread at the priority asked for, and warns when it could not be raised', () => {
     const warn = vi.fn();
     const info = vi.fn();
-    let asked: number | undefined;
-    const refused = fake([0, 0], (n) => (asked = n));
+    let asked: [number, number] | undefined;
+    const refused = fake([0, 0, 0], (n, pct) => (asked = [n, pct]));
     expect(chooseRtpSender('native', { warn, info }, { threadPriority: 10, load: () => refused })).toBe(refused);
-    expect(asked).toBe(-10);
+    expect(asked).toEqual([-10, 0]);
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(warn.mock.calls[0]![1]).toContain('CAP_SYS_NICE');
-    expect(chooseRtpSender('native', { warn, info }, { threadPriority: 10, load: () => fake([-10, 1]) })).toBeDefined();
-    expect(chooseRtpSender('native', { warn, info }, { threadPriority: 0, load: () => fake([0, 0]) })).toBeDefined();
+    expect(warn.mock.calls[0]![1]).toContain('without nice -10: it needs CAP_SYS_NICE');
+    expect(chooseRtpSender('native', { warn, info }, { threadPriority: 10, load: () => fake([-10, 1, 0]) })).toBeDefined();
+    expect(chooseRtpSender('native', { warn, info }, { threadPriority: 0, load: () => fake([0, 0, 0]) })).toBeDefined();
     expect(warn).toHaveBeenCalledTimes(1); // raised as asked, or nothing asked
+  });
+
+  it('asks for the real-time class within the share given, and warns when it could not be had', () => {
+    const warn = vi.fn();
+    const info = vi.fn();
+    let asked: [number, number] | undefined;
+    expect(chooseRtpSender('native', { warn, info }, { threadPriority: 10, threadRealtime: 50, load: () => fake([-10, 1, 1], (n, pct) => (asked = [n, pct])) })).toBeDefined();
+    expect(asked).toEqual([-10, 50]);
+    expect(warn).not.toHaveBeenCalled();
+    expect(info.mock.calls[0]![0]).toMatchObject({ nice: -10, realtime: true, realtimeUpToPct: 50 });
+    chooseRtpSender('native', { warn, info }, { threadPriority: 10, threadRealtime: 50, load: () => fake([-10, 1, 0]) });
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![1]).toContain('without the real-time class: it needs CAP_SYS_NICE');
+    chooseRtpSender('native', { warn, info }, { threadPriority: 10, threadRealtime: 50, load: () => fake([0, 0, 0]) });
+    expect(warn.mock.calls[1]![1]).toContain('without nice -10 and the real-time class');
+  });
+
+  it('reports the thread for /metrics', () => {
+    const f = fake([0, 0, 0]);
+    f.idleSched = () => [1, 3, 2.5];
+    expect(rtpThreadReport(f)).toEqual({ realtime: true, stepdowns: 3, cpuSeconds: 2.5 });
   });
 });
 
 describe.runIf(native)("the addon's thread", () => {
   it('runs at the nice value it reports, and refuses a value it would not take', () => {
-    const [nice, raised] = addon().idleThread(-5);
+    const [nice, raised] = addon().idleThread(-5, 0);
     // Its own priority is in /proc: some thread of this process runs at the value reported.
     const nices = readdirSync('/proc/self/task').map((tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
     expect(nices).toContain(nice);
     if (raised === 1) expect(nice).toBeLessThan(0);
-    expect(() => addon().idleThread(5)).toThrow(/-20 to 0/);
+    expect(() => addon().idleThread(5, 0)).toThrow(/-20 to 0 and 0 to 95/);
+    expect(() => addon().idleThread(0, 96)).toThrow(/-20 to 0 and 0 to 95/);
   });
 });
 
-function fake(thread: [number, number], asked?: (nice: number) => void): PacketSender {
+function fake(thread: [number, number, number], asked?: (nice: number, realtimePct: number) => void): PacketSender {
   const report = (): IdleReport => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   return {
     sockaddr: () => Buffer.alloc(16),
@@ -179,9 +201,10 @@ function fake(thread: [number, number], asked?: (nice: number) => void): PacketS
     idleStop: report,
     idlePeek: report,
     idleDrain: () => [],
-    idleThread: (n) => {
-      asked?.(n);
+    idleThread: (n, pct) => {
+      asked?.(n, pct);
       return thread;
     },
+    idleSched: () => [0, 0, 0],
   };
 }

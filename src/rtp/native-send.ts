@@ -15,6 +15,7 @@ import type { Socket } from 'node:dgram';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Logger } from '../lib/logger.js';
+import type { RtpThreadReport } from '../lib/metrics.js';
 import { RtpError } from './errors.js';
 
 /** What RtpSession sends with when it is given a native sender. */
@@ -38,10 +39,13 @@ export interface PacketSender {
   /** The tokens of the pieces played to their end since the last call, in the order they ended. */
   idleDrain(): number[];
   /**
-   * Starts the addon's thread, asking for the nice value `nice` (-20 to 0; 0: the process's) if it is not
-   * running yet: [the nice value it runs at, 1 if it was raised as asked, else 0].
+   * Starts the addon's thread if it is not running yet, asking for the nice value `nice` (-20 to 0; 0: the
+   * process's) and for the real-time class while it uses at most `realtimePct` percent of a core (0-95; 0:
+   * never): [the nice value it runs at, 1 if it was raised as asked, 1 if it got the real-time class].
    */
-  idleThread(nice: number): [number, number];
+  idleThread(nice: number, realtimePct: number): [number, number, number];
+  /** The thread now: [1 if in the real-time class, times it stepped down over its share, its CPU seconds]. */
+  idleSched(): [number, number, number];
 }
 
 /**
@@ -57,7 +61,7 @@ export const NATIVE_SEND_PATH = path.resolve(import.meta.dirname, '../../native/
 export function loadNativeSender(file = NATIVE_SEND_PATH): PacketSender {
   try {
     const addon = createRequire(import.meta.url)(file) as Partial<PacketSender>;
-    for (const f of ['send', 'sockaddr', 'idleStart', 'idleQueue', 'idleRetarget', 'idleClear', 'idleStop', 'idlePeek', 'idleDrain', 'idleThread'] as const) if (typeof addon[f] !== 'function') throw new Error(`the module has no ${f}() (rebuild it: npm run build:native)`);
+    for (const f of ['send', 'sockaddr', 'idleStart', 'idleQueue', 'idleRetarget', 'idleClear', 'idleStop', 'idlePeek', 'idleDrain', 'idleThread', 'idleSched'] as const) if (typeof addon[f] !== 'function') throw new Error(`the module has no ${f}() (rebuild it: npm run build:native)`);
     return addon as PacketSender;
   } catch (err) {
     throw new RtpError('native_unavailable', `the native RTP sender (${file}) cannot be loaded: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -78,30 +82,47 @@ export interface SenderChoice {
    * (0-20; 0: not raised). Raising it needs CAP_SYS_NICE.
    */
   threadPriority?: number;
+  /**
+   * HOOKLINE_RTP_THREAD_REALTIME: the share of a core, in percent, up to which the thread runs in the
+   * real-time class (0-95; 0: never). It needs CAP_SYS_NICE too.
+   */
+  threadRealtime?: number;
   load?: () => PacketSender;
 }
+
+const NEEDS_CAP = 'it needs CAP_SYS_NICE (systemd AmbientCapabilities=CAP_SYS_NICE, docker --cap-add SYS_NICE)';
 
 /**
  * The sender for HOOKLINE_RTP_SEND: `native` loads the addon and starts its thread, and where it cannot says
  * once why RTP goes out with dgram instead (the calls work either way); `dgram` (or no addon) answers
- * undefined. A thread that could not be given the priority asked for is logged too: under load its audio
+ * undefined. A thread that could not be given the scheduling asked for is logged too: under load its audio
  * then competes with SIP and webhooks for the CPU.
  */
 export function chooseRtpSender(choice: 'native' | 'dgram', logger: Pick<Logger, 'warn' | 'info'>, o: SenderChoice = {}): PacketSender | undefined {
   if (choice === 'dgram') return undefined;
   let sender: PacketSender;
-  let thread: [number, number];
+  let thread: [number, number, number];
   const priority = o.threadPriority ?? 0;
+  const realtimePct = o.threadRealtime ?? 0;
   try {
     sender = (o.load ?? loadNativeSender)();
-    thread = sender.idleThread(-priority);
+    thread = sender.idleThread(-priority, realtimePct);
   } catch (err) {
     logger.warn({ reason: err instanceof Error ? err.message : String(err) }, 'RTP is sent with dgram, which costs more CPU per call: run `npm run build:native` (it needs g++, make and python3)');
     return undefined;
   }
-  const [nice, raised] = thread;
-  if (priority > 0 && raised !== 1) {
-    logger.warn({ asked: -priority, nice }, 'the RTP thread runs at the server\'s own priority: raising it needs CAP_SYS_NICE (systemd AmbientCapabilities=CAP_SYS_NICE, docker --cap-add SYS_NICE); under load, audio then waits behind SIP and webhooks. HOOKLINE_RTP_THREAD_PRIORITY=0 asks for none');
-  } else logger.info({ nice }, 'RTP is sent by the native addon\'s thread');
+  const [nice, raised, realtime] = thread;
+  const lacksNice = priority > 0 && raised !== 1;
+  const lacksRealtime = realtimePct > 0 && realtime !== 1;
+  if (lacksNice || lacksRealtime) {
+    const asked = [lacksNice ? `nice ${-priority}` : '', lacksRealtime ? 'the real-time class' : ''].filter(Boolean).join(' and ');
+    logger.warn({ asked: -priority, nice, realtime: realtime === 1 }, `the RTP thread runs without ${asked}: ${NEEDS_CAP}; under load, audio then waits behind SIP and webhooks. HOOKLINE_RTP_THREAD_PRIORITY=0 and HOOKLINE_RTP_THREAD_REALTIME=0 ask for neither`);
+  } else logger.info({ nice, realtime: realtime === 1, realtimeUpToPct: realtime === 1 ? realtimePct : undefined }, 'RTP is sent by the native addon\'s thread');
   return sender;
+}
+
+/** The thread's state for /metrics (hookline_rtp_thread_*). */
+export function rtpThreadReport(sender: PacketSender): RtpThreadReport {
+  const [realtime, stepdowns, cpuSeconds] = sender.idleSched();
+  return { realtime: realtime === 1, stepdowns, cpuSeconds };
 }

@@ -57,7 +57,7 @@ import { StartupError, checkRtpPorts, startStep } from './startup-error.js';
 import { recoverInterruptedCalls } from './recover.js';
 import { drainCalls, RESTARTING, type DrainReport } from './drain.js';
 import { onPreemptionPoint } from '../lib/preempt.js';
-import { chooseRtpSender } from '../rtp/native-send.js';
+import { chooseRtpSender, rtpThreadReport } from '../rtp/native-send.js';
 
 /** How often a node asks the store whether the configuration changed on another node. */
 const CONFIG_POLL_MS = 3_000;
@@ -153,7 +153,8 @@ export async function createServer(settings: Settings, deps: ServerDeps): Promis
       pacer.resetStats();
       return { streams: s.sources, skipped: s.skipped, lateP99Ms: s.lateness.p99Ms, lateMaxMs: s.lateness.maxMs };
     });
-    const rtpSender = chooseRtpSender(settings.rtpSend, logger, { threadPriority: settings.rtpThreadPriority });
+    const rtpSender = chooseRtpSender(settings.rtpSend, logger, { threadPriority: settings.rtpThreadPriority, threadRealtime: settings.rtpThreadRealtime });
+    if (rtpSender) metrics.watchRtpThread(() => rtpThreadReport(rtpSender));
     const testCalls = new TestCalls({ runCall: (c, e, s) => app.runCall(c, e, s), flows: app.flows, clock, logger, dataDir, dialLimits: app.dialLimits });
     const audio = new AudioFiles({ dataDir, library: audioLibrary, usedBy: (name) => audioUsedBy(config.current(), name) });
     closers.push(() => audio.close());
