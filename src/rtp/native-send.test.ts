@@ -118,6 +118,20 @@ describe.runIf(native)('the native sender', () => {
     expect(viaNative.map((b) => parseRtp(b).header.marker)).toEqual([true, false, false, true]);
   });
 
+  it('sends from a socket bound to :: (both families) to an IPv4 peer, as dgram does', async () => {
+    for (const use of [undefined, addon()]) {
+      const r = await receiver();
+      const allocator = new PortAllocator(BASE, BASE + 19);
+      const s = await RtpSession.open({ allocator, bindAddress: '::', payloadType: 0, symmetric: false, remote: { address: HOST, port: r.port }, ...(use && { sender: use }) });
+      sessions.push(s);
+      for (let i = 0; i < 3; i++) s.sendFrame(new Uint8Array(160).fill(i));
+      await waitFor(() => r.got.length === 3);
+      expect(r.got.map((b) => parseRtp(b).payload[0])).toEqual([0, 1, 2]);
+      expect(s.stats).toMatchObject({ packetsSent: 3, sendErrors: 0 });
+      await s.close();
+    }
+  });
+
   it('counts every failed send of a session', async () => {
     const allocator = new PortAllocator(BASE, BASE + 19);
     const s = await RtpSession.open({ allocator, bindAddress: HOST, payloadType: 0, symmetric: false, remote: { address: '::1', port: 9 }, sender: addon() });

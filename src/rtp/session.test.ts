@@ -218,6 +218,32 @@ describe('RtpSession on 127.0.0.1', () => {
     await waitFor(() => byes === 1);
   });
 
+  it('bound to :: (both families), talks RTP and RTCP with an IPv4 peer', async () => {
+    const allocator = new PortAllocator(BASE, BASE + 19);
+    const a = await session({ allocator, bindAddress: '::', rtcpIntervalMs: 40 });
+    const b = await session({ allocator, rtcpIntervalMs: 40, remote: { address: HOST, port: a.localPort } });
+    // The SDP names the IPv4 address, as an IPv4 phone's does.
+    a.update({ payloadType: 0, remote: { address: HOST, port: b.localPort } });
+    let heardByB = 0;
+    let byes = 0;
+    b.on('audio', () => heardByB++);
+    b.on('bye', () => byes++);
+    const stop = setInterval(() => {
+      a.sendFrame(frame(1));
+      b.sendFrame(frame(2));
+    }, 20);
+    try {
+      await waitFor(() => heardByB >= 3 && a.stats.rttMs !== undefined && b.stats.rttMs !== undefined);
+    } finally {
+      clearInterval(stop);
+    }
+    expect(a.stats.sendErrors).toBe(0);
+    // Latched on b's source as the dual-stack socket sees it, and still sending there.
+    expect(a.remoteAddress).toEqual({ address: `::ffff:${HOST}`, port: b.localPort });
+    await a.close();
+    await waitFor(() => byes === 1);
+  });
+
   it('skips ports held by others, refuses when the range is full, and frees everything on close', async () => {
     const clock = new FakeClock();
     const before = await udpResources();

@@ -9,6 +9,7 @@
 import { randomBase64, randomFraction } from '../lib/random.js';
 import { EventEmitter } from 'node:events';
 import type { RemoteInfo, Socket } from 'node:dgram';
+import { isIPv4, isIPv6 } from 'node:net';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { parseRtp } from './packet.js';
 import { TelephoneEventReceiver } from './rfc4733.js';
@@ -106,7 +107,16 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   }
 
   private refreshDestination(): void {
-    this.out.setDestination(this.params.direction === 'sendrecv' || this.params.direction === 'sendonly' ? this.remoteAddress : undefined);
+    this.out.setDestination(this.params.direction === 'sendrecv' || this.params.direction === 'sendonly' ? this.reachable(this.remoteAddress) : undefined);
+  }
+
+  /**
+   * The form of `d` this session's sockets can send to. A socket bound to an IPv6 address (`::` for both
+   * families) reaches an IPv4 peer only by its IPv4-mapped address: sent to the dotted quad, every packet
+   * fails with EINVAL, on dgram and on the native path alike. Its own peers' sources already come mapped.
+   */
+  private reachable(d: { address: string; port: number } | undefined): { address: string; port: number } | undefined {
+    return d && isIPv6(this.opts.bindAddress) && isIPv4(d.address) ? { address: `::ffff:${d.address}`, port: d.port } : d;
   }
 
   /** Where RTP goes now: the latched source, else the SDP address (none for 0.0.0.0 / hold). */
@@ -224,10 +234,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   private rtcpDestination(): { address: string; port: number } | undefined {
     if (this.latchedRtcp) return this.latchedRtcp;
-    if (this.latched) return { address: this.latched.address, port: this.latched.port + 1 };
+    if (this.latched) return this.reachable({ address: this.latched.address, port: this.latched.port + 1 });
     const r = this.params.remote;
     const rtp = this.remoteAddress;
-    return rtp && r ? { address: rtp.address, port: r.rtcpPort ?? rtp.port + 1 } : undefined;
+    return rtp && r ? this.reachable({ address: rtp.address, port: r.rtcpPort ?? rtp.port + 1 }) : undefined;
   }
 
   private onRtp(msg: Buffer, rinfo: RemoteInfo): void {
