@@ -63,6 +63,17 @@ static stream_t *lock_stream(napi_env env, napi_value v, engine_t **out) {
   return NULL;
 }
 
+/* lock_stream for the functions whose one argument is the stream id. */
+static stream_t *lock_stream_arg(napi_env env, napi_callback_info info, engine_t **out) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
+    napi_throw_type_error(env, NULL, "expected a stream id");
+    return NULL;
+  }
+  return lock_stream(env, argv[0], out);
+}
+
 /* A destination sockaddr() built; 0 and an exception pending when `v` is none. */
 static int destination(napi_env env, napi_value v, void **to, size_t *len) {
   if (napi_get_buffer_info(env, v, to, len) == napi_ok && *len <= sizeof(struct sockaddr_storage) && *len >= sizeof(sa_family_t)) return 1;
@@ -171,12 +182,9 @@ napi_value idle_start(napi_env env, napi_callback_info info) {
 /* [seq, ts, marker, packets, octets, errors, loopPos, dueNs, headToken, headPos] of stream `id`; with `stop`,
    the thread lets it go. */
 static napi_value report(napi_env env, napi_callback_info info, int stop) {
-  size_t argc = 1;
-  napi_value argv[1];
   engine_t *e;
-  stream_t *s;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) THROW(env, "expected a stream id");
-  if (!(s = lock_stream(env, argv[0], &e))) return NULL;
+  stream_t *s = lock_stream_arg(env, info, &e);
+  if (!s) return NULL;
   ptrdiff_t id = s - e->streams;
   while (stop && e->sending == id) { /* its packet is on its way: let it go before the socket may close */
     e->stop_waiting++;
@@ -255,12 +263,9 @@ napi_value idle_retarget(napi_env env, napi_callback_info info) {
 }
 
 napi_value idle_clear(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   engine_t *e;
-  stream_t *s;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) THROW(env, "expected a stream id");
-  if (!(s = lock_stream(env, argv[0], &e))) return NULL;
+  stream_t *s = lock_stream_arg(env, info, &e);
+  if (!s) return NULL;
   idle_free_pieces(s);
   pthread_mutex_unlock(&e->mu);
   return NULL;

@@ -47,6 +47,29 @@ async function rawSocket(): Promise<{ s: Socket; port: number; got: Buffer[] }> 
 
 const frame = (v: number) => new Uint8Array(160).fill(v);
 
+/** Session a bound to `aBind`, b on HOST, each sending to the other's IPv4 address, RTCP every 40 ms; b counts BYEs. */
+async function rtcpPair(allocator: PortAllocator, aBind: string): Promise<{ a: RtpSession; b: RtpSession; byes: () => number }> {
+  const a = await session({ allocator, bindAddress: aBind, rtcpIntervalMs: 40 });
+  const b = await session({ allocator, rtcpIntervalMs: 40, remote: { address: HOST, port: a.localPort } });
+  a.update({ payloadType: 0, remote: { address: HOST, port: b.localPort } });
+  let byes = 0;
+  b.on('bye', () => byes++);
+  return { a, b, byes: () => byes };
+}
+
+/** Both send a frame every 20 ms until `done`. */
+async function exchangeUntil(a: RtpSession, b: RtpSession, done: () => boolean): Promise<void> {
+  const stop = setInterval(() => {
+    a.sendFrame(frame(1));
+    b.sendFrame(frame(2));
+  }, 20);
+  try {
+    await waitFor(done);
+  } finally {
+    clearInterval(stop);
+  }
+}
+
 describe('PortAllocator', () => {
   it('hands out even ports round-robin and refuses when full', () => {
     const a = new PortAllocator(1001, 1006); // pairs 1002, 1004 (1006 has no 1007)
@@ -198,50 +221,26 @@ describe('RtpSession on 127.0.0.1', () => {
 
   it('sends RTCP SR with SDES and BYE on close, and learns the round-trip time', async () => {
     const allocator = new PortAllocator(BASE, BASE + 19);
-    const a = await session({ allocator, rtcpIntervalMs: 40 });
-    const b = await session({ allocator, rtcpIntervalMs: 40, remote: { address: HOST, port: a.localPort } });
-    a.update({ payloadType: 0, remote: { address: HOST, port: b.localPort } });
-    let byes = 0;
-    b.on('bye', () => byes++);
-    const stop = setInterval(() => {
-      a.sendFrame(frame(1));
-      b.sendFrame(frame(2));
-    }, 20);
-    try {
-      await waitFor(() => a.stats.rttMs !== undefined && b.stats.rttMs !== undefined);
-    } finally {
-      clearInterval(stop);
-    }
+    const { a, b, byes } = await rtcpPair(allocator, HOST);
+    await exchangeUntil(a, b, () => a.stats.rttMs !== undefined && b.stats.rttMs !== undefined);
     expect(a.stats.rttMs!).toBeLessThan(100);
     expect(b.stats.remoteFractionLost).toBe(0);
     await a.close();
-    await waitFor(() => byes === 1);
+    await waitFor(() => byes() === 1);
   });
 
   it('bound to :: (both families), talks RTP and RTCP with an IPv4 peer', async () => {
     const allocator = new PortAllocator(BASE, BASE + 19);
-    const a = await session({ allocator, bindAddress: '::', rtcpIntervalMs: 40 });
-    const b = await session({ allocator, rtcpIntervalMs: 40, remote: { address: HOST, port: a.localPort } });
-    // The SDP names the IPv4 address, as an IPv4 phone's does.
-    a.update({ payloadType: 0, remote: { address: HOST, port: b.localPort } });
+    // a is sent b's IPv4 address, as an IPv4 phone's SDP names it.
+    const { a, b, byes } = await rtcpPair(allocator, '::');
     let heardByB = 0;
-    let byes = 0;
     b.on('audio', () => heardByB++);
-    b.on('bye', () => byes++);
-    const stop = setInterval(() => {
-      a.sendFrame(frame(1));
-      b.sendFrame(frame(2));
-    }, 20);
-    try {
-      await waitFor(() => heardByB >= 3 && a.stats.rttMs !== undefined && b.stats.rttMs !== undefined);
-    } finally {
-      clearInterval(stop);
-    }
+    await exchangeUntil(a, b, () => heardByB >= 3 && a.stats.rttMs !== undefined && b.stats.rttMs !== undefined);
     expect(a.stats.sendErrors).toBe(0);
     // Latched on b's source as the dual-stack socket sees it, and still sending there.
     expect(a.remoteAddress).toEqual({ address: `::ffff:${HOST}`, port: b.localPort });
     await a.close();
-    await waitFor(() => byes === 1);
+    await waitFor(() => byes() === 1);
   });
 
   it('skips ports held by others, refuses when the range is full, and frees everything on close', async () => {
