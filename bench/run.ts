@@ -12,7 +12,7 @@
  *
  *   npm run bench [-- --quick] [--no-build] [--no-pin] [--keep] [--only concurrency,rate,webhook,first-audio]
  *                 [--steps 50,100] [--rates 50,100] [--budget-s 540] [--jitter-break-ms 40]
- *                 [--churn 30] [--churn-call-ms 1000] [--compare bench/results/<file>.json]
+ *                 [--churn 30] [--churn-call-ms 1000] [--compare bench/results/<file>.json] [--perf] [--warm 300]
  *   npm run bench -- --soak [--soak-calls 300] [--soak-min 30]     (not in CI: half an hour)
  *
  * After the steps, the step at 1,000 calls (or the highest below it that held) runs again with --churn short
@@ -21,6 +21,13 @@
  * Under the main table a second one puts the media plane's figures beside an earlier run's (--compare; by
  * default bench/reference/before-media-plane.json). --soak holds --soak-calls calls for --soak-min minutes
  * instead of everything else and reports whether RSS stays flat.
+ *
+ * --perf (needs linux-perf) samples the server over each concurrency step and splits its CPU per call by
+ * where the kernel spent it: the bench's own captures, SIPp's raw sockets, delivering packets on loopback
+ * (bench/lib/kernel-share.ts).
+ *
+ * --warm N has each step's fresh server answer N calls of the same IVR before the step is measured: the
+ * figures of a server that has been running, its hot code compiled.
  *
  * A concurrency step breaks on a failed call, a lost or doubled key, or send jitter p99 above
  * --jitter-break-ms (default 40 ms: two frames, about where a phone's default jitter buffer starts to
@@ -37,6 +44,7 @@ import { HAS_TASKSET, killAll, openFileLimit, pinSelf, pinning } from './lib/pro
 import { ROOT } from './lib/server.js';
 import { STOCK_PCAPS, sippVersion } from './lib/sipp.js';
 import { buildRows, methodNotes, renderReport, type Results } from './report.js';
+import { perfAvailable } from './lib/kernel-share.js';
 import { DEFAULT_REFERENCE, loadReference, renderComparison } from './compare.js';
 import { soak } from './sections/soak.js';
 import { concurrencyBaseline, concurrencyStep, holdFor, RTP_RANGE, type Ctx } from './sections/concurrency.js';
@@ -51,6 +59,8 @@ const { values: opt } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    perf: { type: 'boolean', default: false },
+    warm: { type: 'string', default: '0' },
     only: { type: 'string' },
     steps: { type: 'string' },
     rates: { type: 'string' },
@@ -140,7 +150,11 @@ const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
 const pin = pinning(!opt['no-pin']);
 pinSelf(pin.load);
 const workDir = await mkdtemp(path.join(tmpdir(), 'hookline-bench-run-'));
-const ctx: Ctx = { pin, workDir, keep: opt.keep, holdExtraS: P.holdExtraS, log };
+if (opt.perf && !perfAvailable()) {
+  console.error('--perf needs linux-perf (apt-get install linux-perf)');
+  process.exit(2);
+}
+const ctx: Ctx = { pin, workDir, keep: opt.keep, perf: opt.perf, warmCalls: Number(opt.warm), holdExtraS: P.holdExtraS, log };
 
 const results: Results = {
   meta: {
@@ -282,6 +296,8 @@ if (only.has('concurrency')) {
       results.concurrency.steps.push(s);
       done.push(n);
       log(`  N=${n}: ${s.calls - s.failed_calls}/${n} ok, keys lost ${s.keys.lost} doubled ${s.keys.doubled}, jitter p99 ${s.send_jitter.interval_deviation_ms.p99} ms, CPU ${s.server.cpu_ms_per_call} ms/call, webhook after key p99 ${s.webhook_after_last_key_ms.p99} ms${s.held ? '' : ` — broke: ${s.broke.join('; ')}`}`);
+      const ls = s.server.loopback_split_ms_per_call;
+      if (ls) log(`  of the CPU per call (perf, ${ls.samples} samples): captures ${ls.capture}, SIPp's raw sockets ${ls.load_generator_raw_sockets}, loopback delivery ${ls.loopback_delivery}, the server's own ${ls.own} ms`);
       if (!s.held) {
         results.concurrency.stopped = `N=${n} broke: ${s.broke.join('; ')}`;
         break;

@@ -4,12 +4,13 @@
  * `hookline serve` (pinned to a core of its own when it can be), with two loopback captures running:
  * the server's RTP range (its send jitter, the callers' keys) and the signalling (SIP, the webhook's TCP).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 
 import path from 'node:path';
 import { analyzeMedia, analyzeSignalling, webhookAfterKey, type JitterFigures, type MediaAnalysis } from '../lib/analysis.js';
 import { Capture } from '../lib/capture.js';
 import { NUMBERS, benchFlows, startArrivals, tallyKeys } from '../lib/flows.js';
+import { recordKernelShare, type KernelShare } from '../lib/kernel-share.js';
 import { cpuMsOf, cpuSplitOf, memoryOf, rssSampler, sleep, stealMs, type Pinning } from '../lib/proc.js';
 import { errorLogs, metric, startServer } from '../lib/server.js';
 import { failureSummary, preparePcaps, runUac, startUas, STOCK_PCAP_EVENT_PT } from '../lib/sipp.js';
@@ -43,7 +44,10 @@ export interface StepResult {
     cpu_ms_per_call: number;
     /** cpu_ms_per_call split: the main thread's user and system time, and all other threads. */
     cpu_split_ms_per_call?: { main_user: number; main_system: number; other_threads: number };
-    cpu_core_share: number; idle_rss_mib: number; peak_rss_mib: number; rss_kib_per_call: number; error_logs: number; vcpu_steal_ms: number };
+    cpu_core_share: number;
+    /** With --perf: cpu_ms_per_call split by where the kernel spent it (bench/lib/kernel-share.ts). */
+    loopback_split_ms_per_call?: LoopbackSplit;
+    idle_rss_mib: number; peak_rss_mib: number; rss_kib_per_call: number; error_logs: number; vcpu_steal_ms: number };
   send_jitter: JitterFigures & { window_streams: number; window_s: number; capture_dropped: number };
   send_jitter_whole_step: JitterFigures;
   /** A 20 ms timer alone on the server's core (bench/core-canary.ts), same window: the core's own noise. */
@@ -71,6 +75,10 @@ export interface Ctx {
   workDir: string;
   /** Keep each step's captures and SIPp logs (--keep). */
   keep: boolean;
+  /** Calls each step's fresh server answers before the step is measured (--warm; 0: none). */
+  warmCalls?: number;
+  /** Sample the server with `perf` over each step and split its CPU by where the kernel spent it (--perf). */
+  perf?: boolean;
   log(line: string): void;
 }
 
@@ -89,6 +97,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
   const hookPort = Number(new URL(hookBase).port);
   const server = await startServer(benchFlows(hookBase), { rtp: RTP_RANGE, cores: ctx.pin.server });
   try {
+    if (ctx.warmCalls) await warmUp(ctx, server, dir, stepNo, ctx.warmCalls);
     const media = await Capture.start({ file: path.join(dir, 'media.pcap'), filter: `udp and (portrange ${RTP_RANGE.min}-${RTP_RANGE.max} or port ${CANARY_PORT})`, snaplen: 64, cores: ctx.pin.load });
     const signalling = await Capture.start({ file: path.join(dir, 'signalling.pcap'), filter: `(udp port ${server.sipPort}) or (tcp dst port ${hookPort})`, snaplen: 4096, cores: ctx.pin.load });
     const canary = await startCanary(CANARY_PORT, ctx.pin.server);
@@ -98,6 +107,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
     const steal0 = await stealMs(ctx.pin.server);
     const threadCpu0 = metric(await server.metrics().catch(() => ''), 'hookline_rtp_thread_cpu_seconds_total');
     const rss = rssSampler(server.pid);
+    const perf = ctx.perf ? recordKernelShare(server.pid, path.join(dir, 'perf.data'), ctx.pin.load) : undefined;
     const t0 = Date.now();
     const callers = Array.from({ length: n }, (_, i) => String(3_100_000_000 + stepNo * 100_000 + i));
     // Churn runs from the start of the ramp until about when the callers' keys are in (ramp, hold, ~3 s of keys).
@@ -122,6 +132,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
         : undefined;
     const cpuMs = (await cpuMsOf(server.pid)) - cpu0;
     const split1 = await cpuSplitOf(server.pid);
+    const kernel = perf ? await perf.stop() : undefined;
     const steal = (await stealMs(ctx.pin.server)) - steal0;
     const peak = await rss.stop();
     await canary.stop();
@@ -173,6 +184,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
         rss_kib_per_call: round(((peak.peakMiB - idle.rssMiB) * 1024) / n, 1),
         error_logs: errors.length,
         vcpu_steal_ms: Math.round(steal),
+        ...(kernel ? { loopback_split_ms_per_call: loopbackSplit(kernel, cpuMs / n) } : {}),
       },
       send_jitter: { ...m.jitter, window_streams: m.window.streams, window_s: m.window.seconds, capture_dropped: mediaStats.dropped },
       send_jitter_whole_step: m.jitterWholeStep,
@@ -196,6 +208,51 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
     await server.stop();
     await receiver.stop();
   }
+}
+
+/**
+ * A long-running server has compiled its hot code (V8's optimizing compiler runs on threads of the
+ * process, and each step's server is fresh) and grown its heap: `warm` calls walk the same IVR first, and
+ * the step starts once every one of them has ended. Their callers are numbers of their own, outside the
+ * step's, so they count in nothing the step reports.
+ */
+async function warmUp(ctx: Ctx, server: Awaited<ReturnType<typeof startServer>>, dir: string, stepNo: number, warm: number): Promise<void> {
+  const wdir = path.join(dir, 'warm');
+  await mkdir(wdir);
+  await preparePcaps(wdir);
+  const rate = Math.min(200, warm);
+  const callers = Array.from({ length: warm }, (_, i) => String(3_900_000_000 + stepNo * 100_000 + i));
+  const run = await runUac({
+    scenario: 'ivr-uac.xml', dir: wdir, target: { host: '127.0.0.1', port: server.sipPort }, service: NUMBERS.ivr, callers,
+    calls: warm, limit: warm, rate, pauseMs: 1000, timeoutS: Math.ceil(warm / rate + 60), cores: ctx.pin.load,
+  });
+  const until = Date.now() + 15_000;
+  while (Date.now() < until && (metric(await server.metrics().catch(() => ''), 'hookline_calls_active') ?? 0) > 0) await sleep(100);
+  ctx.log(`  warmed up: ${run.successful}/${warm} calls`);
+}
+
+export interface LoopbackSplit {
+  /** perf's samples of the server over the step. */
+  samples: number;
+  /** Copying each packet to the bench's captures (dumpcap). */
+  capture: number;
+  /** Cloning each packet to the raw sockets SIPp opens to play the callers' keys. */
+  load_generator_raw_sockets: number;
+  /** Delivering each packet to the receiving socket, which a real interface leaves to the far machine. */
+  loopback_delivery: number;
+  /** The rest: the server's own work, user and kernel. */
+  own: number;
+}
+
+function loopbackSplit(k: KernelShare, msPerCall: number): LoopbackSplit {
+  const ms = (share: number): number => round(share * msPerCall, 2);
+  return {
+    samples: k.samples,
+    capture: ms(k.shares.capture),
+    load_generator_raw_sockets: ms(k.shares.raw_sockets),
+    loopback_delivery: ms(k.shares.loopback_delivery),
+    own: ms(k.shares.own),
+  };
 }
 
 /** Streams that are not one call's one stream: a port seen with more than one SSRC, and short streams. */
