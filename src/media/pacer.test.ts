@@ -154,6 +154,72 @@ describe('Pacer with a fake clock', () => {
     pacer.close();
   });
 
+  it('parks a source: not ticked, its slot kept, ticked again on its own offset once unparked', () => {
+    const timers = new FakeTimers();
+    const pacer = new Pacer({ timers, slotSize: 1, maxSlots: 4 }); // a slot every 5 ms
+    const a = recorder(timers);
+    const b = recorder(timers);
+    pacer.register(a.source);
+    pacer.register(b.source); // slot 1: ticks at 25, 45, … ms
+    timers.run(50n * MS);
+    expect(b.at).toHaveLength(2);
+    pacer.park(b.source);
+    expect(pacer.parkedSize).toBe(1);
+    expect(pacer.size).toBe(2);
+    const c = recorder(timers);
+    pacer.register(c.source); // a parked source still holds its slot: c goes to slot 2
+    expect(pacer.slotSizes()).toEqual([1, 1, 1, 0]);
+    timers.run(100n * MS);
+    expect(b.at).toHaveLength(2);
+    expect(a.at).toHaveLength(7);
+    pacer.unpark(b.source);
+    timers.run(60n * MS);
+    expect(b.at).toHaveLength(5);
+    for (const t of b.at.slice(2)) {
+      const offset = (t - 5n * MS) % (20n * MS);
+      expect(offset < timers.turnNs).toBe(true); // slot 1's grid, as before it was parked
+    }
+    // register() of a parked source unparks it; unregister() forgets a parked one.
+    pacer.park(a.source);
+    pacer.register(a.source);
+    expect(pacer.parkedSize).toBe(0);
+    pacer.park(c.source);
+    pacer.unregister(c.source);
+    expect(pacer.parkedSize).toBe(0);
+    expect(pacer.slotSizes()).toEqual([1, 1, 0, 0]);
+    pacer.park(recorder(timers).source); // not registered: nothing
+    expect(pacer.size).toBe(2);
+    pacer.close();
+  });
+
+  it('with every source parked, wakes once per interval and spins for nothing, still measuring how late it runs', () => {
+    const timers = new FakeTimers();
+    const pacer = new Pacer({ timers, slotSize: 2, maxSlots: 10 });
+    const rs = Array.from({ length: 20 }, () => recorder(timers));
+    for (const r of rs) pacer.register(r.source);
+    timers.run(100n * MS);
+    for (const r of rs) pacer.park(r.source);
+    const sent = rs.map((r) => r.at.length);
+    expect(Math.min(...sent)).toBeGreaterThanOrEqual(4);
+    const before = { ticks: pacer.stats().ticks, timeouts: timers.timeouts, immediates: timers.immediates };
+    timers.run(1_000n * MS);
+    expect(rs.map((r) => r.at.length)).toEqual(sent);
+    const ticks = pacer.stats().ticks - before.ticks;
+    expect(ticks).toBeGreaterThanOrEqual(49);
+    expect(ticks).toBeLessThanOrEqual(51);
+    expect(timers.timeouts - before.timeouts).toBeLessThanOrEqual(52);
+    expect(timers.immediates - before.immediates).toBeLessThanOrEqual(2); // no spinning
+    // Each heartbeat fires on its timer alone, late by the fake timers' lateness: the loop still reports it.
+    expect(pacer.recentLoopLagMs()).toBeGreaterThan(0);
+    expect(pacer.recentLatenessMs()).toBeGreaterThan(0);
+    pacer.unpark((rs[0] as ReturnType<typeof recorder>).source);
+    timers.run(100n * MS);
+    expect((rs[0] as ReturnType<typeof recorder>).at.length - (sent[0] as number)).toBeGreaterThanOrEqual(4);
+    expect((rs[1] as ReturnType<typeof recorder>).at).toHaveLength(sent[1] as number);
+    pacer.close();
+    expect(timers.pending()).toBe(0);
+  });
+
   it('slots that do not divide the interval evenly do not drift: each stays on start + n × 20 ms + its offset', () => {
     const timers = new FakeTimers();
     // 2.857142… ms apart: 6 ns short per interval if summed. A spin of 1 ms before each of the 7 slots (7 ms

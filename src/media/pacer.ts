@@ -35,6 +35,13 @@ export interface PacedSource {
 export interface FrameClock {
   register(source: PacedSource): () => void;
   unregister(source: PacedSource): void;
+  /**
+   * The source has nothing to send for now (the RTP addon's thread has its frames): it is not ticked, and
+   * keeps its slot, until unpark() or register(). Nothing for a source that is not registered.
+   */
+  park(source: PacedSource): void;
+  /** Ticks a parked source again from its slot's next tick; nothing for one that is not parked. */
+  unpark(source: PacedSource): void;
 }
 
 export interface PacerTimers {
@@ -125,10 +132,14 @@ export class Pacer implements FrameClock {
   private readonly onError: ((err: unknown, source: PacedSource) => void) | undefined;
   private readonly onLateness: ((seconds: number) => void) | undefined;
   private readonly slotSize: number;
-  /** Each slot's sources; a source's slot for its whole life. */
+  /** Each slot's sources that tick (parked ones are not in it); a source's slot for its whole life. */
   private readonly slots: Array<Set<PacedSource>>;
+  /** Every registered source's slot, parked or not. */
   private readonly slotOf = new Map<PacedSource, number>();
-  /** Slots with at least one source: the spin budget is shared among them. */
+  /** Registered sources per slot, parked ones included: where a new source goes. */
+  private readonly slotCount: number[];
+  private readonly parked = new Set<PacedSource>();
+  /** Slots with at least one source that ticks: the spin budget is shared among them. */
   private activeSlots = 0;
   /** When each slot last ticked, for the interval histogram. */
   private readonly lastSlotTickNs: Array<bigint | undefined>;
@@ -162,6 +173,7 @@ export class Pacer implements FrameClock {
     const slots = Math.max(1, Math.trunc(opts.maxSlots ?? 10));
     this.slots = Array.from({ length: slots }, () => new Set<PacedSource>());
     this.lastSlotTickNs = new Array<bigint | undefined>(slots).fill(undefined);
+    this.slotCount = new Array<number>(slots).fill(0);
     this.subIntervalNs = this.intervalNs / BigInt(slots);
     this.maxCatchUp = (opts.maxCatchUp ?? 5) * slots;
     this.timers = opts.timers ?? realTimers;
@@ -174,14 +186,15 @@ export class Pacer implements FrameClock {
    * The loop runs only while there are sources, so an idle server spends nothing on pacing.
    */
   register(source: PacedSource): () => void {
-    if (!this.slotOf.has(source)) {
+    if (this.parked.has(source)) this.unpark(source);
+    else if (!this.slotOf.has(source)) {
       // The first slot with room; when all are full, the smallest (past slotSize × slots sources).
-      let k = this.slots.findIndex((s) => s.size < this.slotSize);
-      if (k < 0) k = this.slots.reduce((best, s, i) => (s.size < (this.slots[best] as Set<PacedSource>).size ? i : best), 0);
-      const slot = this.slots[k] as Set<PacedSource>;
-      if (slot.size === 0) this.activeSlots++;
-      slot.add(source);
+      const counts = this.slotCount;
+      let k = counts.findIndex((c) => c < this.slotSize);
+      if (k < 0) k = counts.reduce((best, c, i) => (c < (counts[best] as number) ? i : best), 0);
       this.slotOf.set(source, k);
+      counts[k] = (counts[k] as number) + 1;
+      this.addToSlot(source, k);
     }
     if (!this.running) this.startLoop();
     return () => this.unregister(source);
@@ -191,25 +204,60 @@ export class Pacer implements FrameClock {
     const k = this.slotOf.get(source);
     if (k === undefined) return;
     this.slotOf.delete(source);
-    const slot = this.slots[k] as Set<PacedSource>;
-    slot.delete(source);
-    if (slot.size === 0) this.activeSlots--;
+    this.slotCount[k] = (this.slotCount[k] as number) - 1;
+    if (!this.parked.delete(source)) this.removeFromSlot(source, k);
     if (this.slotOf.size === 0) this.stopLoop();
+  }
+
+  /**
+   * A parked source costs nothing per tick: at 1,000 calls whose frames the addon's thread sends, ticking
+   * each only to hear "nothing to send" was 50,000 calls a second on the event loop and a wake-up of the
+   * loop for every slot. The loop itself goes on while any source is registered, once per interval when
+   * every one is parked, so that its lateness still tells admission control how busy the event loop is.
+   */
+  park(source: PacedSource): void {
+    const k = this.slotOf.get(source);
+    if (k === undefined || this.parked.has(source)) return;
+    this.removeFromSlot(source, k);
+    this.parked.add(source);
+  }
+
+  unpark(source: PacedSource): void {
+    if (!this.parked.delete(source)) return;
+    this.addToSlot(source, this.slotOf.get(source) as number);
+  }
+
+  private addToSlot(source: PacedSource, k: number): void {
+    const slot = this.slots[k] as Set<PacedSource>;
+    if (slot.size === 0) this.activeSlots++;
+    slot.add(source);
+  }
+
+  private removeFromSlot(source: PacedSource, k: number): void {
+    const slot = this.slots[k] as Set<PacedSource>;
+    if (slot.delete(source) && slot.size === 0) this.activeSlots--;
   }
 
   get size(): number {
     return this.slotOf.size;
   }
 
-  /** How many sources each slot holds (slot 0 first). */
+  /** How many of the registered sources are parked. */
+  get parkedSize(): number {
+    return this.parked.size;
+  }
+
+  /** How many sources each slot holds, parked ones included (slot 0 first). */
   slotSizes(): number[] {
-    return this.slots.map((s) => s.size);
+    return [...this.slotCount];
   }
 
   /** Stops the loop and forgets every source. */
   close(): void {
     for (const s of this.slots) s.clear();
     this.slotOf.clear();
+    this.parked.clear();
+    this.slotCount.fill(0);
     this.activeSlots = 0;
     this.stopLoop();
   }
@@ -319,13 +367,17 @@ export class Pacer implements FrameClock {
     this.ticking = true;
     try {
       for (let ran = 0; this.running; ran++) {
-        // Empty slots have nothing to send: plan for the next sub-tick whose slot has sources.
-        for (let i = 0; i < this.slots.length && (this.slots[this.n % this.slots.length] as Set<PacedSource>).size === 0; i++) this.n++;
+        // Empty slots have nothing to send: plan for the next sub-tick whose slot has sources. With every
+        // source parked, slot 0's sub-tick runs (empty) once per interval, to measure how late the loop runs.
+        const len = this.slots.length;
+        if (this.activeSlots === 0) this.n += (len - (this.n % len)) % len;
+        else for (let i = 0; i < len && (this.slots[this.n % len] as Set<PacedSource>).size === 0; i++) this.n++;
         const now = this.timers.nowNs();
         this.plannedNs = now;
         const deadline = this.deadlineOf(this.n);
         this.nextDueNs = deadline;
-        const spin = this.activeSlots > 1 ? this.spinNs / BigInt(this.activeSlots) : this.spinNs;
+        // Every source parked: the tick only measures the loop's lateness, which needs no exact spacing.
+        const spin = this.activeSlots === 0 ? 0n : this.activeSlots > 1 ? this.spinNs / BigInt(this.activeSlots) : this.spinNs;
         const action = plan(now, deadline, this.subIntervalNs, spin, this.maxCatchUp);
         if (action.kind === 'sleep' || action.kind === 'spin') return action;
         if (ran >= this.maxCatchUp) return { kind: 'spin' };

@@ -9,19 +9,35 @@ export const MS = 1_000_000n;
  */
 export class ManualPacer implements FrameClock {
   private readonly sources = new Set<PacedSource>();
+  private readonly parked = new Set<PacedSource>();
   ticks = 0;
 
   register(source: PacedSource): () => void {
+    this.parked.delete(source);
     this.sources.add(source);
     return () => this.unregister(source);
   }
 
   unregister(source: PacedSource): void {
     this.sources.delete(source);
+    this.parked.delete(source);
   }
 
+  park(source: PacedSource): void {
+    if (this.sources.delete(source)) this.parked.add(source);
+  }
+
+  unpark(source: PacedSource): void {
+    if (this.parked.delete(source)) this.sources.add(source);
+  }
+
+  /** Registered sources, parked ones included. */
   get size(): number {
-    return this.sources.size;
+    return this.sources.size + this.parked.size;
+  }
+
+  get parkedSize(): number {
+    return this.parked.size;
   }
 
   /** `n` ticks, yielding to the event loop after each so that packets sent can arrive and promises settle. */

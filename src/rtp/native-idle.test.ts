@@ -238,6 +238,7 @@ describe.runIf(sender !== undefined || CI)('idle streams', () => {
     await sleep(5); // rendered
     await pacer.run(1); // its first frame; the thread takes the rest
     expect(s.idling).toBe(true);
+    expect(pacer.parkedSize).toBe(1); // the pacer no longer ticks the channel while the thread has its frames
     await first;
     await sleep(60);
     await pacer.run(1); // ticks while the thread sends send nothing
@@ -264,15 +265,19 @@ describe.runIf(sender !== undefined || CI)('idle streams', () => {
     await pacer.run(1);
     expect(s.idling).toBe(true);
     await sleep(90);
+    expect(pacer.parkedSize).toBe(1);
     const stopHold = channel.startHold('ringback'); // takes the frames back mid-prompt
     expect(s.idling).toBe(false);
+    expect(pacer.parkedSize).toBe(0); // ticked again: JavaScript sends the next frame
     while (!s.idling) {
       await pacer.run(1); // one frame from JavaScript (unless the thread sent this interval's), then the thread again
       await sleep(5);
     }
+    expect(pacer.parkedSize).toBe(1);
     await playing;
     stopHold();
     await channel.close();
+    expect(pacer.size).toBe(0);
     await sleep(20);
     expect(continuous(r.got)).toBe(true);
     const tone = Buffer.concat(r.got.slice(0, prompt.length / 160).map((h) => h.payload));

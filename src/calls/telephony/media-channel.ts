@@ -57,7 +57,10 @@ export class MediaChannel implements PacedSource {
     private readonly deps: MediaChannelDeps,
   ) {
     this.digits = new DigitBuffer(deps.clock);
-    this.outbound = new OutboundAudio(session, law);
+    // Parked while the addon's thread sends the frames (tick), ticked again once they are taken back.
+    this.outbound = new OutboundAudio(session, law, () => {
+      if (!this.closed) deps.pacer.unpark(this);
+    });
     session.on('audio', (payload) => this.onAudio(payload));
     session.on('dtmf', (digit) => this.onDigit(digit, 'rfc4733'));
     this.unregister = deps.pacer.register(this);
@@ -66,6 +69,7 @@ export class MediaChannel implements PacedSource {
   /** Called by the pacer every 20 ms: exactly one frame goes out (prompt, hold audio or silence), see OutboundAudio. */
   tick(): void {
     this.outbound.tick();
+    if (this.session.idling) this.deps.pacer.park(this);
   }
 
   /** A re-INVITE or a late-offer answer changed the codec. */

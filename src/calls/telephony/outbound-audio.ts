@@ -33,6 +33,8 @@ export class OutboundAudio {
   constructor(
     private readonly session: RtpSession,
     law: G711Law,
+    /** Called when the thread lets go of the frames: from here on the pacer's ticks send them. */
+    private readonly onTakenBack: () => void = () => undefined,
   ) {
     this.silence = silenceOf(law);
   }
@@ -115,6 +117,7 @@ export class OutboundAudio {
     const stopped = (loopPos: number, head: QueueHead | undefined): void => {
       if (h) h.pos = loopPos;
       this.takenBack(head);
+      this.onTakenBack();
     };
     if (!this.session.startIdle(h ? { silence, loop: h.bytes, loopPos: h.pos, stopped } : { silence, stopped })) return;
     for (const p of this.queue) if (!this.handOver(p)) return this.session.resumeSending();
