@@ -132,7 +132,13 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
         : undefined;
     const cpuMs = (await cpuMsOf(server.pid)) - cpu0;
     const split1 = await cpuSplitOf(server.pid);
-    const kernel = perf ? await perf.stop() : undefined;
+    // A perf that could not sample (no permission, no kernel symbols) costs the split, not the step.
+    const kernel = perf
+      ? await perf.stop().catch((err: unknown) => {
+          ctx.log(`  --perf: no split of the CPU (${err instanceof Error ? err.message : String(err)})`);
+          return undefined;
+        })
+      : undefined;
     const steal = (await stealMs(ctx.pin.server)) - steal0;
     const peak = await rss.stop();
     await canary.stop();
