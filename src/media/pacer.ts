@@ -6,7 +6,7 @@
  * Ticks are scheduled against start + n × interval on process.hrtime.bigint(), never "20 ms after the last",
  * so lateness does not accumulate. setTimeout alone fires 1-2 ms late and with ~1 ms granularity, so the loop
  * sleeps until `spinMs` before the deadline and finishes with setImmediate turns (which still let I/O run).
- * The scheduling decision is the pure function `plan`, tested with a fake clock.
+ * The scheduling decision is the pure function `plan` (pacer-plan.ts), tested with a fake clock.
  *
  * Sources are grouped in slots of at most `slotSize`, each slot ticking at its own offset in the interval
  * (slot k at k × interval / maxSlots). One tick sending every call's packet back to back takes ~7 µs a call
@@ -21,10 +21,12 @@
  * alone, 4.5 % at 100 calls), while the timer alone is late by at most ~1 ms, far inside the jitter that
  * matters at that load.
  */
+import { plan, realTimers, type PacerTimers, type PlanAction } from './pacer-plan.js';
 import { RecentMax } from './recent-max.js';
 import { TickHistogram, type Distribution } from './tick-histogram.js';
 
 export type { Distribution } from './tick-histogram.js';
+export { plan, realTimers, type PacerTimers, type PlanAction } from './pacer-plan.js';
 
 export interface PacedSource {
   /** Sends this source's next frame. Must be quick and must not throw (errors are caught and counted). */
@@ -42,49 +44,6 @@ export interface FrameClock {
   park(source: PacedSource): void;
   /** Ticks a parked source again from its slot's next tick; nothing for one that is not parked. */
   unpark(source: PacedSource): void;
-}
-
-export interface PacerTimers {
-  nowNs(): bigint;
-  setTimeout(fn: () => void, ms: number): () => void;
-  setImmediate(fn: () => void): () => void;
-}
-
-export const realTimers: PacerTimers = {
-  nowNs: () => process.hrtime.bigint(),
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
-  },
-  setImmediate(fn) {
-    const t = setImmediate(fn);
-    return () => clearImmediate(t);
-  },
-};
-
-export type PlanAction =
-  /** Run the due tick now; `skip` ticks are dropped first because we are too far behind to catch up. */
-  | { kind: 'tick'; skip: number }
-  /** Sleep with setTimeout for `ms`, then plan again. */
-  | { kind: 'sleep'; ms: number }
-  /** Close to the deadline: yield one event-loop turn (setImmediate) and plan again. */
-  | { kind: 'spin' };
-
-/**
- * What to do at `nowNs` when the next tick is due at `deadlineNs`.
- * A tick more than `maxCatchUp` intervals overdue has the backlog beyond that dropped (a burst of dozens of
- * frames after a stall would only overflow the far end's jitter buffer); a smaller backlog is caught up with
- * back-to-back ticks so that every call's timeline stays whole.
- */
-export function plan(nowNs: bigint, deadlineNs: bigint, intervalNs: bigint, spinNs: bigint, maxCatchUp: number): PlanAction {
-  const early = deadlineNs - nowNs;
-  if (early <= 0n) {
-    const behind = Number(-early / intervalNs); // whole intervals overdue beyond this tick
-    return { kind: 'tick', skip: Math.max(0, behind - maxCatchUp) };
-  }
-  if (early <= spinNs) return { kind: 'spin' };
-  // Whole milliseconds, rounded down so the timer never overshoots the spin window.
-  return { kind: 'sleep', ms: Math.max(0, Math.floor(Number(early - spinNs) / 1e6)) };
 }
 
 export interface PacerOptions {
