@@ -50,7 +50,10 @@ export function tallyPerfScript(text: string): KernelShare {
   };
 }
 
-/** True when `perf` runs here (linux-perf installed, and allowed to sample other processes). */
+/**
+ * True when `perf` is installed (linux-perf). Whether it may sample the server shows only when it runs:
+ * the step then goes on without the split (sections/concurrency.ts).
+ */
 export function perfAvailable(): boolean {
   const r = spawnSync('perf', ['--version'], { encoding: 'utf8' });
   return r.status === 0;
