@@ -50,9 +50,13 @@ post_call_actions:
 
 /**
  * The post-call receiver: counts, per session, the 200s that reached a live client. While `hold` is on,
- * requests wait unanswered; `release()` answers those whose client is still there (a killed node's
- * connections are gone: answering them delivers nothing).
+ * requests wait unanswered, each at most `MAX_HOLD_MS`; `release()` answers those still waiting whose
+ * client is still there (a killed node's connections are gone: answering them delivers nothing). The cap
+ * keeps every answer well inside the sender's webhook timeout (10 s): an answer written just as the
+ * sender gave up would count as delivered, and the sender's retry would count it twice.
  */
+const MAX_HOLD_MS = 7_000;
+
 class PostReceiver {
   readonly delivered = new Map<string, number>();
   readonly arrived: Array<{ session: string; at: number }> = [];
@@ -67,13 +71,18 @@ class PostReceiver {
       req.on('end', () => {
         const session = new URLSearchParams(body).get('session') ?? '';
         this.arrived.push({ session, at: Date.now() });
+        let answered = false;
         const answer = (): void => {
+          if (answered) return;
+          answered = true;
           if (res.socket === null || res.socket.destroyed) return;
           res.on('finish', () => this.delivered.set(session, (this.delivered.get(session) ?? 0) + 1));
           res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
         };
-        if (this.hold) this.held.push(answer);
-        else answer();
+        if (this.hold) {
+          this.held.push(answer);
+          setTimeout(answer, MAX_HOLD_MS).unref();
+        } else answer();
       });
     });
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
@@ -273,8 +282,8 @@ describe.skipIf(skip)('two hookline nodes behind Kamailio, sharing Postgres', ()
       // What node-a had claimed goes out from node-b once its lease has run out, once.
       expect(claimedByA.length).toBeGreaterThan(0);
       await until('node-a\'s post-backs delivered by node-b', () => claimedByA.every((s) => posts.delivered.get(s!) === 1), LEASE_MS + 15_000);
-      // The rest go out too. One of node-b's own may still be due: a delivery held past the webhook timeout
-      // (10 s) is retried after a backoff, so it can land after node-a's. Wait for it rather than race it.
+      // The rest go out too: node-b's own, held at most MAX_HOLD_MS, may still be on their way. Wait for
+      // them rather than race them.
       const undelivered = async (): Promise<string[]> =>
         (await db.query<{ id: string; state: string; attempts: number; claimed_by: string | null }>("select id, state, attempts, claimed_by from outbox where state <> 'delivered'")).rows.map((r) => JSON.stringify(r));
       await until('every post-back delivered', async () => (await undelivered()).length === 0, LEASE_MS + 15_000).catch(async (err: Error) => {
