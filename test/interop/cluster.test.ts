@@ -282,6 +282,8 @@ describe.skipIf(skip)('two hookline nodes behind Kamailio, sharing Postgres', ()
       // What node-a had claimed goes out from node-b once its lease has run out, once.
       expect(claimedByA.length).toBeGreaterThan(0);
       await until('node-a\'s post-backs delivered by node-b', () => claimedByA.every((s) => posts.delivered.get(s!) === 1), LEASE_MS + 15_000);
+      // And they were sent again after the kill: node-a's own attempt was still held when it died.
+      expect(claimedByA.filter((s) => !posts.arrived.some((x) => x.session === s && x.at >= killedAt))).toEqual([]);
       // The rest go out too: node-b's own, held at most MAX_HOLD_MS, may still be on their way. Wait for
       // them rather than race them.
       const undelivered = async (): Promise<string[]> =>
