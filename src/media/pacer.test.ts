@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { onPreemptionPoint, preemptionPoint } from '../lib/preempt.js';
-import { Pacer, plan } from './pacer.js';
+import { Pacer } from './pacer.js';
+import { plan } from './pacer-plan.js';
 import { FakeTimers, MS } from './testing.js';
 
 describe('plan (pure scheduling)', () => {

@@ -26,7 +26,6 @@ import { RecentMax } from './recent-max.js';
 import { TickHistogram, type Distribution } from './tick-histogram.js';
 
 export type { Distribution } from './tick-histogram.js';
-export { plan, realTimers, type PacerTimers, type PlanAction } from './pacer-plan.js';
 
 export interface PacedSource {
   /** Sends this source's next frame. Must be quick and must not throw (errors are caught and counted). */

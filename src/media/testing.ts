@@ -1,4 +1,5 @@
-import type { FrameClock, PacedSource, PacerTimers } from './pacer.js';
+import type { FrameClock, PacedSource } from './pacer.js';
+import type { PacerTimers } from './pacer-plan.js';
 
 /** One millisecond in the fake timers' nanoseconds. */
 export const MS = 1_000_000n;
