@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../lib/clock.js';
 import { parseRtp, serializeRtp, type RtpHeader } from './packet.js';
 import { PortAllocator } from './ports.js';
+import { digitPackets } from './rfc4733.js';
 import { RtpSession, type RtpSessionOptions } from './session.js';
 
 const HOST = '127.0.0.1';
@@ -144,6 +145,38 @@ describe('RtpSession on 127.0.0.1', () => {
     await waitFor(() => digits.length === 3);
     expect(digits).toEqual(['1', '#', '9']);
     expect(audio).toBeGreaterThan(0); // the gaps between presses carry audio
+  });
+
+  it('reports each key once when the events come under an SSRC of their own, between the audio packets', async () => {
+    // What a gateway injecting RFC 4733 (or SIPp's play_pcap_audio beside its rtp_stream) sends.
+    const allocator = new PortAllocator(BASE, BASE + 19);
+    const b = await session({ allocator });
+    const peer = await rawSocket();
+    const digits: string[] = [];
+    b.on('dtmf', (d) => digits.push(d));
+    let audio = 0;
+    b.on('audio', () => audio++);
+    let audioSeq = 100;
+    let eventSeq = 5000;
+    const sendAudio = () => {
+      audioSeq++;
+      peer.s.send(serializeRtp({ marker: false, payloadType: 0, sequenceNumber: audioSeq, timestamp: audioSeq * 160, ssrc: 111 }, frame(0x7f)), b.localPort, HOST);
+    };
+    const press = async (digit: string, timestamp: number) => {
+      for (const p of digitPackets(digit)) {
+        sendAudio();
+        eventSeq++;
+        peer.s.send(serializeRtp({ marker: p.marker, payloadType: 101, sequenceNumber: eventSeq, timestamp, ssrc: 222 }, p.payload), b.localPort, HOST);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    };
+    await press('5', 80000);
+    await press('5', 96000); // the same key again: a press of its own
+    await waitFor(() => digits.length === 2 && audio === 14);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(digits).toEqual(['5', '5']);
+    // The statistics are the audio's: the events' sequence numbers are not its losses.
+    expect(b.stats).toMatchObject({ packetsReceived: 14, packetsLost: 0, dropped: 0 });
   });
 
   it('re-packetises to the negotiated ptime and sends nothing when recvonly', async () => {

@@ -31,7 +31,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly out: RtpSendSide;
   private latched: { address: string; port: number } | undefined;
   private latchedRtcp: { address: string; port: number } | undefined;
+  /** The source the statistics and RTCP reports are about: the audio's (until audio comes, the events'). */
   private remoteSsrc: number | undefined;
+  /** The source of the RFC 4733 events last heard: a new one starts the key events over. */
+  private eventSsrc: number | undefined;
   private recv = new ReceptionStats();
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -263,8 +266,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
         this.refreshDestination();
         this.emit('latched', rinfo.address, rinfo.port);
       } else if (l.address !== rinfo.address || l.port !== rinfo.port) {
-        // Same SSRC from a new address: the NAT rebound the stream; anything else is not our peer.
-        if (h.ssrc !== this.remoteSsrc) {
+        // A source we know from a new address: the NAT rebound the stream; anything else is not our peer.
+        if (h.ssrc !== this.remoteSsrc && h.ssrc !== this.eventSsrc) {
           this.counters.dropped++;
           return;
         }
@@ -273,15 +276,25 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
         this.emit('latched', rinfo.address, rinfo.port);
       }
     }
-    if (h.ssrc !== this.remoteSsrc) {
-      // §8.2: a new SSRC is a new source; its sequence space and events start over.
+    // §8.2: a new SSRC is a new source, with its own sequence space and events. The audio and the key
+    // events usually share one; but a gateway that turns SIP INFO or in-band tones into RFC 4733 (and SIPp's
+    // play_pcap_audio) sends the events under an SSRC of their own, interleaved with the audio's. Starting
+    // over at every switch would report each of a key's repeated packets as a new press, and count the
+    // other stream's sequence numbers as the audio's losses: so the statistics (and RTCP) follow the audio's
+    // source, the key events theirs.
+    if (isEvent) {
+      if (h.ssrc !== this.eventSsrc) {
+        this.eventSsrc = h.ssrc;
+        this.dtmf.reset();
+      }
+      if (this.remoteSsrc === undefined) this.remoteSsrc = h.ssrc; // no audio yet: report on what is heard
+    } else if (h.ssrc !== this.remoteSsrc) {
       this.remoteSsrc = h.ssrc;
       this.recv = new ReceptionStats();
-      this.dtmf.reset();
     }
     const now = this.clock.now();
     this.lastReceivedAt = now;
-    this.recv.updateSeq(h.sequenceNumber);
+    if (h.ssrc === this.remoteSsrc) this.recv.updateSeq(h.sequenceNumber);
     this.counters.octetsReceived += pkt.payload.length;
     const receiving = this.params.direction === 'sendrecv' || this.params.direction === 'recvonly';
     if (isEvent) {
