@@ -14,7 +14,9 @@
  * times a second, so a block too quiet to hold any key skips the filters. The skip changes no result: a
  * Goertzel power is |Σ x[n]·e^(−jωn)|², at most N·Σx² (Cauchy–Schwarz), so a block whose energy is below
  * minimum level / (N × the relaxed margin) cannot pass the level check even relaxed. Measured with
- * bench/instructions.ts: a silent frame costs a tenth of the instructions it did.
+ * bench/instructions.ts: a silent frame costs a tenth of the instructions it did. Louder blocks (a caller
+ * talking, or line noise, while the prompts play) run the row filters first, and the column filters only when
+ * the strongest row could pass the checks that follow (see classify): again no result changes.
  */
 import { blockEnergy, GoertzelBank } from './goertzel.js';
 import { DTMF_COL_FREQS, DTMF_KEYPAD, DTMF_ROW_FREQS, dbm0ToAmplitude } from './dtmf-tones.js';
@@ -40,7 +42,10 @@ export interface DtmfDetectorOptions {
   toneBlocks?: number;
   /** Consecutive non-hit blocks that end a key, default 3 (every 40 ms pause gives 3). */
   pauseBlocks?: number;
-  /** Skip the filters on blocks too quiet to hold a key (default true; false only to test that it changes nothing). */
+  /**
+   * Skip the filters on blocks too quiet to hold a key, and the column filters on blocks whose rows cannot
+   * hold one (default true; false only to test that it changes nothing).
+   */
   energyGate?: boolean;
 }
 
@@ -148,20 +153,27 @@ export class DtmfDetector {
   private classify(relaxed: boolean, energy: number): string {
     const b = this.block;
     const k = relaxed ? RELAX : 1;
+    const share = this.toneToTotal - (relaxed ? 0.15 : 0);
     ROWS.powers(b, this.row);
-    COLS.powers(b, this.col);
     const r = argmax(this.row);
-    const c = argmax(this.col);
     const rp = this.row[r]!;
+    if (rp * k < this.minPower) return '';
+    // The columns' filters only when the strongest row can pass the share check below: a column that passes
+    // the twist check has cp ≤ rp·reverseTwist·k, so 2·(rp+cp) ≤ 2·rp·(1 + reverseTwist·k). Speech and noise
+    // that reach the level (a caller talking, or a noisy line, while the prompts play) mostly end here, at
+    // half the filters. The same margin as the energy gate's keeps it a bound in floating point.
+    if (this.gateEnergy > 0 && 2 * rp * (1 + this.reverseTwist * k) < 0.99 * share * N * energy) return '';
+    COLS.powers(b, this.col);
+    const c = argmax(this.col);
     const cp = this.col[c]!;
-    if (rp * k < this.minPower || cp * k < this.minPower) return '';
+    if (cp * k < this.minPower) return '';
     if (rp > cp * this.normalTwist * k || cp > rp * this.reverseTwist * k) return '';
     for (let i = 0; i < 4; i++) {
       if (i !== r && this.row[i]! * this.relPeak > rp * k) return '';
       if (i !== c && this.col[i]! * this.relPeak > cp * k) return '';
     }
     // A sine of amplitude A gives Goertzel power A²N²/4 and energy A²N/2: 2·(rp+cp)/(N·E) is 1 for pure DTMF.
-    if ((2 * (rp + cp)) / (N * energy) < this.toneToTotal - (relaxed ? 0.15 : 0)) return '';
+    if ((2 * (rp + cp)) / (N * energy) < share) return '';
     ROW_HARM.powers(b, this.harm);
     if (this.harm[r]! * this.rowHarm > rp) return '';
     COL_HARM.powers(b, this.harm);
