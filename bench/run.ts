@@ -13,6 +13,7 @@
  *   npm run bench [-- --quick] [--no-build] [--no-pin] [--keep] [--only concurrency,rate,webhook,first-audio]
  *                 [--steps 50,100] [--rates 50,100] [--budget-s 540] [--jitter-break-ms 40]
  *                 [--churn 30] [--churn-call-ms 1000] [--compare bench/results/<file>.json] [--perf] [--warm 300]
+ *                 [--caller-audio]
  *   npm run bench -- --soak [--soak-calls 300] [--soak-min 30]     (not in CI: half an hour)
  *
  * After the steps, the step at 1,000 calls (or the highest below it that held) runs again with --churn short
@@ -28,6 +29,9 @@
  *
  * --warm N has each step's fresh server answer N calls of the same IVR before the step is measured: the
  * figures of a server that has been running, its hot code compiled.
+ *
+ * --caller-audio has every concurrency caller send audio for its whole call, as real phones do (speech and
+ * line noise, bench/lib/caller-audio.ts), instead of only its keys: the load to size a deployment by.
  *
  * A concurrency step breaks on a failed call, a lost or doubled key, or send jitter p99 above
  * --jitter-break-ms (default 40 ms: two frames, about where a phone's default jitter buffer starts to
@@ -45,6 +49,7 @@ import { ROOT } from './lib/server.js';
 import { STOCK_PCAPS, sippVersion } from './lib/sipp.js';
 import { buildRows, methodNotes, renderReport, type Results } from './report.js';
 import { perfAvailable } from './lib/kernel-share.js';
+import { writeCallerAudio } from './lib/caller-audio.js';
 import { DEFAULT_REFERENCE, loadReference, renderComparison } from './compare.js';
 import { soak } from './sections/soak.js';
 import { concurrencyBaseline, concurrencyStep, holdFor, RTP_RANGE, type Ctx } from './sections/concurrency.js';
@@ -61,6 +66,7 @@ const { values: opt } = parseArgs({
     keep: { type: 'boolean', default: false },
     perf: { type: 'boolean', default: false },
     warm: { type: 'string', default: '0' },
+    'caller-audio': { type: 'boolean', default: false },
     only: { type: 'string' },
     steps: { type: 'string' },
     rates: { type: 'string' },
@@ -154,7 +160,9 @@ if (opt.perf && !perfAvailable()) {
   console.error('--perf needs linux-perf (apt-get install linux-perf)');
   process.exit(2);
 }
-const ctx: Ctx = { pin, workDir, keep: opt.keep, perf: opt.perf, warmCalls: Number(opt.warm), holdExtraS: P.holdExtraS, log };
+const callerAudio = opt['caller-audio'] ? path.join(workDir, 'caller.ulaw') : undefined;
+const callerAudioS = callerAudio !== undefined ? await writeCallerAudio(callerAudio) : undefined;
+const ctx: Ctx = { pin, workDir, keep: opt.keep, perf: opt.perf, warmCalls: Number(opt.warm), holdExtraS: P.holdExtraS, log, ...(callerAudio !== undefined ? { callerAudio } : {}) };
 
 const results: Results = {
   meta: {
@@ -173,6 +181,8 @@ const results: Results = {
     budget_s: budgetS,
     // Settings given to the server under test (bench/lib/server.ts), e.g. HOOKLINE_MEDIA_PRIORITY=audio.
     server_env: process.env['BENCH_SERVER_ENV'] ?? '',
+    // --caller-audio: the concurrency callers send speech and line noise for their whole call (seconds looped).
+    caller_audio_s: callerAudioS ?? null,
   },
   concurrency: { steps: [], stopped: '', break_limits: { jitter_p99_ms: jitterBreakMs }, rtp_jitter: [] },
   call_rate: { hookline: [], sipp_uas: [], seconds_per_step: P.rateSeconds },
@@ -194,7 +204,7 @@ async function finish(code: number, why?: string): Promise<never> {
   const date = new Date(started).toISOString().replace(/:/g, '-').replace(/\..*$/, '');
   const file = path.join(dir, `${date}-${sha}${dirty ? '-dirty' : ''}${quick ? '-quick' : ''}.json`);
   await writeFile(file, JSON.stringify(results, null, 2) + '\n');
-  console.log(`\nhookline bench ${quick ? '--quick ' : ''}at ${sha}${dirty ? ' (with uncommitted changes)' : ''}, ${new Date(started).toISOString()}, ${Math.round(elapsedS())} s; ${results.meta['pinning'] && typeof results.meta['pinning'] === 'object' ? `server pinned to core ${pin.server}, SIPp/dumpcap/bench to core ${pin.load}` : 'no CPU pinning'}; ${results.meta['cpu']} x${results.meta['cores']}; ${sipp}, node ${process.version}\n`);
+  console.log(`\nhookline bench ${quick ? '--quick ' : ''}at ${sha}${dirty ? ' (with uncommitted changes)' : ''}, ${new Date(started).toISOString()}, ${Math.round(elapsedS())} s; ${results.meta['pinning'] && typeof results.meta['pinning'] === 'object' ? `server pinned to core ${pin.server}, SIPp/dumpcap/bench to core ${pin.load}` : 'no CPU pinning'}${callerAudio !== undefined ? '; callers send audio (--caller-audio)' : ''}; ${results.meta['cpu']} x${results.meta['cores']}; ${sipp}, node ${process.version}\n`);
   console.log(table);
   if (results.concurrency.steps.length) console.log(`\n${renderComparison(results, before)}`);
   console.log(`\n${methodNotes(results)}`);

@@ -48,10 +48,25 @@ export interface UacOptions {
   pauseMs: number;
   timeoutS: number;
   cores: string | null;
+  /**
+   * Raw µ-law audio each caller sends, looped, from the moment its call is up (SIPp's rtp_stream, payload
+   * type 0), where the scenario has its CALLER_AUDIO comment; without it the callers send only their keys.
+   */
+  callerAudio?: string;
+}
+
+/** The scenario with its CALLER_AUDIO comment turned into an rtp_stream action that loops `file` (µ-law, payload type 0). */
+export function withCallerAudio(scenario: string, file: string, name: string): string {
+  const marker = /^.*<!-- CALLER_AUDIO:.*-->.*$/m;
+  if (!marker.test(scenario)) throw new Error(`${name} has no CALLER_AUDIO comment for --caller-audio`);
+  // SIPp splits the action's value at commas, and the value sits in an XML attribute.
+  if (/[,"&<]/.test(file)) throw new Error(`caller audio path has a character SIPp's action cannot take: ${file}`);
+  return scenario.replace(marker, `  <nop><action><exec rtp_stream="${file},-1,0"/></action></nop>`);
 }
 
 export async function runUac(o: UacOptions): Promise<UacRun> {
-  await copyFile(path.join(SCENARIOS, o.scenario), path.join(o.dir, o.scenario));
+  const scenario = await readFile(path.join(SCENARIOS, o.scenario), 'utf8');
+  await writeFile(path.join(o.dir, o.scenario), o.callerAudio !== undefined ? withCallerAudio(scenario, o.callerAudio, o.scenario) : scenario);
   await writeFile(path.join(o.dir, 'callers.csv'), `SEQUENTIAL\n${o.callers.map((c) => `${c};`).join('\n')}\n`);
   const tag = path.basename(o.scenario, '.xml');
   const args = [
