@@ -30,8 +30,9 @@
  * --warm N has each step's fresh server answer N calls of the same IVR before the step is measured: the
  * figures of a server that has been running, its hot code compiled.
  *
- * --caller-audio has every concurrency caller send audio for its whole call, as real phones do (speech and
- * line noise, bench/lib/caller-audio.ts), instead of only its keys: the load to size a deployment by.
+ * --caller-audio has every concurrency and soak caller send audio for its whole call, as real phones do
+ * (speech and line noise, bench/lib/caller-audio.ts), instead of only its keys: the load to size a
+ * deployment by.
  *
  * A concurrency step breaks on a failed call, a lost or doubled key, or send jitter p99 above
  * --jitter-break-ms (default 40 ms: two frames, about where a phone's default jitter buffer starts to

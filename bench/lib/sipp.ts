@@ -52,7 +52,7 @@ export interface UacOptions {
    * Raw µ-law audio each caller sends, looped, from the moment its call is up (SIPp's rtp_stream, payload
    * type 0), where the scenario has its CALLER_AUDIO comment; without it the callers send only their keys.
    */
-  callerAudio?: string;
+  callerAudio?: string | undefined;
 }
 
 /** The scenario with its CALLER_AUDIO comment turned into an rtp_stream action that loops `file` (µ-law, payload type 0). */

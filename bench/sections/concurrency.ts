@@ -118,7 +118,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
     const run = await runUac({
       scenario: 'ivr-uac.xml', dir, target: { host: '127.0.0.1', port: server.sipPort }, service: NUMBERS.ivr, callers,
       calls: n, limit: n, rate, pauseMs: holdMs, timeoutS: Math.ceil(n / rate + holdMs / 1000 + 120), cores: ctx.pin.load,
-      ...(ctx.callerAudio !== undefined ? { callerAudio: ctx.callerAudio } : {}),
+      callerAudio: ctx.callerAudio,
     });
     const churned = await churnRun;
     // Every webhook in and every call released, so the CPU figure holds the whole of every call.
@@ -234,7 +234,7 @@ async function warmUp(ctx: Ctx, server: Awaited<ReturnType<typeof startServer>>,
   const run = await runUac({
     scenario: 'ivr-uac.xml', dir: wdir, target: { host: '127.0.0.1', port: server.sipPort }, service: NUMBERS.ivr, callers,
     calls: warm, limit: warm, rate, pauseMs: 1000, timeoutS: Math.ceil(warm / rate + 60), cores: ctx.pin.load,
-    ...(ctx.callerAudio !== undefined ? { callerAudio: ctx.callerAudio } : {}),
+    callerAudio: ctx.callerAudio,
   });
   const until = Date.now() + 15_000;
   while (Date.now() < until && (metric(await server.metrics().catch(() => ''), 'hookline_calls_active') ?? 0) > 0) await sleep(100);

@@ -87,7 +87,7 @@ export async function soak(ctx: Ctx, o: { calls: number; minutes: number }): Pro
     const callers = Array.from({ length: total }, (_, i) => String(3_500_000_000 + i));
     const run = await runUac({
       scenario: 'ivr-uac.xml', dir, target: { host: '127.0.0.1', port: server.sipPort }, service: NUMBERS.ivr, callers,
-      calls: total, limit: o.calls, rate, pauseMs: HOLD_MS, timeoutS: o.minutes * 60 + 300, cores: ctx.pin.load,
+      calls: total, limit: o.calls, rate, pauseMs: HOLD_MS, timeoutS: o.minutes * 60 + 300, cores: ctx.pin.load, callerAudio: ctx.callerAudio,
     });
     await sleep(3000); // the last webhooks
     running = false;
