@@ -182,7 +182,8 @@ const results: Results = {
     budget_s: budgetS,
     // Settings given to the server under test (bench/lib/server.ts), e.g. HOOKLINE_MEDIA_PRIORITY=audio.
     server_env: process.env['BENCH_SERVER_ENV'] ?? '',
-    // --caller-audio: the concurrency callers send speech and line noise for their whole call (seconds looped).
+    // --caller-audio: the callers of the concurrency steps and the soak send speech and line noise for their
+    // whole call (the loop's length in seconds).
     caller_audio_s: callerAudioS ?? null,
   },
   concurrency: { steps: [], stopped: '', break_limits: { jitter_p99_ms: jitterBreakMs }, rtp_jitter: [] },
