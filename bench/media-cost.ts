@@ -33,6 +33,7 @@ import { ManualPacer } from '../src/media/testing.js';
 import { encodeUlaw } from '../src/media/g711.js';
 import { DtmfDetector } from '../src/media/dtmf-detect.js';
 import { dtmfTones, tones } from '../src/media/dtmf-tones.js';
+import { lineNoise } from './lib/line-noise.js';
 import { MediaChannel } from '../src/calls/telephony/media-channel.js';
 import type { PartRenderer } from '../src/calls/telephony/renderer.js';
 
@@ -64,17 +65,7 @@ function pcmOf(kind: typeof audio, seconds: number): Int16Array {
     for (let o = 0; o < n; o += keys.length) out.set(keys.subarray(0, Math.min(keys.length, n - o)), o);
     return out;
   }
-  if (kind === 'noise') {
-    // Line noise about −50 dBm0: what a quiet caller's line carries between words. A fixed LCG, not
-    // Math.random, so that every run does the same work.
-    const out = new Int16Array(n);
-    let x = 12345;
-    for (let i = 0; i < n; i++) {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-      out[i] = ((x >>> 16) % 141) - 70;
-    }
-    return out;
-  }
+  if (kind === 'noise') return lineNoise(n, 12345);
   // Voice-like: a 140 Hz fundamental with falling harmonics around −15 dBm0, its pitch gliding.
   const spec = [1, 2, 3, 4, 5, 6, 7, 8].map((h) => ({ freq: 140 * h, dbm0: -15 - 3 * h }));
   return tones(spec, seconds * 1000);

@@ -163,7 +163,7 @@ if (opt.perf && !perfAvailable()) {
 }
 const callerAudio = opt['caller-audio'] ? path.join(workDir, 'caller.ulaw') : undefined;
 const callerAudioS = callerAudio !== undefined ? await writeCallerAudio(callerAudio) : undefined;
-const ctx: Ctx = { pin, workDir, keep: opt.keep, perf: opt.perf, warmCalls: Number(opt.warm), holdExtraS: P.holdExtraS, log, ...(callerAudio !== undefined ? { callerAudio } : {}) };
+const ctx: Ctx = { pin, workDir, keep: opt.keep, perf: opt.perf, warmCalls: Number(opt.warm), holdExtraS: P.holdExtraS, log, callerAudio };
 
 const results: Results = {
   meta: {

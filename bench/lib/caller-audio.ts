@@ -12,23 +12,13 @@
 import { writeFile } from 'node:fs/promises';
 import { encodeUlaw } from '../../src/media/g711.js';
 import { EspeakWasmEngine } from '../../src/speech/index.js';
+import { lineNoise } from './line-noise.js';
 
 const SENTENCES = [
   'Hello? Yes, I would like to check the balance of my account, please.',
   'Just a moment, I am looking for the number.',
   'It should be on the letter you sent me last week.',
 ];
-
-/** A second of line noise about −50 dBm0 (a fixed generator, so every run sends the same bytes). */
-function lineNoise(samples: number, seed: number): Int16Array {
-  const out = new Int16Array(samples);
-  let x = seed >>> 0;
-  for (let i = 0; i < samples; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    out[i] = ((x >>> 16) % 141) - 70;
-  }
-  return out;
-}
 
 /** Writes the loop as raw G.711 µ-law (what rtp_stream sends with payload type 0); returns its length in seconds. */
 export async function writeCallerAudio(file: string): Promise<number> {

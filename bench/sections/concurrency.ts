@@ -80,7 +80,7 @@ export interface Ctx {
   /** Sample the server with `perf` over each step and split its CPU by where the kernel spent it (--perf). */
   perf?: boolean;
   /** Raw µ-law audio every caller sends for its whole call (--caller-audio, bench/lib/caller-audio.ts). */
-  callerAudio?: string;
+  callerAudio?: string | undefined;
   log(line: string): void;
 }
 
