@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withCallerAudio } from './sipp.js';
 
-const ivr = readFileSync(path.join(import.meta.dirname, '..', 'scenarios', 'ivr-uac.xml'), 'utf8');
+const scenario = (name: string): string => readFileSync(path.join(import.meta.dirname, '..', 'scenarios', name), 'utf8');
+const ivr = scenario('ivr-uac.xml');
 
 describe('withCallerAudio (--caller-audio)', () => {
   it('starts the loop once the call is up: after the ACK, before the hold and the keys', () => {
@@ -16,6 +17,16 @@ describe('withCallerAudio (--caller-audio)', () => {
     expect(at).toBeLessThan(x.indexOf('play_pcap_audio'));
     // Nothing else of the scenario moved.
     expect(x.split('\n').length).toBe(ivr.split('\n').length);
+  });
+
+  it("puts the short calls' loop after their ACK and before their key", () => {
+    const short = scenario('short-ivr-uac.xml');
+    const x = withCallerAudio(short, '/tmp/run-1/caller.ulaw', 'short-ivr-uac.xml');
+    const at = x.indexOf('<exec rtp_stream="/tmp/run-1/caller.ulaw,-1,0"/>');
+    expect(at).toBeGreaterThan(x.indexOf('ACK [next_url]'));
+    expect(at).toBeLessThan(x.indexOf('<pause/>'));
+    expect(at).toBeLessThan(x.indexOf('play_pcap_audio'));
+    expect(x.split('\n').length).toBe(short.split('\n').length);
   });
 
   it('refuses a scenario without the place for it, and a path SIPp would split or XML would break', () => {

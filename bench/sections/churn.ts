@@ -38,13 +38,14 @@ export function churnCallers(stepNo: number, calls: number): string[] {
 }
 
 /** Runs the short calls against `server` until `calls` have been started; resolves when SIPp is done. */
-export async function runChurn(o: { dir: string; server: Server; churn: Churn; callers: string[]; cores: string | null }): Promise<UacRun> {
+export async function runChurn(o: { dir: string; server: Server; churn: Churn; callers: string[]; cores: string | null; callerAudio: string | undefined }): Promise<UacRun> {
   await mkdir(o.dir, { recursive: true });
   await preparePcaps(o.dir);
   const calls = o.callers.length;
   return runUac({
     scenario: 'short-ivr-uac.xml', dir: o.dir, target: { host: '127.0.0.1', port: o.server.sipPort }, service: NUMBERS.shortIvr, callers: o.callers,
     calls, limit: Math.max(50, o.churn.cps * 4), rate: o.churn.cps, pauseMs: o.churn.callMs, timeoutS: Math.ceil(calls / o.churn.cps + 120), cores: o.cores,
+    callerAudio: o.callerAudio,
   });
 }
 
@@ -64,7 +65,7 @@ export function churnResult(churn: Churn, callers: string[], run: UacRun, s: Sig
 }
 
 /** The short calls alone for `seconds` against a fresh server: the webhook after a key when idle. */
-export async function churnAlone(ctx: { pin: Pinning; workDir: string; log(line: string): void }, churn: Churn, seconds: number, range: { min: number; max: number }): Promise<ChurnResult> {
+export async function churnAlone(ctx: { pin: Pinning; workDir: string; log(line: string): void; callerAudio?: string | undefined }, churn: Churn, seconds: number, range: { min: number; max: number }): Promise<ChurnResult> {
   const dir = await mkdtemp(path.join(ctx.workDir, 'churn-alone-'));
   const { receiver, hookBase } = await startArrivals();
   const hookPort = Number(new URL(hookBase).port);
@@ -73,7 +74,7 @@ export async function churnAlone(ctx: { pin: Pinning; workDir: string; log(line:
     const media = await Capture.start({ file: path.join(dir, 'media.pcap'), filter: `udp portrange ${range.min}-${range.max}`, snaplen: 64, cores: ctx.pin.load });
     const signalling = await Capture.start({ file: path.join(dir, 'signalling.pcap'), filter: `(udp port ${server.sipPort}) or (tcp dst port ${hookPort})`, snaplen: 4096, cores: ctx.pin.load });
     const callers = churnCallers(0, Math.ceil(churn.cps * seconds));
-    const run = await runChurn({ dir, server, churn, callers, cores: ctx.pin.load });
+    const run = await runChurn({ dir, server, churn, callers, cores: ctx.pin.load, callerAudio: ctx.callerAudio });
     const until = Date.now() + 10_000;
     while (Date.now() < until && (metric(await server.metrics().catch(() => ''), 'hookline_calls_active') ?? 0) > 0) await sleep(100);
     await media.stop();

@@ -114,7 +114,7 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
     const callers = Array.from({ length: n }, (_, i) => String(3_100_000_000 + stepNo * 100_000 + i));
     // Churn runs from the start of the ramp until about when the callers' keys are in (ramp, hold, ~3 s of keys).
     const shortCallers = churn ? churnCallers(stepNo, Math.ceil(churn.cps * (n / rate + holdMs / 1000 + 4))) : [];
-    const churnRun = churn ? runChurn({ dir: path.join(dir, 'churn'), server, churn, callers: shortCallers, cores: ctx.pin.load }) : undefined;
+    const churnRun = churn ? runChurn({ dir: path.join(dir, 'churn'), server, churn, callers: shortCallers, cores: ctx.pin.load, callerAudio: ctx.callerAudio }) : undefined;
     const run = await runUac({
       scenario: 'ivr-uac.xml', dir, target: { host: '127.0.0.1', port: server.sipPort }, service: NUMBERS.ivr, callers,
       calls: n, limit: n, rate, pauseMs: holdMs, timeoutS: Math.ceil(n / rate + holdMs / 1000 + 120), cores: ctx.pin.load,
@@ -223,14 +223,15 @@ export async function concurrencyStep(ctx: Ctx, n: number, limits: Limits, stepN
  * A long-running server has compiled its hot code (V8's optimizing compiler runs on threads of the
  * process, and each step's server is fresh) and grown its heap: `warm` calls walk the same IVR first, and
  * the step starts once every one of them has ended. Their callers are numbers of their own, outside the
- * step's, so they count in nothing the step reports.
+ * step's and its short calls', so they count in nothing the step reports.
  */
 async function warmUp(ctx: Ctx, server: Awaited<ReturnType<typeof startServer>>, dir: string, stepNo: number, warm: number): Promise<void> {
   const wdir = path.join(dir, 'warm');
   await mkdir(wdir);
   await preparePcaps(wdir);
   const rate = Math.min(200, warm);
-  const callers = Array.from({ length: warm }, (_, i) => String(3_900_000_000 + stepNo * 100_000 + i));
+  // Not 3_900_000_000 + …: that is the same step's short calls' (churn.ts), and the two ranges would overlap.
+  const callers = Array.from({ length: warm }, (_, i) => String(3_800_000_000 + stepNo * 100_000 + i));
   const run = await runUac({
     scenario: 'ivr-uac.xml', dir: wdir, target: { host: '127.0.0.1', port: server.sipPort }, service: NUMBERS.ivr, callers,
     calls: warm, limit: warm, rate, pauseMs: 1000, timeoutS: Math.ceil(warm / rate + 60), cores: ctx.pin.load,
