@@ -30,9 +30,9 @@
  * --warm N has each step's fresh server answer N calls of the same IVR before the step is measured: the
  * figures of a server that has been running, its hot code compiled.
  *
- * --caller-audio has every concurrency, short (churn) and soak caller send audio for its whole call, as real phones do
- * (speech and line noise, bench/lib/caller-audio.ts), instead of only its keys: the load to size a
- * deployment by.
+ * --caller-audio has every caller (of the concurrency steps, their short calls and the soak) send audio
+ * for its whole call, as real phones do (speech and line noise, bench/lib/caller-audio.ts), instead of
+ * only its keys: the load to size a deployment by.
  *
  * A concurrency step breaks on a failed call, a lost or doubled key, or send jitter p99 above
  * --jitter-break-ms (default 40 ms: two frames, about where a phone's default jitter buffer starts to
@@ -182,8 +182,8 @@ const results: Results = {
     budget_s: budgetS,
     // Settings given to the server under test (bench/lib/server.ts), e.g. HOOKLINE_MEDIA_PRIORITY=audio.
     server_env: process.env['BENCH_SERVER_ENV'] ?? '',
-    // --caller-audio: the callers of the concurrency steps, their short calls and the soak send speech and line noise for their
-    // whole call (the loop's length in seconds).
+    // --caller-audio: the callers of the concurrency steps, their short calls and the soak send speech and
+    // line noise for their whole call (the loop's length in seconds).
     caller_audio_s: callerAudioS ?? null,
   },
   concurrency: { steps: [], stopped: '', break_limits: { jitter_p99_ms: jitterBreakMs }, rtp_jitter: [] },
