@@ -7,9 +7,9 @@
  *
  *   npx tsx bench/store-cost.ts [--calls 2000] [--rounds 3]
  *
- * The statements: the call's row, its first block, the interaction, its two answers (the first question only speaks), the
- * interaction's end, the webhook log's request and outcome, the call's end, the call read back, and the
- * timeline's events in one insert. Each is its own commit, as on the server (src/store/kysely-store.ts).
+ * The statements: the call's row, its first block, the interaction, its two answers (the first question
+ * only speaks), the interaction's end, the webhook log's request and outcome, the call's end, the call
+ * read back, and the timeline's events in one insert. Each is its own commit, as on the server (src/store/kysely-store.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,15 +26,16 @@ const TIMELINE = ['answered', 'prompt', 'prompt', 'keys', 'prompt', 'keys', 'pro
 
 async function oneCall(store: Store, i: number): Promise<void> {
   const sessionId = i.toString(16).padStart(32, '0');
+  const caller = String(3_100_000_000 + i);
   const at = new Date();
-  await store.calls.create({ sessionId, direction: 'inbound', from: String(3_100_000_000 + i), to: '8005550100', startedAt: at, passThrough: '', monitoredSeconds: 0 });
+  await store.calls.create({ sessionId, direction: 'inbound', from: caller, to: '8005550100', startedAt: at, passThrough: '', monitoredSeconds: 0 });
   await store.history.addBlock({ sessionId, block: 'ivr/10', at });
   const responseId = await store.interactions.start({ sessionId, ivrId: 10, startedAt: at });
   // The first question only speaks; the account number and the menu are answers.
   await store.interactions.addAnswer({ responseId, questionNo: 2, questionType: 'keypad', value: '12345', keys: '12345#', durationMs: 4100, at });
   await store.interactions.addAnswer({ responseId, questionNo: 3, questionType: 'menu', value: 'support', keys: '2', durationMs: 900, at });
   await store.interactions.finish(responseId, { completed: true, optedOut: false, endedAt: at });
-  const params: Array<[string, string]> = [['ivr_caller_id', String(3_100_000_000 + i)], ['account', '12345'], ['dept', 'support']];
+  const params: Array<[string, string]> = [['ivr_caller_id', caller], ['account', '12345'], ['dept', 'support']];
   const logId = await store.webhooks.logRequest({ sessionId, kind: 'ivr', method: 'POST', url: 'http://127.0.0.1:8080/hook?ivr=10', params, sentAt: at, attempt: 1 });
   await store.webhooks.logOutcome(logId, { status: 200, latencyMs: 3, responseBody: '<action><app>hangup</app></action>' });
   await store.calls.update(sessionId, { endedAt: at, endReason: 'hangup', monitoredSeconds: 12 });
